@@ -102,7 +102,8 @@ const tensorflowLoader: BackendLoader = {
         nativeProvider = specifier;
         return;
       } catch (error) {
-        reasons.push(`${specifier}: ${firstLine(error)}`);
+        const missing = /not a dependency|Cannot find (module|package)/.test(firstLine(error));
+        reasons.push(`${specifier} ${missing ? "is not installed" : firstLine(error)}`);
       }
     }
     throw new Error(`${reasons.join("; ")} (run \`deno task setup:native\` to install)`);
