@@ -1,0 +1,134 @@
+/**
+ * Elementwise nonlinearities: relu, leaky relu, tanh, gelu. Each takes and returns a
+ * tensor of any shape.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { numberIn } from "../errors.ts";
+import { expectTensor } from "./check.ts";
+import type { Module } from "./module.ts";
+
+/**
+ * Rectified linear unit, max(0, x). The gradient at exactly 0 is 0.
+ *
+ * @param x any shape
+ * @example
+ * ```ts
+ * relu(tf.tensor([-1, 2])); // [0, 2]
+ * ```
+ */
+export function relu(x: tf.Tensor): tf.Tensor {
+  expectTensor("relu", "x", x);
+  return tf.relu(x);
+}
+
+/**
+ * Leaky relu: x where x > 0, alpha * x elsewhere.
+ *
+ * @param x any shape
+ * @param alpha slope for negative inputs, default 0.01 (PyTorch's)
+ * @example
+ * ```ts
+ * leakyRelu(tf.tensor([-1, 2]), 0.1); // [-0.1, 2]
+ * ```
+ */
+export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
+  expectTensor("leakyRelu", "x", x);
+  numberIn("leakyRelu: alpha", alpha);
+  return tf.leakyRelu(x, alpha);
+}
+
+/**
+ * Hyperbolic tangent.
+ *
+ * @param x any shape
+ * @example
+ * ```ts
+ * tanh(tf.tensor([0])); // [0]
+ * ```
+ */
+export function tanh(x: tf.Tensor): tf.Tensor {
+  expectTensor("tanh", "x", x);
+  return tf.tanh(x);
+}
+
+/**
+ * Gaussian error linear unit in its exact form, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)),
+ * PyTorch's default (not the tanh approximation). tfjs differentiates erf
+ * (d erf(u)/du = 2/sqrt(pi) exp(-u^2)), so autodiff gives the exact gradient.
+ *
+ * @param x any shape
+ * @example
+ * ```ts
+ * gelu(tf.tensor([1])); // [0.8413]
+ * ```
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  expectTensor("gelu", "x", x);
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+/**
+ * {@linkcode relu} as a module.
+ *
+ * @example
+ * ```ts
+ * new ReLU().forward(tf.tensor([-1, 2])); // [0, 2]
+ * ```
+ */
+export class ReLU implements Module {
+  readonly params: Record<string, tf.Variable> = {};
+  forward(x: tf.Tensor): tf.Tensor {
+    return relu(x);
+  }
+}
+
+/**
+ * {@linkcode leakyRelu} as a module.
+ *
+ * @example
+ * ```ts
+ * new LeakyReLU({ alpha: 0.1 }).forward(tf.tensor([-1])); // [-0.1]
+ * ```
+ */
+export class LeakyReLU implements Module {
+  readonly params: Record<string, tf.Variable> = {};
+  readonly alpha: number;
+  constructor({ alpha = 0.01 }: { alpha?: number } = {}) {
+    this.alpha = numberIn("LeakyReLU: alpha", alpha);
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return leakyRelu(x, this.alpha);
+  }
+}
+
+/**
+ * {@linkcode tanh} as a module.
+ *
+ * @example
+ * ```ts
+ * new Tanh().forward(tf.tensor([0])); // [0]
+ * ```
+ */
+export class Tanh implements Module {
+  readonly params: Record<string, tf.Variable> = {};
+  forward(x: tf.Tensor): tf.Tensor {
+    return tanh(x);
+  }
+}
+
+/**
+ * {@linkcode gelu} as a module.
+ *
+ * @example
+ * ```ts
+ * new GELU().forward(tf.tensor([1])); // [0.8413]
+ * ```
+ */
+export class GELU implements Module {
+  readonly params: Record<string, tf.Variable> = {};
+  forward(x: tf.Tensor): tf.Tensor {
+    return gelu(x);
+  }
+}

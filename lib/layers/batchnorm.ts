@@ -1,0 +1,323 @@
+/**
+ * Batch normalization (Ioffe and Szegedy 2015), cs231n's version: for (N, D) inputs and,
+ * through a reshape, for (N, H, W, C) images (spatial batchnorm, statistics per channel).
+ *
+ * Training mode normalizes with the batch mean and biased variance and updates the running
+ * statistics in place: running = momentum * running + (1 - momentum) * batch. Test mode
+ * normalizes with the running statistics.
+ *
+ * The default {@linkcode batchnorm} differentiates with the simplified closed form
+ *   dx = gamma / (N std) * (N dout - sum(dout) - xhat * sum(dout * xhat)),
+ *   dgamma = sum(dout * xhat), dbeta = sum(dout)   (sums over the batch axis)
+ * through tf.customGrad, instead of autodiff's graph of a dozen ops;
+ * {@linkcode batchnormAutodiff} is the same forward left to autodiff, for comparison.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { argumentError, numberIn, oneOf } from "../errors.ts";
+import { expectShapeOf, expectTensor, showShape } from "./check.ts";
+import type { ForwardOptions, Module } from "./module.ts";
+
+/** cs231n's defaults. */
+export const BATCHNORM_MOMENTUM = 0.9;
+/** Added to the variance before the square root. */
+export const BATCHNORM_EPS = 1e-5;
+
+/** Which backward pass batchnorm uses. */
+export const BATCHNORM_BACKWARDS = ["closedForm", "autodiff"] as const;
+/** Which backward pass batchnorm uses. */
+export type BatchnormBackward = typeof BATCHNORM_BACKWARDS[number];
+
+/** Mode, running statistics and hyper-parameters of a batchnorm call (cs231n's bn_param). */
+export interface BatchnormOptions {
+  /** Batch statistics and running-stat updates when true; running statistics when false
+   * (the default). */
+  training?: boolean;
+  /** Running mean `(D,)`, updated in place in training mode. */
+  runningMean: tf.Variable;
+  /** Running (biased) variance `(D,)`, updated in place in training mode. */
+  runningVar: tf.Variable;
+  /** Weight of the old running value, default 0.9. */
+  momentum?: number;
+  /** Default 1e-5. */
+  eps?: number;
+}
+
+type Checked = { D: number; training: boolean; momentum: number; eps: number };
+
+function check(
+  fn: string,
+  x: unknown,
+  gamma: unknown,
+  beta: unknown,
+  options: BatchnormOptions,
+): asserts x is tf.Tensor2D {
+  expectTensor(fn, "x", x, 2);
+  const D = x.shape[1] as number;
+  const why = `one per feature; x.shape is ${showShape(x.shape)}`;
+  expectTensor(fn, "gamma", gamma, 1);
+  expectShapeOf(fn, "gamma", gamma, [D], why);
+  expectTensor(fn, "beta", beta, 1);
+  expectShapeOf(fn, "beta", beta, [D], why);
+  if (options === undefined || options === null || typeof options !== "object") {
+    throw argumentError(`${fn}: options`, options, "{ training, runningMean, runningVar }");
+  }
+  for (const name of ["runningMean", "runningVar"] as const) {
+    const stat = options[name];
+    if (!(stat instanceof tf.Variable)) {
+      throw argumentError(`${fn}: ${name}`, stat, `a tf.Variable of shape [${D}]`);
+    }
+    expectShapeOf(fn, name, stat, [D], why);
+  }
+}
+
+function settings(fn: string, x: tf.Tensor2D, options: BatchnormOptions): Checked {
+  const { training = false, momentum = BATCHNORM_MOMENTUM, eps = BATCHNORM_EPS } = options;
+  return {
+    D: x.shape[1],
+    training: oneOf(`${fn}: training`, training, [true, false]),
+    momentum: numberIn(`${fn}: momentum`, momentum, { min: 0, max: 1 }),
+    eps: numberIn(`${fn}: eps`, eps, { min: 0, minExclusive: true }),
+  };
+}
+
+/** running = momentum * running + (1 - momentum) * batch, for the mean and the variance. */
+function updateRunningStats(
+  options: BatchnormOptions,
+  momentum: number,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+): void {
+  tf.tidy(() => {
+    const blend = (running: tf.Variable, batch: tf.Tensor) =>
+      running.assign(tf.add(tf.mul(running, momentum), tf.mul(batch, 1 - momentum)));
+    blend(options.runningMean, mean);
+    blend(options.runningVar, variance);
+  });
+}
+
+/** Test mode: out = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta. */
+function testForward(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchnormOptions,
+  eps: number,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const std = tf.sqrt(tf.add(options.runningVar, eps));
+    return tf.add(tf.mul(gamma, tf.div(tf.sub(x, options.runningMean), std)), beta);
+  });
+}
+
+/**
+ * Batch normalization of `x: (N, D)` with the closed-form backward (see the module
+ * comment). The running statistics are updated inside the customGrad forward, where
+ * tfjs records nothing on the gradient tape.
+ *
+ * @param x `(N, D)`
+ * @param gamma scale `(D,)`
+ * @param beta shift `(D,)`
+ * @returns `(N, D)`
+ * @example
+ * ```ts
+ * const runningMean = tf.variable(tf.zeros([3]), false);
+ * const runningVar = tf.variable(tf.ones([3]), false);
+ * const out = batchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
+ * ```
+ */
+export function batchnorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchnormOptions,
+): tf.Tensor2D {
+  check("batchnorm", x, gamma, beta, options);
+  const { training, momentum, eps } = settings("batchnorm", x, options);
+  if (!training) return testForward(x, gamma, beta, options, eps);
+
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const mean = tf.mean(x, 0);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), 0);
+    const std = tf.sqrt(tf.add(variance, eps));
+    const xhat = tf.div(centered, std);
+    updateRunningStats(options, momentum, mean, variance);
+    save([xhat, std, gamma]);
+    return {
+      value: tf.add(tf.mul(gamma, xhat), beta),
+      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xhat, std, gamma] = saved;
+        const N = dout.shape[0] as number;
+        const dbeta = tf.sum(dout, 0);
+        const dgamma = tf.sum(tf.mul(dout, xhat), 0);
+        const dx = tf.mul(
+          tf.div(gamma, tf.mul(std, N)),
+          tf.sub(tf.sub(tf.mul(dout, N), dbeta), tf.mul(xhat, dgamma)),
+        );
+        return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  return normalize(x, gamma, beta) as tf.Tensor2D;
+}
+
+/**
+ * The same batch normalization as {@linkcode batchnorm}, differentiated by autodiff.
+ * Its running-stat update reuses the taped batch statistics; those few ops reach no loss,
+ * so backprop prunes them.
+ *
+ * @param x `(N, D)`
+ * @param gamma `(D,)`
+ * @param beta `(D,)`
+ * @returns `(N, D)`
+ * @example
+ * ```ts
+ * const out = batchnormAutodiff(x, gamma, beta, { training: true, runningMean, runningVar });
+ * ```
+ */
+export function batchnormAutodiff(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchnormOptions,
+): tf.Tensor2D {
+  check("batchnormAutodiff", x, gamma, beta, options);
+  const { training, momentum, eps } = settings("batchnormAutodiff", x, options);
+  if (!training) return testForward(x, gamma, beta, options, eps);
+  return tf.tidy(() => {
+    const mean = tf.mean(x, 0);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), 0);
+    const xhat = tf.div(centered, tf.sqrt(tf.add(variance, eps)));
+    updateRunningStats(options, momentum, mean, variance);
+    return tf.add(tf.mul(gamma, xhat), beta);
+  });
+}
+
+/**
+ * Spatial batch normalization of images `x: (N, H, W, C)`: statistics per channel over
+ * the N * H * W positions. In NHWC this is {@linkcode batchnorm} of x reshaped to
+ * (N * H * W, C).
+ *
+ * @param x `(N, H, W, C)`
+ * @param gamma `(C,)`
+ * @param beta `(C,)`
+ * @returns `(N, H, W, C)`
+ * @example
+ * ```ts
+ * const out = spatialBatchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
+ * ```
+ */
+export function spatialBatchnorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchnormOptions & { backward?: BatchnormBackward },
+): tf.Tensor4D {
+  expectTensor("spatialBatchnorm", "x", x, 4);
+  const backward = oneOf(
+    "spatialBatchnorm: backward",
+    options?.backward ?? "closedForm",
+    BATCHNORM_BACKWARDS,
+  );
+  const [N, H, W, C] = x.shape;
+  const rows = tf.reshape(x, [N * H * W, C]);
+  const normalize = backward === "closedForm" ? batchnorm : batchnormAutodiff;
+  try {
+    return tf.reshape(normalize(rows, gamma, beta, options), [N, H, W, C]);
+  } finally {
+    rows.dispose();
+  }
+}
+
+/** Options of {@linkcode BatchNorm} and {@linkcode SpatialBatchNorm}. */
+export interface BatchNormModuleOptions {
+  /** Default 0.9. */
+  momentum?: number;
+  /** Default 1e-5. */
+  eps?: number;
+  /** Default `"closedForm"`. */
+  backward?: BatchnormBackward;
+}
+
+/**
+ * Batchnorm over `D` features, for `(N, D)` inputs: parameters `gamma` (ones) and `beta`
+ * (zeros), state `runningMean` (zeros) and `runningVar` (ones, PyTorch's start, so test
+ * mode before any training is the identity rather than a division by sqrt(eps)).
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm(100);
+ * const out = bn.forward(x, { training: true }); // updates bn.state
+ * ```
+ */
+export class BatchNorm implements Module {
+  readonly params: { gamma: tf.Variable; beta: tf.Variable };
+  readonly state: { runningMean: tf.Variable; runningVar: tf.Variable };
+  readonly momentum: number;
+  readonly eps: number;
+  readonly backward: BatchnormBackward;
+
+  constructor(dim: number, options: BatchNormModuleOptions = {}, layer = "BatchNorm") {
+    const D = numberIn(`${layer}: dim`, dim, { min: 1, integer: true });
+    this.momentum = numberIn(`${layer}: momentum`, options.momentum ?? BATCHNORM_MOMENTUM, {
+      min: 0,
+      max: 1,
+    });
+    this.eps = numberIn(`${layer}: eps`, options.eps ?? BATCHNORM_EPS, {
+      min: 0,
+      minExclusive: true,
+    });
+    this.backward = oneOf(
+      `${layer}: backward`,
+      options.backward ?? "closedForm",
+      BATCHNORM_BACKWARDS,
+    );
+    this.params = { gamma: tf.variable(tf.ones([D])), beta: tf.variable(tf.zeros([D])) };
+    this.state = {
+      runningMean: tf.variable(tf.zeros([D]), false),
+      runningVar: tf.variable(tf.ones([D]), false),
+    };
+  }
+
+  protected bnOptions(options: ForwardOptions): BatchnormOptions {
+    return {
+      training: options.training ?? false,
+      momentum: this.momentum,
+      eps: this.eps,
+      ...this.state,
+    };
+  }
+
+  forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+    const normalize = this.backward === "closedForm" ? batchnorm : batchnormAutodiff;
+    return normalize(x, this.params.gamma, this.params.beta, this.bnOptions(options));
+  }
+}
+
+/**
+ * Spatial batchnorm over `C` channels, for `(N, H, W, C)` images; parameters and state
+ * as {@linkcode BatchNorm}, each of shape `(C,)`.
+ *
+ * @example
+ * ```ts
+ * const bn = new SpatialBatchNorm(16);
+ * const out = bn.forward(tf.randomNormal([2, 8, 8, 16]), { training: true });
+ * ```
+ */
+export class SpatialBatchNorm extends BatchNorm {
+  constructor(channels: number, options: BatchNormModuleOptions = {}) {
+    super(channels, options, "SpatialBatchNorm");
+  }
+
+  override forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+    return spatialBatchnorm(x, this.params.gamma, this.params.beta, {
+      ...this.bnOptions(options),
+      backward: this.backward,
+    });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Layer normalization (Ba, Kiros and Hinton 2016): each example normalized by its own mean
+ * and variance, so it behaves the same in training and test and for any batch size.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { argumentError, numberIn } from "../errors.ts";
+import { expectShapeOf, expectTensor, showShape } from "./check.ts";
+import type { Module } from "./module.ts";
+
+/** Added to the variance before the square root (cs231n's and PyTorch's default). */
+export const LAYERNORM_EPS = 1e-5;
+
+/**
+ * Layer normalization over the trailing axes of `x` that `gamma` spans, like PyTorch's
+ * nn.LayerNorm(normalizedShape): with `gamma: (D,)` on `x: (N, D)` it is cs231n's
+ * layernorm over features; with `gamma: (H, W, C)` on `x: (N, H, W, C)` it is the
+ * ConvNeXt study's "LayerNorm over [C, H, W]" (per example over all of C, H and W, with a
+ * per-element affine), and with `gamma: (C,)` on images it normalizes each pixel's channels.
+ * The variance is the biased one.
+ *
+ * @param x `(N, ...normalizedShape)` or more leading axes
+ * @param gamma scale of shape normalizedShape
+ * @param beta shift of shape normalizedShape
+ * @returns the shape of x
+ * @example
+ * ```ts
+ * const out = layernorm(tf.randomNormal([4, 8, 8, 32]), tf.ones([8, 8, 32]), tf.zeros([8, 8, 32]));
+ * ```
+ */
+export function layernorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  { eps = LAYERNORM_EPS }: { eps?: number } = {},
+): tf.Tensor {
+  expectTensor("layernorm", "x", x);
+  expectTensor("layernorm", "gamma", gamma);
+  expectTensor("layernorm", "beta", beta);
+  numberIn("layernorm: eps", eps, { min: 0, minExclusive: true });
+  const k = gamma.rank;
+  if (k < 1 || x.rank <= k) {
+    throw argumentError(
+      "layernorm: gamma.shape",
+      gamma.shape,
+      `the trailing axes of x after its batch axis (x.shape is ${showShape(x.shape)})`,
+    );
+  }
+  const normalized = x.shape.slice(x.rank - k);
+  const why = `x.shape is ${showShape(x.shape)}, normalized over its last ${k} axes`;
+  expectShapeOf("layernorm", "gamma", gamma, normalized, why);
+  expectShapeOf("layernorm", "beta", beta, normalized, why);
+  const axes = normalized.map((_, i) => x.rank - k + i);
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, axes, true);
+    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(xhat, gamma), beta);
+  });
+}
+
+/**
+ * Layer normalization with parameters `gamma` (ones) and `beta` (zeros) of shape
+ * `normalizedShape`: `[D]` for features, `[H, W, C]` for the ConvNeXt study's LayerNorm
+ * over [C, H, W] (our images are NHWC, so PyTorch's [C, H, W] is our [H, W, C]).
+ *
+ * @example
+ * ```ts
+ * const ln = new LayerNorm([32, 32, 32]);
+ * const out = ln.forward(tf.randomNormal([2, 32, 32, 32]));
+ * ```
+ */
+export class LayerNorm implements Module {
+  readonly params: { gamma: tf.Variable; beta: tf.Variable };
+  readonly eps: number;
+
+  constructor(normalizedShape: number | number[], { eps = LAYERNORM_EPS }: { eps?: number } = {}) {
+    const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
+    if (
+      !Array.isArray(shape) || shape.length === 0 ||
+      !shape.every((s) => Number.isInteger(s) && s >= 1)
+    ) {
+      throw argumentError(
+        "LayerNorm: normalizedShape",
+        normalizedShape,
+        "a positive integer or a non-empty list of them, e.g. [H, W, C]",
+      );
+    }
+    this.eps = numberIn("LayerNorm: eps", eps, { min: 0, minExclusive: true });
+    this.params = { gamma: tf.variable(tf.ones(shape)), beta: tf.variable(tf.zeros(shape)) };
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return layernorm(x, this.params.gamma, this.params.beta, { eps: this.eps });
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Classification losses on class scores: softmax cross-entropy and the multiclass SVM
+ * (hinge) loss, each the mean over the batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { checkLabels } from "./check.ts";
+
+/**
+ * Softmax cross-entropy, mean over the batch: -1/N sum_i log softmax(scores_i)[y_i],
+ * computed with log-sum-exp so large scores do not overflow.
+ *
+ * @param scores `(N, C)` class scores
+ * @param y `(N,)` int32 labels in [0, C)
+ * @returns scalar loss
+ * @example
+ * ```ts
+ * softmaxLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // ln(10) = 2.3026
+ * ```
+ */
+export function softmaxLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  checkLabels("softmaxLoss", scores, y);
+  const C = scores.shape[1] as number;
+  return tf.tidy(() => {
+    const logProbs = tf.sub(scores, tf.logSumExp(scores, 1, true));
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(y as tf.Tensor1D, C)), 1);
+    return tf.neg(tf.mean(picked));
+  });
+}
+
+/**
+ * Multiclass SVM loss with margin 1, mean over the batch:
+ * 1/N sum_i sum_{j != y_i} max(0, scores_ij - scores_{i,y_i} + 1).
+ *
+ * @param scores `(N, C)` class scores
+ * @param y `(N,)` int32 labels in [0, C)
+ * @returns scalar loss
+ * @example
+ * ```ts
+ * svmLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // 9
+ * ```
+ */
+export function svmLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  checkLabels("svmLoss", scores, y);
+  const [N, C] = scores.shape as [number, number];
+  return tf.tidy(() => {
+    const correct = tf.oneHot(y as tf.Tensor1D, C);
+    const correctScores = tf.sum(tf.mul(scores, correct), 1, true);
+    const margins = tf.relu(tf.add(tf.sub(scores, correctScores), 1));
+    // The correct class's own margin is always 1; it is not part of the loss.
+    return tf.div(tf.sum(tf.mul(margins, tf.sub(1, correct))), N);
+  });
+}
