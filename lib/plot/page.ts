@@ -1,0 +1,316 @@
+/**
+ * The figure page: one self-contained HTML file per experiment, readable offline and
+ * when mailed. It holds the title and a one-line description, which data set the figures
+ * show, the figures, a table of runs, the provenance (script and its source, config,
+ * backend, versions, date, git commit) and every plotted value as embedded JSON.
+ *
+ * Nothing on the page loads anything: styles are inline, images are data URIs, there is
+ * no script to run (the JSON block is data only).
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import type { RunRecord } from "../run.ts";
+import type { Figure } from "./figure.ts";
+import { escapeHtml, jsonForScript } from "./html.ts";
+import { renderFigure, renderTable } from "./render.ts";
+import { PAGE_STYLE } from "./style.ts";
+import { type CellFormat, table } from "./table.ts";
+
+/** The format tag of the embedded JSON; the index reads pages of this format. */
+export const PAGE_FORMAT = "nnlab-figure-page/1";
+
+/** The id of the `<script type="application/json">` element holding the page's data. */
+export const PAGE_DATA_ID = "nnlab-data";
+
+/** Where a page's numbers came from. */
+export interface Provenance {
+  /** Repository-relative path of the experiment script, e.g. "experiments/adam.ts". */
+  scriptPath: string;
+  /** The script's full source text. */
+  scriptSource: string;
+  /** The study's settings and flags as run. */
+  config: Record<string, unknown>;
+  /** The backend report (`initBackend`'s result) or a subset of it. */
+  backend: {
+    backend: string;
+    provider?: string;
+    threads?: number;
+    simd?: boolean;
+    host?: { cpu: string; cores: number; os: string; deno: string };
+  };
+  /** Library versions, e.g. { "@tensorflow/tfjs": "4.22.0", deno: "2.9.6" }. */
+  versions: Record<string, string>;
+  /** When the page was made, ISO 8601. */
+  date: string;
+  gitCommit: string | null;
+  /** Whether the working tree had uncommitted changes. */
+  dirty: boolean;
+}
+
+/** A run shown on the page, and whether it came from the cache. */
+export interface PageRun {
+  record: RunRecord;
+  cached: boolean;
+}
+
+/** Everything a figure page shows. */
+export interface FigurePageOptions {
+  /** Path of the HTML file to write, e.g. "plots/adam.html". */
+  out: string;
+  title: string;
+  /** One line: what the study shows. Also the page's summary in plots/index.html. */
+  description: string;
+  /** One line saying which data set the figures show. */
+  dataLine: string;
+  figures: Figure[];
+  runs: PageRun[];
+  provenance: Provenance;
+  /** The plotted data, embedded as JSON (defaults to each figure's own `data`). */
+  data?: unknown;
+}
+
+/** What the embedded JSON holds; `JSON.parse` of the block gives this back. */
+export interface PageData {
+  format: typeof PAGE_FORMAT;
+  page: { title: string; description: string; dataLine: string; date: string; runCount: number };
+  provenance: Omit<Provenance, "scriptSource">;
+  runs: PageRun[];
+  data: unknown;
+}
+
+/** Metrics shown in the runs table first, in this order; others follow alphabetically. */
+const METRIC_ORDER = [
+  "bestValAcc",
+  "finalValAcc",
+  "bestTrainAcc",
+  "finalTrainAcc",
+  "testAcc",
+  "finalLoss",
+];
+
+/** Readable headings for the usual metric names. */
+const METRIC_LABELS: Record<string, string> = {
+  bestValAcc: "best val acc",
+  finalValAcc: "final val acc",
+  bestTrainAcc: "best train acc",
+  finalTrainAcc: "final train acc",
+  testAcc: "test acc",
+  finalLoss: "final loss",
+};
+
+function runsTable(runs: readonly PageRun[]): string {
+  const metricKeys = [...new Set(runs.flatMap(({ record }) => Object.keys(record.metrics ?? {})))]
+    .sort((a, b) => {
+      const rank = (key: string) => {
+        const i = METRIC_ORDER.indexOf(key);
+        return i < 0 ? METRIC_ORDER.length : i;
+      };
+      return rank(a) - rank(b) || a.localeCompare(b);
+    });
+  const rows = runs.map(({ record, cached }) => ({
+    run: record.name,
+    status: record.status + (record.error ? `: ${record.error}` : ""),
+    ...Object.fromEntries(metricKeys.map((key) => [key, record.metrics?.[key]])),
+    iterations: record.timings?.iterations,
+    totalMs: record.timings?.totalMs,
+    source: cached ? "cached" : "fresh",
+  }));
+  const metricFormat = (key: string): CellFormat => (/acc/i.test(key) ? "percent" : "number");
+  return renderTable(table(rows, [
+    { key: "run", label: "run", format: "text" },
+    { key: "status", label: "status", format: "text" },
+    ...metricKeys.map((key) => ({
+      key,
+      label: METRIC_LABELS[key] ?? key,
+      format: metricFormat(key),
+    })),
+    { key: "iterations", label: "iterations", format: "integer" },
+    { key: "totalMs", label: "wall time", format: "milliseconds" },
+    { key: "source", label: "cached / fresh", format: "text" },
+  ]));
+}
+
+function definitionList(entries: [string, string][]): string {
+  return `<dl class="nnlab-facts">${
+    entries.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${value}</dd>`).join("")
+  }</dl>`;
+}
+
+function provenanceSection(p: Provenance): string {
+  const b = p.backend;
+  const backendLine = [
+    b.backend,
+    b.provider ? `(${b.provider})` : "",
+    b.threads !== undefined ? `${b.threads} thread${b.threads === 1 ? "" : "s"}` : "",
+    b.simd !== undefined ? `SIMD ${b.simd ? "on" : "off"}` : "",
+  ].filter(Boolean).join(", ").replace(", (", " (");
+  const host = b.host ? `${b.host.cpu}, ${b.host.cores} cores, ${b.host.os}` : "unknown";
+  const versions = Object.entries(p.versions).map(([name, version]) =>
+    `<code>${escapeHtml(name)}</code> ${escapeHtml(version)}`
+  ).join(", ");
+  const commit = p.gitCommit
+    ? `<code>${escapeHtml(p.gitCommit)}</code>${p.dirty ? " (with uncommitted changes)" : ""}`
+    : "unknown (not a git checkout)";
+  const lines = p.scriptSource.split("\n").length;
+  return `<section class="nnlab-provenance">
+<h2>Provenance</h2>
+${
+    definitionList([
+      ["script", `<code>${escapeHtml(p.scriptPath)}</code>`],
+      ["date", escapeHtml(formatDate(p.date))],
+      ["git commit", commit],
+      ["backend", escapeHtml(backendLine)],
+      ["host", escapeHtml(host)],
+      ["versions", versions || "–"],
+    ])
+  }
+<details><summary>Config</summary><pre><code>${
+    escapeHtml(JSON.stringify(p.config, null, 2))
+  }</code></pre></details>
+<details><summary>Source of <code>${
+    escapeHtml(p.scriptPath)
+  }</code> (${lines} lines)</summary><pre><code>${escapeHtml(p.scriptSource)}</code></pre></details>
+</section>`;
+}
+
+/**
+ * Formats an ISO date as "2025-03-01 14:05 UTC"; anything else is shown as given.
+ *
+ * @example
+ * ```ts
+ * formatDate("2025-03-01T14:05:09.000Z"); // "2025-03-01 14:05 UTC"
+ * ```
+ */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * Builds the page's HTML (pure: no file access). `writeFigurePage` writes it.
+ *
+ * @example
+ * ```ts
+ * const html = renderFigurePage({ out: "plots/adam.html", title: "Update rules", ... });
+ * ```
+ */
+export function renderFigurePage(options: FigurePageOptions): string {
+  const { title, description, dataLine, figures, runs, provenance } = options;
+  const { scriptSource: _source, ...provenanceMeta } = provenance;
+  const pageData: PageData = {
+    format: PAGE_FORMAT,
+    page: { title, description, dataLine, date: provenance.date, runCount: runs.length },
+    provenance: provenanceMeta,
+    runs,
+    data: options.data ??
+      Object.fromEntries(
+        figures.map((figure, i) => [figure.title || `figure ${i + 1}`, figure.data ?? null]),
+      ),
+  };
+  const cachedCount = runs.filter((run) => run.cached).length;
+  const freshCount = runs.length - cachedCount;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="nnlab">
+<title>${escapeHtml(title)} · nnlab</title>
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<header>
+<p class="nnlab-crumb"><a href="index.html">nnlab figures</a></p>
+<h1>${escapeHtml(title)}</h1>
+<p class="nnlab-description">${escapeHtml(description)}</p>
+<p class="nnlab-dataline">Data: ${escapeHtml(dataLine)}</p>
+</header>
+<main>
+${figures.map(renderFigure).join("\n")}
+<section class="nnlab-runs">
+<h2>Runs</h2>
+<p class="nnlab-note">${runs.length} run${
+    runs.length === 1 ? "" : "s"
+  }: ${freshCount} trained now, ${cachedCount} served from the cache (<code>data/runs</code>). Accuracies are fractions shown as percentages; wall time is the whole run.</p>
+<div class="nnlab-scroll">${runsTable(runs)}</div>
+</section>
+${provenanceSection(provenance)}
+<section class="nnlab-datanote">
+<h2>Data</h2>
+<p class="nnlab-note">Every plotted value and every run record is embedded in this file as JSON: <code>JSON.parse(document.getElementById("${PAGE_DATA_ID}").textContent)</code>.</p>
+</section>
+</main>
+<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(pageData)}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes a file atomically: a temporary file in the same folder, then a rename, so a
+ * reader never sees half a page. Creates the folder if needed.
+ *
+ * @example
+ * ```ts
+ * await writeTextAtomic("plots/index.html", html);
+ * ```
+ */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, text);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Renders the page and writes it atomically to `options.out`; returns that path.
+ * Call `writeIndex` afterwards to list it in plots/index.html.
+ *
+ * @example
+ * ```ts
+ * const path = await writeFigurePage({
+ *   out: "plots/adam.html",
+ *   title: "Update rules",
+ *   description: "SGD, SGD+momentum, RMSProp and Adam on a five-layer net.",
+ *   dataLine: data.description,
+ *   figures: [learningCurves(runs.map((r) => r.record))],
+ *   runs,
+ *   provenance,
+ * });
+ * console.log(`wrote ${path}`);
+ * ```
+ */
+export async function writeFigurePage(options: FigurePageOptions): Promise<string> {
+  await writeTextAtomic(options.out, renderFigurePage(options));
+  return options.out;
+}
+
+/**
+ * Reads the embedded JSON back from a page's HTML; null when the page has none or it
+ * does not parse (the caller decides how to report that).
+ *
+ * @example
+ * ```ts
+ * const data = readPageData(await Deno.readTextFile("plots/adam.html"));
+ * console.log(data?.runs.length);
+ * ```
+ */
+export function readPageData(html: string): PageData | null {
+  const match = new RegExp(
+    `<script type="application/json" id="${PAGE_DATA_ID}">([\\s\\S]*?)</script>`,
+  ).exec(html);
+  if (!match) return null;
+  try {
+    const data = JSON.parse(match[1]);
+    return data?.format === PAGE_FORMAT ? data : null;
+  } catch {
+    return null;
+  }
+}
