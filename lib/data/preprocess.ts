@@ -1,0 +1,187 @@
+/**
+ * The course's preprocessing: subsets, the train/validation split taken from the end of
+ * the training pool, and mean image subtraction.
+ *
+ * All functions copy: the returned arrays never share memory with their inputs, except
+ * `subtractMeanImage(..., { inPlace: true })`, which a loader that owns its arrays uses to
+ * avoid a second copy of CIFAR-10.
+ *
+ * @module
+ */
+import { argumentError, numberIn } from "../errors.ts";
+import { Random } from "../random.ts";
+import type { LabeledImages } from "./types.ts";
+
+/**
+ * Number of values per example: H*W*C for images (N, H, W, C), D for vectors (N, D).
+ *
+ * @example
+ * ```ts
+ * featureSize({ x, y, shape: [10, 32, 32, 3] }); // 3072
+ * ```
+ */
+export function featureSize(images: LabeledImages): number {
+  return images.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Copies `count` consecutive examples starting at `start`.
+ *
+ * @example
+ * ```ts
+ * const val = takeRange(train, 49_000, 1_000); // X_train[49000:50000]
+ * ```
+ */
+export function takeRange(images: LabeledImages, start: number, count: number): LabeledImages {
+  const n = images.shape[0];
+  numberIn("start", start, { min: 0, max: n, integer: true });
+  numberIn("count", count, { min: 0, max: n - start, integer: true });
+  const size = featureSize(images);
+  return {
+    x: images.x.slice(start * size, (start + count) * size),
+    y: images.y.slice(start, start + count),
+    shape: [count, ...images.shape.slice(1)],
+  };
+}
+
+/**
+ * The first `n` examples (cs231n's `X_train[:num_train]`).
+ *
+ * @example
+ * ```ts
+ * const small = takeFirst(train, 4_000);
+ * ```
+ */
+export function takeFirst(images: LabeledImages, n: number): LabeledImages {
+  return takeRange(images, 0, n);
+}
+
+/**
+ * Copies the examples at `indices`, in that order.
+ *
+ * @example
+ * ```ts
+ * const batch = takeIndices(train, [3, 1, 4, 1, 5]);
+ * ```
+ */
+export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): LabeledImages {
+  const n = images.shape[0];
+  const size = featureSize(images);
+  const x = new Float32Array(indices.length * size);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (!Number.isInteger(index) || index < 0 || index >= n) {
+      throw argumentError(`indices[${i}]`, index, `an integer in [0, ${n - 1}]`);
+    }
+    x.set(images.x.subarray(index * size, (index + 1) * size), i * size);
+    y[i] = images.y[index];
+  }
+  return { x, y, shape: [indices.length, ...images.shape.slice(1)] };
+}
+
+/**
+ * `n` distinct examples drawn at random (seeded), like
+ * `mask = np.random.choice(N, n, replace=False)`.
+ *
+ * @example
+ * ```ts
+ * const subset = randomSubset(train, 500, 0);
+ * ```
+ */
+export function randomSubset(images: LabeledImages, n: number, seed: number): LabeledImages {
+  numberIn("n", n, { min: 0, max: images.shape[0], integer: true });
+  return takeIndices(images, new Random(seed).choice(images.shape[0], n));
+}
+
+/**
+ * Splits a training pool as cs231n does: train is the first `numTrain` examples, val the
+ * last `numVal` (for CIFAR-10, `X_train[49000:50000]`), so the validation set stays the
+ * same whatever `numTrain` is, and never overlaps train.
+ *
+ * @param poolName named in the error, e.g. "CIFAR-10 training batches".
+ * @example
+ * ```ts
+ * const { train, val } = trainValSplit(pool, { numTrain: 49_000, numVal: 1_000 });
+ * ```
+ */
+export function trainValSplit(
+  pool: LabeledImages,
+  { numTrain, numVal }: { numTrain: number; numVal: number },
+  poolName = "the training pool",
+): { train: LabeledImages; val: LabeledImages } {
+  const n = pool.shape[0];
+  numberIn("numVal", numVal, { min: 0, max: n, integer: true });
+  if (!Number.isInteger(numTrain) || numTrain < 0 || numTrain > n - numVal) {
+    throw argumentError(
+      "numTrain",
+      numTrain,
+      `an integer in [0, ${n - numVal}]: ${poolName} has ${n} examples and numVal takes ${numVal}`,
+    );
+  }
+  return { train: takeRange(pool, 0, numTrain), val: takeRange(pool, n - numVal, numVal) };
+}
+
+/**
+ * The mean image of a set, per value (pixel and channel), accumulated in float64.
+ *
+ * @returns (H, W, C) flattened, or (D,) for vectors.
+ * @example
+ * ```ts
+ * const mean = meanImage(train); // Float32Array of 3072 for CIFAR-10
+ * ```
+ */
+export function meanImage(images: LabeledImages): Float32Array {
+  const n = images.shape[0];
+  if (n === 0) throw argumentError("images", "0 examples", "at least one example to average");
+  const size = featureSize(images);
+  const sum = new Float64Array(size);
+  for (let i = 0; i < n; i++) {
+    const offset = i * size;
+    for (let j = 0; j < size; j++) sum[j] += images.x[offset + j];
+  }
+  const mean = new Float32Array(size);
+  for (let j = 0; j < size; j++) mean[j] = sum[j] / n;
+  return mean;
+}
+
+/** Subtracts `mean` from every example of `images`, into `out`. */
+function subtractInto(images: LabeledImages, mean: Float32Array, out: Float32Array): void {
+  const size = mean.length;
+  for (let i = 0; i < images.x.length; i += size) {
+    for (let j = 0; j < size; j++) out[i + j] = images.x[i + j] - mean[j];
+  }
+}
+
+/**
+ * Subtracts the mean training image from every split (cs231n's
+ * `X_train -= mean_image; X_val -= mean_image; X_test -= mean_image`).
+ *
+ * @param inPlace overwrite the inputs' pixels instead of copying them (saves memory).
+ * @returns the centred splits and the mean image that was subtracted, (H*W*C,).
+ * @example
+ * ```ts
+ * const { train, val, test, meanImage } = subtractMeanImage({ train, val, test });
+ * ```
+ */
+export function subtractMeanImage<
+  S extends { train: LabeledImages } & Record<string, LabeledImages>,
+>(
+  splits: S,
+  { inPlace = false }: { inPlace?: boolean } = {},
+): S & { meanImage: Float32Array } {
+  const mean = meanImage(splits.train);
+  const result: Record<string, LabeledImages> = {};
+  for (const [name, images] of Object.entries(splits)) {
+    if (featureSize(images) !== mean.length) {
+      throw new Error(
+        `${name}: got examples of shape [${images.shape.slice(1).join(", ")}]; expected the ` +
+          `training shape [${splits.train.shape.slice(1).join(", ")}]`,
+      );
+    }
+    const x = inPlace ? images.x : new Float32Array(images.x.length);
+    subtractInto(images, mean, x);
+    result[name] = inPlace ? images : { x, y: images.y.slice(), shape: [...images.shape] };
+  }
+  return { ...(result as S), meanImage: mean };
+}
