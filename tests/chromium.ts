@@ -23,7 +23,7 @@ export interface RgbaImage {
  * Inflates a zlib stream with the Web `DecompressionStream("deflate")` (zlib-wrapped
  * deflate, which is what a PNG's IDAT data is).
  */
-async function inflate(data: Uint8Array): Promise<Uint8Array> {
+async function inflate(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

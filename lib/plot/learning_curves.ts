@@ -45,6 +45,9 @@ export function learningCurves(
       if (Number.isFinite(value)) loss.push({ run: name, iteration: i + 1, loss: value });
     });
   }
+  // Fewer points get bigger dots: 20 iterations should not look like dust, 2,000 not a smear.
+  const longest = Math.max(...runs.map((run) => run.history.lossHistory.length));
+  const radius = longest > 400 ? 1.2 : longest > 100 ? 1.6 : 2.4;
   const accuracy = accuracyRows(runs);
   const domain = accuracyDomain(accuracy);
   return {
@@ -62,7 +65,7 @@ export function learningCurves(
         x: { label: "iteration" },
         y: { label: "training loss", grid: true, zero: false },
         marks: [
-          Plot.dot(loss, { x: "iteration", y: "loss", fill: "run", r: 1.5, fillOpacity: 0.75 }),
+          Plot.dot(loss, { x: "iteration", y: "loss", fill: "run", r: radius, fillOpacity: 0.75 }),
         ],
       },
       accuracyPanel(accuracy, "train", { color, domain }),
