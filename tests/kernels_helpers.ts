@@ -85,6 +85,23 @@ export async function gradientsOn(
   }
 }
 
+/** f(...inputs) computed on `backend`, read back to the host. */
+export async function valuesOn(
+  backend: "wasm" | "cpu",
+  f: (...inputs: tf.Tensor[]) => tf.Tensor,
+  inputs: HostTensor[],
+): Promise<Float32Array> {
+  const previous = tf.getBackend();
+  await tf.setBackend(backend);
+  try {
+    return tf.tidy(() =>
+      f(...inputs.map((h) => tf.tensor(h.values, h.shape))).dataSync() as Float32Array
+    );
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
 /**
  * The bound every kernel test asserts: |wasm - cpu| <= ABS_TOL + REL_TOL * max|cpu| for
  * each element. Both backends compute in float32 but sum in different orders (XNNPACK's

@@ -6,18 +6,39 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
+import { avgPoolGradConfig } from "./avg_pool_grad.ts";
+import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
+import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
+import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
+import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { replaceWasmKernel } from "./registry.ts";
 
+export { avgPoolBackward, avgPoolGradConfig } from "./avg_pool_grad.ts";
+export { batchMatMul, batchMatMulConfig } from "./batch_mat_mul.ts";
 export { conv2dBackpropFilter, conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 export { conv2dBackpropInput, conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
+export {
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropFilterConfig,
+} from "./depthwise_conv2d_backprop_filter.ts";
+export {
+  depthwiseConv2dBackpropInput,
+  depthwiseConv2dBackpropInputConfig,
+} from "./depthwise_conv2d_backprop_input.ts";
+export { maxPoolBackward, maxPoolGradConfig } from "./max_pool_grad.ts";
 export { replaceWasmKernel, stockKernel } from "./registry.ts";
 
 /** Every kernel this folder registers for the wasm backend. */
 export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
+  batchMatMulConfig,
 ];
 
 /**
