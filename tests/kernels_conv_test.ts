@@ -24,6 +24,12 @@ const cases: ConvCase[] = [
   { x: [1, 7, 9, 2], filter: [3, 2, 2, 3], strides: [2, 1], pad: "same" },
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [1, 6, 6, 2], filter: [3, 3, 2, 2], strides: 1, pad: 1 },
+  // Windows that tile the input (kernel = stride) take the matrix-product path; with odd
+  // sizes, "same" pads (convolution path) and "valid" drops the last row (crop).
+  { x: [2, 6, 6, 3], filter: [2, 2, 3, 4], strides: 2, pad: "same" },
+  { x: [1, 7, 7, 2], filter: [2, 2, 2, 3], strides: 2, pad: "same" },
+  { x: [2, 8, 7, 2], filter: [3, 3, 2, 3], strides: 3, pad: "valid" },
+  { x: [1, 9, 8, 3], filter: [4, 4, 3, 2], strides: 4, pad: "valid" },
 ];
 
 // A few more drawn from a seeded generator: odd sizes, strides 1-2, both paddings.

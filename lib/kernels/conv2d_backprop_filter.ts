@@ -9,6 +9,9 @@
  * dyT = (OH, OW, N, Co): the sum is a convolution of xT with dyT, dilated by s, whose
  * output (Ci, KH, KW, Co) is dw with its first axis moved. XNNPACK runs it.
  *
+ * When the windows tile the input (1x1 convolutions, 2x2 stride-2 downsamplers), dw is
+ * one matrix product of the patches with dy instead, 2-4x faster.
+ *
  * Shapes: x (N, H, W, Ci), dy (N, OH, OW, Co), output (KH, KW, Ci, Co), NHWC only,
  * dilation 1 in the forward convolution.
  *
@@ -16,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { argumentError } from "../errors.ts";
-import { type ConvAttrs, cropNegativePadding } from "./conv_geometry.ts";
+import { type ConvAttrs, cropNegativePadding, tilePatches, windowsTile } from "./conv_geometry.ts";
 import { asTensor } from "./registry.ts";
 
 /**
@@ -46,6 +49,14 @@ export function conv2dBackpropFilter(
     dimRoundingMode,
   );
   const { strideHeight, strideWidth, padInfo } = info;
+  if (windowsTile(info)) {
+    // dw = patches^T dy, one GEMM (see windowsTile).
+    return tf.tidy(() => {
+      const patches = tilePatches(x, info.filterHeight, info.filterWidth);
+      const dy2d = tf.reshape(dy, [patches.shape[0], info.outChannels]);
+      return tf.reshape(tf.matMul(patches, dy2d, true, false), filterShape) as tf.Tensor4D;
+    });
+  }
   return tf.tidy(() => {
     const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;

@@ -100,3 +100,69 @@ export interface ConvAttrs {
   /** How to round output sizes when `pad` is a number. */
   dimRoundingMode?: "floor" | "round" | "ceil";
 }
+
+/**
+ * True when the windows of a convolution tile the input without overlap or padding
+ * (kernel = stride, no padding): 1x1 convolutions, patchify stems and
+ * ConvNeXt's 2x2 stride-2 downsamplers. Then both gradients are single matrix products
+ * over non-overlapping patches, which XNNPACK's GEMM runs 2-4x faster than the
+ * convolution forms (bench/kernels.ts).
+ */
+export function windowsTile(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === info.strideHeight && info.filterWidth === info.strideWidth &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && info.padInfo.bottom === 0 &&
+    info.padInfo.right === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
+}
+
+/**
+ * The non-overlapping KH x KW patches of x as rows (space-to-depth), dropping the
+ * rows/columns past the last whole patch.
+ *
+ * @param x (N, H, W, C)
+ * @returns (N * OH * OW, KH * KW * C) with OH = floor(H / KH), OW = floor(W / KW); the
+ * columns of a row are ordered (kh, kw, c) like a filter's first three axes.
+ * @example
+ * ```ts
+ * tilePatches(tf.zeros([2, 4, 4, 3]), 2, 2).shape; // [8, 12]
+ * ```
+ */
+export function tilePatches(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  const oh = Math.floor(h / kh), ow = Math.floor(w / kw);
+  return tf.tidy(() => {
+    const used = oh * kh === h && ow * kw === w
+      ? x
+      : tf.slice(x, [0, 0, 0, 0], [n, oh * kh, ow * kw, c]);
+    if (kh === 1 && kw === 1) return tf.reshape(used, [n * oh * ow, c]);
+    const split = tf.reshape(used, [n, oh, kh, ow, kw, c]);
+    return tf.reshape(tf.transpose(split, [0, 1, 3, 2, 4, 5]), [n * oh * ow, kh * kw * c]);
+  });
+}
+
+/**
+ * The inverse of {@linkcode tilePatches}: rows of patches back to an image, zeros in the
+ * rows/columns no patch covers.
+ *
+ * @param patches (N * OH * OW, KH * KW * C)
+ * @param shape the image's shape [N, H, W, C]
+ * @returns (N, H, W, C)
+ * @example
+ * ```ts
+ * untilePatches(tf.zeros([8, 12]), 2, 2, [2, 5, 4, 3]).shape; // [2, 5, 4, 3]
+ * ```
+ */
+export function untilePatches(
+  patches: tf.Tensor2D,
+  kh: number,
+  kw: number,
+  [n, h, w, c]: [number, number, number, number],
+): tf.Tensor4D {
+  const oh = Math.floor(h / kh), ow = Math.floor(w / kw);
+  return tf.tidy(() => {
+    const split = tf.reshape(patches, [n, oh, ow, kh, kw, c]);
+    const image = kh === 1 && kw === 1 ? split : tf.transpose(split, [0, 1, 3, 2, 4, 5]);
+    const covered = tf.reshape(image, [n, oh * kh, ow * kw, c]) as tf.Tensor4D;
+    if (oh * kh === h && ow * kw === w) return covered;
+    return tf.pad(covered, [[0, 0], [0, h - oh * kh], [0, w - ow * kw], [0, 0]]);
+  });
+}
