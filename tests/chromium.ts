@@ -187,3 +187,45 @@ export async function screenshot(
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
 }
+
+/**
+ * Counts the rows of an image holding at least one pixel within `tolerance` (per channel,
+ * 0..255) of the colour `hex` ("#rrggbb"). A drawn curve spans many rows; a legend swatch
+ * spans about fifteen, so this tells a plotted series from its legend entry.
+ *
+ * @example
+ * ```ts
+ * const rows = rowsWithColor(await screenshot("plots/adam.html"), "#4269d0");
+ * ```
+ */
+export function rowsWithColor(image: RgbaImage, hex: string, tolerance = 10): number {
+  const target = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let rows = 0;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const p = (y * image.width + x) * 4;
+      if (target.every((value, c) => Math.abs(image.pixels[p + c] - value) <= tolerance)) {
+        rows++;
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * Fraction (0..1) of pixels that are not near-white (any channel below 235).
+ *
+ * @example
+ * ```ts
+ * inkFraction(shot) > 0.02; // something is drawn
+ * ```
+ */
+export function inkFraction(image: RgbaImage): number {
+  let ink = 0;
+  for (let p = 0; p < image.width * image.height; p++) {
+    const [r, g, b] = image.pixels.subarray(p * 4, p * 4 + 3);
+    if (r < 235 || g < 235 || b < 235) ink++;
+  }
+  return ink / (image.width * image.height);
+}

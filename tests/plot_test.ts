@@ -30,7 +30,7 @@ import {
   writeIndex,
 } from "../lib/plot/mod.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/run.ts";
-import { decodePng, screenshot } from "./chromium.ts";
+import { decodePng, inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();
@@ -554,26 +554,6 @@ Deno.test("writeFigurePage writes atomically; writeIndex lists every page with d
 
 // ---------------------------------------------------------------- pixels
 
-/** Rows of the screenshot holding at least one pixel within `tolerance` of `hex`. */
-function rowsWithColor(
-  shot: { width: number; height: number; pixels: Uint8Array },
-  hex: string,
-  tolerance = 10,
-): number {
-  const target = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  let rows = 0;
-  for (let y = 0; y < shot.height; y++) {
-    for (let x = 0; x < shot.width; x++) {
-      const p = (y * shot.width + x) * 4;
-      if (target.every((v, c) => Math.abs(shot.pixels[p + c] - v) <= tolerance)) {
-        rows++;
-        break;
-      }
-    }
-  }
-  return rows;
-}
-
 Deno.test("headless Chromium draws the learning curves: ink in the figure, both run colours on many rows", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nnlab-shot-test-" });
   try {
@@ -603,12 +583,7 @@ Deno.test("headless Chromium draws the learning curves: ink in the figure, both 
       const rows = rowsWithColor(shot, fill);
       assert.ok(rows >= 80, `colour ${fill} appears on only ${rows} rows of the screenshot`);
     }
-    let ink = 0;
-    for (let p = 0; p < shot.width * shot.height; p++) {
-      const [r, g, b] = shot.pixels.subarray(p * 4, p * 4 + 3);
-      if (r < 235 || g < 235 || b < 235) ink++;
-    }
-    const fraction = ink / (shot.width * shot.height);
+    const fraction = inkFraction(shot);
     assert.ok(fraction > 0.02 && fraction < 0.6, `non-white fraction ${fraction.toFixed(3)}`);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -62,8 +62,9 @@ export function learningCurves(
         height: 280,
         marginLeft: 45,
         color,
-        x: { label: "iteration" },
-        y: { label: "training loss", grid: true, zero: false },
+        // Insets keep the extreme dots off the axes.
+        x: { label: "iteration", inset: 6 },
+        y: { label: "training loss", grid: true, zero: false, nice: true, inset: 4 },
         marks: [
           Plot.dot(loss, { x: "iteration", y: "loss", fill: "run", r: radius, fillOpacity: 0.75 }),
         ],

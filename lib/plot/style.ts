@@ -56,14 +56,21 @@ h2 { font-size: 19px; margin: 28px 0 8px; }
 .nnlab-panel svg { display: block; max-width: 100%; height: auto; overflow: visible; }
 figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 100ch; }
 .nnlab-scroll { overflow-x: auto; }
-.nnlab-table { border-collapse: collapse; font-size: 14px; margin: 6px 0 4px; }
+.nnlab-table { border-collapse: collapse; font-size: 13.5px; margin: 6px 0 4px; }
 .nnlab-table th, .nnlab-table td {
-  padding: 4px 12px;
+  padding: 4px 9px;
   border-bottom: 1px solid var(--rule);
   text-align: left;
   white-space: nowrap;
 }
-.nnlab-table th { font-weight: 600; border-bottom: 2px solid var(--rule); }
+/* Headings may wrap ("best train acc") so wide run tables still fit the page. */
+.nnlab-table th {
+  font-weight: 600;
+  border-bottom: 2px solid var(--rule);
+  white-space: normal;
+  vertical-align: bottom;
+  max-width: 8em;
+}
 .nnlab-table .num { text-align: right; font-variant-numeric: tabular-nums; }
 .nnlab-table tbody tr:nth-child(even) { background: #fafbfc; }
 .nnlab-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 10px; }
