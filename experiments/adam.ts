@@ -1,0 +1,53 @@
+/**
+ * Update rules compared: SGD, SGD+momentum, RMSProp and Adam training the same five-layer
+ * fully connected net from the same initialization.
+ *
+ * Run: `deno task exp:adam` (add --quick for a seconds-long smoke run).
+ *
+ * @module
+ */
+import { runExperiment } from "../lib/experiment.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { fcRun } from "../lib/trainers/fc.ts";
+
+const settings = {
+  hiddenDims: [100, 100, 100, 100, 100],
+  weightScale: 5e-2,
+  numTrain: 4_000,
+  numEpochs: 5,
+  batchSize: 100,
+};
+
+/** Learning rate of each update rule, as the course tunes them. */
+const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3 };
+
+await runExperiment({
+  name: "adam",
+  title: "Update rules: SGD, momentum, RMSProp, Adam",
+  description: "The same five-layer net trained by four update rules: momentum beats " +
+    "plain SGD, and the adaptive rules are faster still.",
+  script: import.meta.url,
+  settings,
+  quick: { numTrain: 200, numEpochs: 2 },
+  runs: (s) =>
+    Object.entries(learningRates).map(([rule, learningRate]) =>
+      fcRun(rule, {
+        dataset: s.dataset,
+        numTrain: s.numTrain,
+        hiddenDims: s.hiddenDims,
+        normalization: null,
+        dropoutKeepProb: 1,
+        weightScale: s.weightScale,
+        reg: 0,
+        updateRule: rule,
+        learningRate,
+        lrDecay: 1,
+        numEpochs: s.numEpochs,
+        batchSize: s.batchSize,
+        seed: s.seed,
+      })
+    ),
+  figures: (outcomes) => [
+    learningCurves(outcomes.map((o) => o.record), { legendLabel: "update rule" }),
+  ],
+});

@@ -1,0 +1,73 @@
+/**
+ * Trainer of the fully connected studies: one FullyConnectedNet trained by the Solver.
+ * Runs name this module as their trainer, so its import graph (model, layers, solver,
+ * update rules, data) is the code whose edits invalidate them.
+ *
+ * @module
+ */
+import type { DatasetName } from "../data/study.ts";
+import { FullyConnectedNet, type Normalization } from "../models/fc_net.ts";
+import type { RunResult, RunSpec, TrainContext } from "../runner.ts";
+import { studyData } from "./study_data.ts";
+import { trainModel } from "./train_model.ts";
+
+/** Everything that defines a fully connected run. */
+export interface FcRunConfig extends Record<string, unknown> {
+  dataset: Exclude<DatasetName, "auto">;
+  /** Training examples (the first numTrain of the training split). */
+  numTrain: number;
+  hiddenDims: number[];
+  normalization: Normalization;
+  /** Inverted-dropout keep probability, 1 = none. */
+  dropoutKeepProb: number;
+  weightScale: number;
+  reg: number;
+  updateRule: string;
+  learningRate: number;
+  /** Learning-rate factor per epoch. */
+  lrDecay: number;
+  numEpochs: number;
+  batchSize: number;
+  seed: number;
+}
+
+/** A run spec that trains `config` with this module. */
+export function fcRun(name: string, config: FcRunConfig): RunSpec<FcRunConfig> {
+  return { name, config, trainer: import.meta.url };
+}
+
+/**
+ * Trains one fully connected net; see {@linkcode FcRunConfig}.
+ *
+ * @example
+ * ```ts
+ * const result = await train(config, { name: "adam", verbose: true });
+ * ```
+ */
+export async function train(config: FcRunConfig, context: TrainContext): Promise<RunResult> {
+  const data = await studyData({
+    dataset: config.dataset,
+    numTrain: config.numTrain,
+    seed: 0,
+    quiet: true,
+  });
+  const inputDim = data.train.shape.slice(1).reduce((a, b) => a * b, 1);
+  const model = new FullyConnectedNet({
+    hiddenDims: config.hiddenDims,
+    inputDim,
+    numClasses: data.classNames.length,
+    normalization: config.normalization,
+    dropoutKeepProb: config.dropoutKeepProb,
+    weightScale: config.weightScale,
+    reg: config.reg,
+    seed: config.seed,
+  });
+  return trainModel(model, data, {
+    updateRule: config.updateRule,
+    optimConfig: { learningRate: config.learningRate },
+    lrDecay: config.lrDecay,
+    numEpochs: config.numEpochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
+  }, context);
+}
