@@ -17,6 +17,7 @@ import {
   networkReferences,
   type PageRun,
   type PlotOptions,
+  powerOfTenLabel,
   type Provenance,
   readPageData,
   renderFigure,
@@ -175,6 +176,18 @@ Deno.test("sweepFigure: log x axis, one line per series, dots evenly spaced for 
   const steps = xs.slice(1).map((x, i) => x - xs[i]);
   for (const step of steps) assert.ok(Math.abs(step - steps[0]) < 1e-6, `steps ${steps}`);
   assert.deepEqual(figure.legend?.domain, ["baseline", "batchnorm"]);
+  const tickLabels = all(svg, 'g[aria-label="x-axis tick label"] text').map((t) => t.textContent)
+    .filter(Boolean);
+  assert.deepEqual(tickLabels, ["1e-4", "1e-3", "0.01", "0.1", "1"]);
+  assert.deepEqual([1e-4, 1e-3, 0.01, 3e-3, 1, 100, 1e5].map(powerOfTenLabel), [
+    "1e-4",
+    "1e-3",
+    "0.01",
+    "",
+    "1",
+    "100",
+    "1e5",
+  ]);
   assert.throws(
     () =>
       sweepFigure([{ s: "a", w: 0, v: 1 }], {

@@ -69,3 +69,24 @@ export function seriesColors(names: readonly string[]): { domain: string[]; rang
   const domain = [...new Set(names)];
   return { domain, range: domain.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length]) };
 }
+
+/**
+ * Labels a log-axis tick the way papers write hyper-parameters: powers of ten only
+ * ("1e-4", "0.01", "1", "100", "1e5"), other ticks unlabelled. Plot's default uses SI
+ * prefixes ("100µ"), which read oddly for weight scales and learning rates.
+ *
+ * @example
+ * ```ts
+ * Plot.plot({ x: { type: "log", tickFormat: powerOfTenLabel }, marks });
+ * powerOfTenLabel(1e-4); // "1e-4"
+ * powerOfTenLabel(0.01); // "0.01"
+ * powerOfTenLabel(3e-3); // ""
+ * ```
+ */
+export function powerOfTenLabel(value: number): string {
+  const exponent = Math.round(Math.log10(value));
+  if (!Number.isFinite(exponent) || Math.abs(value - 10 ** exponent) > 1e-9 * value) return "";
+  return Math.abs(exponent) >= 3
+    ? `1e${exponent}`
+    : String(Number((10 ** exponent).toPrecision(1)));
+}

@@ -6,7 +6,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
-import { type Figure, seriesColors } from "./figure.ts";
+import { type Figure, powerOfTenLabel, seriesColors } from "./figure.ts";
 
 /**
  * Builds a one-panel line chart.
@@ -67,7 +67,12 @@ export function lineChart(
       height,
       marginLeft: 50,
       color,
-      x: { type: logX ? "log" : "linear", label: xLabel, grid: logX },
+      x: {
+        type: logX ? "log" : "linear",
+        label: xLabel,
+        grid: logX,
+        ...(logX ? { tickFormat: powerOfTenLabel } : {}),
+      },
       y: {
         type: logY ? "log" : "linear",
         label: percent ? `${yLabel} (%)` : yLabel,

@@ -12,7 +12,7 @@
  * @module
  */
 export type { Figure, PlotOptions, SwatchLegend } from "./figure.ts";
-export { SERIES_COLORS, seriesColors } from "./figure.ts";
+export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./figure.ts";
 export { accuracyDomain, accuracyPanel, type AccuracyRow, accuracyRows } from "./accuracy_panel.ts";
 export { learningCurves, type LossRow } from "./learning_curves.ts";
 export { batchSizeCurves } from "./batch_size.ts";

@@ -7,7 +7,7 @@
 import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { accuracyDomain } from "./accuracy_panel.ts";
-import { type Figure, type PlotOptions, seriesColors } from "./figure.ts";
+import { type Figure, type PlotOptions, powerOfTenLabel, seriesColors } from "./figure.ts";
 
 /** A metric to draw, one panel each. */
 export interface SweepMetric {
@@ -81,7 +81,7 @@ export function sweepFigure(
       height: 280,
       marginLeft: 50,
       color,
-      x: { type: "log", label: xLabel, grid: true },
+      x: { type: "log", label: xLabel, grid: true, tickFormat: powerOfTenLabel },
       y: metric.logY ? { type: "log", label: metric.label, grid: true } : metric.percent
         ? {
           label: `${metric.label} (%)`,
