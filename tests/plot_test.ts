@@ -540,6 +540,9 @@ Deno.test("writeFigurePage writes atomically; writeIndex lists every page with d
     await Deno.writeTextFile(`${dir}/notes.html`, "<p>hand-written</p>");
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(names, ["adam.html", "dropout.html", "notes.html"], "no temporary files left");
+    // Without `data`, each figure's own rows are embedded, in figure order.
+    const embedded = readPageData(await Deno.readTextFile(`${dir}/adam.html`))!;
+    assert.deepEqual(embedded.data, [{ title: "Learning curves", data: base.figures[0].data }]);
 
     const indexPath = await writeIndex(dir);
     const index = await Deno.readTextFile(indexPath);

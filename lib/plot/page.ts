@@ -66,7 +66,10 @@ export interface FigurePageOptions {
   figures: Figure[];
   runs: PageRun[];
   provenance: Provenance;
-  /** The plotted data, embedded as JSON (defaults to each figure's own `data`). */
+  /**
+   * The plotted data, embedded as JSON. Defaults to `[{title, data}]`, one entry per figure,
+   * from each figure's own `data`.
+   */
   data?: unknown;
 }
 
@@ -205,9 +208,7 @@ export function renderFigurePage(options: FigurePageOptions): string {
     provenance: provenanceMeta,
     runs,
     data: options.data ??
-      Object.fromEntries(
-        figures.map((figure, i) => [figure.title || `figure ${i + 1}`, figure.data ?? null]),
-      ),
+      figures.map((figure) => ({ title: figure.title, data: figure.data ?? null })),
   };
   const cachedCount = runs.filter((run) => run.cached).length;
   const freshCount = runs.length - cachedCount;
