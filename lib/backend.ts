@@ -16,6 +16,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { oneOf } from "./errors.ts";
 import { registerWasmKernels } from "./kernels/mod.ts";
+import { MAX_WASM_THREADS, startThreadedWasm } from "./kernels/threads.ts";
 
 /** The backend tiers, best first. */
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
@@ -115,13 +116,28 @@ export function wasmBinaryDir(): string {
   return dirname(fileURLToPath(import.meta.resolve("@tensorflow/tfjs-backend-wasm"))) + "/";
 }
 
+/**
+ * Threads the wasm backend uses unless told: every core, up to what the threaded build
+ * supports.
+ */
+export function defaultWasmThreads(): number {
+  return Math.min(MAX_WASM_THREADS, navigator.hardwareConcurrency ?? os.cpus().length);
+}
+
 const wasmLoader: BackendLoader = {
   name: "wasm",
   async load({ threads }) {
     tfWasm.setWasmPaths(wasmBinaryDir());
-    if (threads !== undefined) tfWasm.setThreadsCount(threads);
     registerWasmKernels();
-    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
+    const setBackend = () => tf.setBackend("wasm");
+    if (threads !== undefined) return startThreadedWasm(threads, setBackend);
+    // Default: all cores; where the threaded build cannot start, one thread (the
+    // BackendInfo records the count that runs).
+    try {
+      await startThreadedWasm(defaultWasmThreads(), setBackend);
+    } catch {
+      await startThreadedWasm(1, setBackend);
+    }
   },
 };
 
