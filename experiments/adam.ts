@@ -31,21 +31,7 @@ await runExperiment({
   quick: { numTrain: 200, numEpochs: 2 },
   runs: (s) =>
     Object.entries(learningRates).map(([rule, learningRate]) =>
-      fcRun(rule, {
-        dataset: s.dataset,
-        numTrain: s.numTrain,
-        hiddenDims: s.hiddenDims,
-        normalization: null,
-        dropoutKeepProb: 1,
-        weightScale: s.weightScale,
-        reg: 0,
-        updateRule: rule,
-        learningRate,
-        lrDecay: 1,
-        numEpochs: s.numEpochs,
-        batchSize: s.batchSize,
-        seed: s.seed,
-      })
+      fcRun(rule, { ...s, updateRule: rule, learningRate })
     ),
   figures: (outcomes) => [
     learningCurves(outcomes.map((o) => o.record), { legendLabel: "update rule" }),

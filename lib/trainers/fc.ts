@@ -31,8 +31,46 @@ export interface FcRunConfig extends Record<string, unknown> {
   seed: number;
 }
 
-/** A run spec that trains `config` with this module. */
-export function fcRun(name: string, config: FcRunConfig): RunSpec<FcRunConfig> {
+/** What a study may leave out of an {@linkcode FcRunConfig}, and the values it then gets. */
+export const FC_DEFAULTS = {
+  normalization: null,
+  dropoutKeepProb: 1,
+  reg: 0,
+  lrDecay: 1,
+} as const satisfies Partial<FcRunConfig>;
+
+/** An {@linkcode FcRunConfig} where the {@linkcode FC_DEFAULTS} may be left out. */
+export type FcRunSettings =
+  & Omit<FcRunConfig, keyof typeof FC_DEFAULTS>
+  & Partial<Pick<FcRunConfig, keyof typeof FC_DEFAULTS>>;
+
+/**
+ * A run spec that trains `settings` with this module. The stored config is complete
+ * (defaults filled in, other keys dropped), so the cache key and the record show every
+ * setting.
+ *
+ * @example
+ * ```ts
+ * fcRun("adam", { ...settings, updateRule: "adam", learningRate: 1e-3 });
+ * ```
+ */
+export function fcRun(name: string, settings: FcRunSettings): RunSpec<FcRunConfig> {
+  const full = { ...FC_DEFAULTS, ...settings } as FcRunConfig;
+  const config: FcRunConfig = {
+    dataset: full.dataset,
+    numTrain: full.numTrain,
+    hiddenDims: full.hiddenDims,
+    normalization: full.normalization,
+    dropoutKeepProb: full.dropoutKeepProb,
+    weightScale: full.weightScale,
+    reg: full.reg,
+    updateRule: full.updateRule,
+    learningRate: full.learningRate,
+    lrDecay: full.lrDecay,
+    numEpochs: full.numEpochs,
+    batchSize: full.batchSize,
+    seed: full.seed,
+  };
   return { name, config, trainer: import.meta.url };
 }
 

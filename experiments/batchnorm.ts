@@ -1,0 +1,36 @@
+/**
+ * Batchnorm speeds up a deep net: the same six-layer net with and without batch
+ * normalization, trained by Adam.
+ *
+ * Run: `deno task exp:batchnorm` (add --quick for a seconds-long smoke run).
+ *
+ * @module
+ */
+import { runExperiment } from "../lib/experiment.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { fcRun } from "../lib/trainers/fc.ts";
+
+const settings = {
+  hiddenDims: [100, 100, 100, 100, 100],
+  weightScale: 2e-2,
+  numTrain: 1_000,
+  updateRule: "adam",
+  learningRate: 1e-3,
+  numEpochs: 10,
+  batchSize: 50,
+};
+
+await runExperiment({
+  name: "batchnorm",
+  title: "Batch normalization speeds up a deep net",
+  description: "A six-layer net with weightScale 2e-2 trains slowly without batchnorm and " +
+    "quickly with it.",
+  script: import.meta.url,
+  settings,
+  quick: { numTrain: 200, numEpochs: 2 },
+  runs: (s) => [
+    fcRun("baseline", { ...s, normalization: null }),
+    fcRun("batchnorm", { ...s, normalization: "batchnorm" }),
+  ],
+  figures: (outcomes) => [learningCurves(outcomes.map((o) => o.record))],
+});

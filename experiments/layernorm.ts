@@ -1,0 +1,16 @@
+/**
+ * Layernorm is insensitive to batch size: the batch-size study with layer normalization,
+ * whose statistics are per example, in place of batchnorm.
+ *
+ * Run: `deno task exp:layernorm` (add --quick for a seconds-long smoke run).
+ *
+ * @module
+ */
+import { runExperiment } from "../lib/experiment.ts";
+import { normalizationBatchSizeStudy } from "../lib/studies/batch_size.ts";
+
+await runExperiment(normalizationBatchSizeStudy({
+  name: "layernorm",
+  normalization: "layernorm",
+  script: import.meta.url,
+}));

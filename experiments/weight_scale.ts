@@ -1,0 +1,65 @@
+/**
+ * Batchnorm and initialization: a seven-layer net trained from 20 weight scales between
+ * 1e-4 and 1, with and without batchnorm (40 runs).
+ *
+ * Run: `deno task exp:weight-scale` (add --quick for a seconds-long smoke run).
+ *
+ * @module
+ */
+import { runExperiment } from "../lib/experiment.ts";
+import { sweepFigure } from "../lib/plot/sweep.ts";
+import { fcRun } from "../lib/trainers/fc.ts";
+
+const settings = {
+  hiddenDims: [50, 50, 50, 50, 50, 50],
+  numTrain: 1_000,
+  updateRule: "adam",
+  learningRate: 1e-3,
+  numEpochs: 10,
+  batchSize: 50,
+  /** How many weight scales, log-spaced from 1e-4 to 1. */
+  numScales: 20,
+};
+
+/** `count` values log-spaced from 10^from to 10^to, like numpy.logspace. */
+function logspace(from: number, to: number, count: number): number[] {
+  if (count === 1) return [10 ** from];
+  return Array.from({ length: count }, (_, i) => 10 ** (from + (to - from) * i / (count - 1)));
+}
+
+const normalizations = { baseline: null, batchnorm: "batchnorm" } as const;
+
+await runExperiment({
+  name: "weight_scale",
+  title: "Batchnorm and weight initialization",
+  description: "Without batchnorm a deep net trains only from a narrow band of weight " +
+    "scales; with batchnorm it trains from almost any.",
+  script: import.meta.url,
+  settings,
+  quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
+  runs: (s) =>
+    logspace(-4, 0, s.numScales).flatMap((weightScale) =>
+      Object.entries(normalizations).map(([series, normalization]) =>
+        fcRun(`${series} ${weightScale.toExponential(1)}`, { ...s, weightScale, normalization })
+      )
+    ),
+  figures: (outcomes) => [
+    sweepFigure(
+      outcomes.map(({ record }) => ({
+        weightScale: record.config.weightScale,
+        normalization: record.config.normalization ?? "baseline",
+        ...record.metrics,
+      })),
+      {
+        x: "weightScale",
+        xLabel: "weight initialization scale",
+        series: "normalization",
+        metrics: [
+          { key: "bestValAcc", label: "best validation accuracy", percent: true },
+          { key: "bestTrainAcc", label: "best training accuracy", percent: true },
+          { key: "finalLoss", label: "final training loss", logY: true },
+        ],
+      },
+    ),
+  ],
+});
