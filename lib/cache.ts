@@ -13,8 +13,9 @@ import { join, relative } from "node:path";
 import { REPO_ROOT, sha256Hex } from "./module_graph.ts";
 import { RUN_FORMAT, type RunRecord } from "./run.ts";
 
-/** Default location of the run store. */
-export const RUNS_DIR: string = join(REPO_ROOT, "data", "runs");
+/** Default location of the run store: `$NNLAB_RUNS_DIR`, else data/runs in the repo. */
+export const RUNS_DIR: string = Deno.env.get("NNLAB_RUNS_DIR") ||
+  join(REPO_ROOT, "data", "runs");
 
 /**
  * JSON with object keys sorted at every level, `undefined` members dropped: the same
