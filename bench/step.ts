@@ -1,0 +1,364 @@
+/**
+ * `deno task bench [model...]`: milliseconds per training step (forward, backward,
+ * update) of the bench models on nnlab's backends, side by side with PyTorch.
+ *
+ * For each backend (default: every tier that loads but the slow `cpu` one; `--backend`
+ * picks one) a child process (one backend per process) times each model: `--warmup`
+ * steps, then the median of `--reps` steps. When /usr/bin/python3 imports torch, each
+ * model also runs in PyTorch (bench/torch_step.py) with 1 thread and with all cores.
+ * One line per model and backend:
+ *
+ * ```
+ * model=mnist_cnn backend=wasm threads=2 batch=64 ms_per_step=.. torch_ms_per_step=.. ratio=..
+ * ```
+ *
+ * `torch_ms_per_step` is the best torch setting (`torch_threads` says which); both torch
+ * numbers are printed. Memory: `peak_bytes` is the peak of `tf.memory().numBytes` during
+ * a step (live tensors, parameters included); `torch_peak_rss_bytes` is the torch
+ * process's peak resident set (interpreter and libraries included), so they are not the
+ * same measure. The summary says whether best nnlab / best torch <= 3 (convnext is
+ * reported only). The machine's load average is printed before and after: other
+ * processes on a shared machine make every number noisier.
+ *
+ * Flags: --backend b, --threads N (wasm), --quick (1 warm-up, 3 reps), --reps N,
+ * --warmup N, --profile (per-kernel times of one step), --no-torch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend.ts";
+import { argumentError, numberIn, oneOf } from "../lib/errors.ts";
+import { BENCH_MODELS, type BenchModelName, buildBenchModel, trainingStep } from "./models.ts";
+
+/** Best nnlab / best torch time at or under which a model meets the issue's target. */
+export const TARGET_RATIO = 3;
+/** Models the target applies to; the others are reported. */
+const TARGET_MODELS: readonly BenchModelName[] = [
+  "fcnet",
+  "mnist_cnn",
+  "mnist_small_cnn",
+  "mnist_resnet_bn",
+];
+const PYTHON = "/usr/bin/python3";
+const TORCH_SCRIPT = fileURLToPath(new URL("./torch_step.py", import.meta.url));
+
+/** Parsed command line. */
+interface BenchFlags {
+  models: BenchModelName[];
+  backends: BackendName[];
+  /** Forced by --backend: a backend that cannot load is an error, not a skip. */
+  forced: boolean;
+  threads?: number;
+  reps: number;
+  warmup: number;
+  profile: boolean;
+  torch: boolean;
+  child: boolean;
+}
+
+/** One model timed on one backend, as the child prints it (JSON). */
+interface NnlabResult {
+  model: BenchModelName;
+  backend: BackendName;
+  threads: number;
+  batch: number;
+  msPerStep: number;
+  msAll: number[];
+  peakBytes: number;
+  leakedTensors: number;
+}
+
+/** One model timed in PyTorch, as bench/torch_step.py prints it. */
+interface TorchResult {
+  model: string;
+  threads: number;
+  batch: number;
+  ms_per_step: number;
+  ms_all: number[];
+  peak_rss_bytes: number;
+  torch: string;
+}
+
+function parseFlags(args: string[]): BenchFlags {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      backend: { type: "string" },
+      threads: { type: "string" },
+      reps: { type: "string" },
+      warmup: { type: "string" },
+      quick: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      "no-torch": { type: "boolean", default: false },
+      child: { type: "boolean", default: false },
+    },
+  });
+  const models = positionals.length === 0
+    ? [...BENCH_MODELS]
+    : positionals.map((name) => oneOf("model", name, BENCH_MODELS));
+  const backends: BackendName[] = values.backend === undefined
+    ? ["tensorflow", "wasm"]
+    : [oneOf("--backend", values.backend, BACKEND_NAMES)];
+  const integer = (flag: string, text: string | undefined, fallback: number, min: number) => {
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text)) throw argumentError(flag, text, `an integer >= ${min}`);
+    return numberIn(flag, Number(text), { min, integer: true });
+  };
+  return {
+    models,
+    backends,
+    forced: values.backend !== undefined,
+    threads: values.threads === undefined ? undefined : integer("--threads", values.threads, 0, 1),
+    reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
+    warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
+    profile: values.profile,
+    torch: !values["no-torch"],
+    child: values.child,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Random inputs of the model's shape and labels in 0..9, the same every run. */
+function batchFor(inputShape: number[], batchSize: number): [tf.Tensor, tf.Tensor1D] {
+  const X = tf.randomNormal([batchSize, ...inputShape], 0, 1, "float32", 7);
+  const y = tf.randomUniform([batchSize], 0, 10, "int32", 8) as tf.Tensor1D;
+  return [X, y];
+}
+
+/** Times one model on the running backend (child process side). */
+async function timeModel(
+  name: BenchModelName,
+  flags: BenchFlags,
+  backend: BackendName,
+  threads: number,
+): Promise<NnlabResult> {
+  const bench = buildBenchModel(name);
+  const step = trainingStep(bench);
+  const [X, y] = batchFor(bench.inputShape, bench.batchSize);
+  for (let i = 0; i < flags.warmup; i++) step(X, y);
+  const tensorsBefore = tf.memory().numTensors;
+  const msAll: number[] = [];
+  for (let i = 0; i < flags.reps; i++) {
+    const start = performance.now();
+    step(X, y); // returns after reading the loss, so the step's kernels have run
+    msAll.push(performance.now() - start);
+  }
+  const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  const profile = await tf.profile(() => {
+    step(X, y);
+  });
+  if (flags.profile) printKernelProfile(name, profile);
+  for (const w of Object.values(bench.model.params)) w.dispose();
+  tf.dispose([X, y]);
+  tf.disposeVariables();
+  return {
+    model: name,
+    backend,
+    threads,
+    batch: bench.batchSize,
+    msPerStep: median(msAll),
+    msAll,
+    peakBytes: profile.peakBytes,
+    leakedTensors,
+  };
+}
+
+/** Per-kernel time of one profiled step, summed by kernel name, biggest first. */
+function printKernelProfile(model: string, profile: Awaited<ReturnType<typeof tf.profile>>): void {
+  const byName = new Map<string, { calls: number; ms: number; shapes: Map<string, number> }>();
+  let total = 0;
+  for (const kernel of profile.kernels) {
+    const ms = kernel.kernelTimeMs as number;
+    total += ms;
+    const entry = byName.get(kernel.name) ?? { calls: 0, ms: 0, shapes: new Map() };
+    entry.calls++;
+    entry.ms += ms;
+    const shape = kernel.inputShapes.map((s: number[]) => `[${s}]`).join(" ");
+    entry.shapes.set(shape, (entry.shapes.get(shape) ?? 0) + ms);
+    byName.set(kernel.name, entry);
+  }
+  console.error(`# profile model=${model}: ${total.toFixed(1)} ms in kernels`);
+  const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
+  for (const [name, { calls, ms, shapes }] of rows.slice(0, 15)) {
+    const [worstShape, worstMs] = [...shapes].sort((a, b) => b[1] - a[1])[0];
+    console.error(
+      `#   ${name.padEnd(26)} calls=${String(calls).padStart(3)} ms=${ms.toFixed(1).padStart(8)}` +
+        ` share=${(100 * ms / total).toFixed(1).padStart(5)}%  worst ${worstShape} ${
+          worstMs.toFixed(1)
+        } ms`,
+    );
+  }
+}
+
+/** Child process: start one backend, time every model, print one JSON line each. */
+async function runChild(flags: BenchFlags): Promise<void> {
+  let info;
+  try {
+    info = await initBackend({ backend: flags.backends[0], threads: flags.threads });
+  } catch (error) {
+    console.log(
+      JSON.stringify({ skipped: error instanceof Error ? error.message : String(error) }),
+    );
+    return;
+  }
+  for (const name of flags.models) {
+    const result = await timeModel(name, flags, info.backend, info.threads);
+    console.log(JSON.stringify(result));
+  }
+}
+
+/** Runs the child for one backend; returns its results or why it could not run. */
+async function runBackend(
+  backend: BackendName,
+  flags: BenchFlags,
+): Promise<NnlabResult[] | string> {
+  const args = ["run", "-A", fileURLToPath(import.meta.url), "--child", "--backend", backend];
+  if (flags.threads !== undefined) args.push("--threads", String(flags.threads));
+  args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  if (flags.profile) args.push("--profile");
+  args.push(...flags.models);
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" })
+    .spawn();
+  const results: NnlabResult[] = [];
+  const output = await child.output();
+  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const parsed = JSON.parse(line);
+    if (typeof parsed.skipped === "string") return parsed.skipped;
+    results.push(parsed);
+  }
+  if (!output.success && results.length === 0) return `child exited with ${output.code}`;
+  return results;
+}
+
+/** True when /usr/bin/python3 can import torch. */
+async function torchAvailable(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+async function runTorch(model: BenchModelName, threads: number, flags: BenchFlags) {
+  const args = [TORCH_SCRIPT, "--model", model, "--threads", String(threads)];
+  args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  const output = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!output.success) {
+    const message = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1);
+    throw new Error(`torch ${model} threads=${threads}: ${message}`);
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout).trim()) as TorchResult;
+}
+
+const fmt = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
+
+async function main(args: string[]): Promise<void> {
+  const flags = parseFlags(args);
+  if (flags.child) return runChild(flags);
+  const cores = navigator.hardwareConcurrency ?? 1;
+  console.log(
+    `# bench: ${flags.models.join(", ")}; warmup ${flags.warmup}, median of ${flags.reps}; ` +
+      `${cores} cores; load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+  );
+
+  const nnlab: NnlabResult[] = [];
+  for (const backend of flags.backends) {
+    const results = await runBackend(backend, flags);
+    if (typeof results === "string") {
+      if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
+      console.log(`# backend=${backend} skipped: ${results}`);
+    } else nnlab.push(...results);
+  }
+
+  const torch = new Map<BenchModelName, TorchResult[]>();
+  if (flags.torch && await torchAvailable()) {
+    const threadCounts = cores > 1 ? [1, cores] : [1];
+    for (const model of flags.models) {
+      torch.set(model, []);
+      for (const threads of threadCounts) {
+        torch.get(model)!.push(await runTorch(model, threads, flags));
+      }
+    }
+  } else if (flags.torch) {
+    console.log(`# torch: ${PYTHON} cannot import torch; nnlab numbers only`);
+  }
+
+  for (const result of nnlab) {
+    const fields = [
+      `model=${result.model}`,
+      `backend=${result.backend}`,
+      `threads=${result.threads}`,
+      `batch=${result.batch}`,
+      `ms_per_step=${fmt(result.msPerStep)}`,
+    ];
+    const torchRuns = torch.get(result.model) ?? [];
+    const best = bestTorch(torchRuns);
+    if (best) {
+      fields.push(
+        `torch_ms_per_step=${fmt(best.ms_per_step)}`,
+        `ratio=${(result.msPerStep / best.ms_per_step).toFixed(2)}`,
+        `torch_threads=${best.threads}`,
+        ...torchRuns.map((run) => `torch_${run.threads}t_ms=${fmt(run.ms_per_step)}`),
+      );
+    }
+    fields.push(
+      `range_ms=${fmt(Math.min(...result.msAll))}..${fmt(Math.max(...result.msAll))}`,
+      `peak_bytes=${result.peakBytes}`,
+    );
+    if (best) fields.push(`torch_peak_rss_bytes=${best.peak_rss_bytes}`);
+    if (result.leakedTensors !== 0) fields.push(`leaked_tensors_per_run=${result.leakedTensors}`);
+    console.log(fields.join(" "));
+  }
+
+  console.log(`# load average after: ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  printSummary(flags.models, nnlab, torch);
+}
+
+function bestTorch(runs: TorchResult[]): TorchResult | undefined {
+  return runs.reduce<TorchResult | undefined>(
+    (best, run) => (best === undefined || run.ms_per_step < best.ms_per_step ? run : best),
+    undefined,
+  );
+}
+
+/** One line per model: best nnlab setting against best torch setting, and the verdict. */
+function printSummary(
+  models: BenchModelName[],
+  nnlab: NnlabResult[],
+  torch: Map<BenchModelName, TorchResult[]>,
+): void {
+  if (torch.size === 0) return;
+  console.log(`# target: best nnlab / best torch <= ${TARGET_RATIO}`);
+  for (const model of models) {
+    const ours = nnlab.filter((r) => r.model === model)
+      .sort((a, b) => a.msPerStep - b.msPerStep)[0];
+    const theirs = bestTorch(torch.get(model) ?? []);
+    if (!ours || !theirs) continue;
+    const ratio = ours.msPerStep / theirs.ms_per_step;
+    const verdict = TARGET_MODELS.includes(model)
+      ? (ratio <= TARGET_RATIO ? "met" : "NOT met")
+      : "reported";
+    console.log(
+      `# ${model.padEnd(16)} ratio=${ratio.toFixed(2).padStart(6)} ` +
+        `(${ours.backend} ${ours.threads}t ${fmt(ours.msPerStep)} ms vs torch ` +
+        `${theirs.threads}t ${fmt(theirs.ms_per_step)} ms) ${verdict}`,
+    );
+  }
+}
+
+if (import.meta.main) await main(Deno.args);
