@@ -155,7 +155,14 @@ async function timeModel(
   const profile = await tf.profile(() => {
     step(X, y);
   });
-  if (flags.profile) printKernelProfile(name, profile);
+  if (flags.profile) {
+    const start = performance.now();
+    const times = profileKernels(tf.getBackend(), () => {
+      for (let i = 0; i < flags.reps; i++) step(X, y);
+    });
+    const stepMs = (performance.now() - start) / flags.reps;
+    printKernelProfile(name, times, flags.reps, stepMs);
+  }
   for (const w of Object.values(bench.model.params)) w.dispose();
   tf.dispose([X, y]);
   tf.disposeVariables();
@@ -171,31 +178,85 @@ async function timeModel(
   };
 }
 
-/** Per-kernel time of one profiled step, summed by kernel name, biggest first. */
-function printKernelProfile(model: string, profile: Awaited<ReturnType<typeof tf.profile>>): void {
-  const byName = new Map<string, { calls: number; ms: number; shapes: Map<string, number> }>();
-  let total = 0;
-  for (const kernel of profile.kernels) {
-    const ms = kernel.kernelTimeMs as number;
-    total += ms;
-    const entry = byName.get(kernel.name) ?? { calls: 0, ms: 0, shapes: new Map() };
-    entry.calls++;
-    entry.ms += ms;
-    const shape = kernel.inputShapes.map((s: number[]) => `[${s}]`).join(" ");
-    entry.shapes.set(shape, (entry.shapes.get(shape) ?? 0) + ms);
-    byName.set(kernel.name, entry);
+/**
+ * Self time (milliseconds, children excluded) and calls, by kernel name and by kernel
+ * name with input shapes (keys with a space).
+ */
+type KernelTimes = Map<string, { calls: number; ms: number }>;
+
+/**
+ * Wraps every kernel registered for `backend` with a timer, so that `run` can be
+ * profiled by kernel. A kernel may run other kernels (the wasm training kernels call
+ * Conv2D, Transpose ...); each kernel is charged its self time only, so the times add
+ * up to the time spent in kernels. Kernels are synchronous on wasm and cpu, so a wall
+ * clock around `kernelFunc` is the kernel's time. The stock kernels are put back after.
+ */
+function profileKernels(backend: string, run: () => void): KernelTimes {
+  const times: KernelTimes = new Map();
+  const childMs: number[] = [];
+  const originals = tf.getKernelsForBackend(backend);
+  for (const config of originals) {
+    const { kernelName, kernelFunc } = config;
+    tf.unregisterKernel(kernelName, backend);
+    tf.registerKernel({
+      ...config,
+      // The backend already ran the setup; running it again would leak its state.
+      setupFunc: undefined,
+      kernelFunc: (args) => {
+        childMs.push(0);
+        const start = performance.now();
+        const out = kernelFunc(args);
+        const elapsed = performance.now() - start;
+        const self = elapsed - childMs.pop()!;
+        if (childMs.length > 0) childMs[childMs.length - 1] += elapsed;
+        const shapes = Object.values(args.inputs).map((t) => `[${t?.shape}]`).join("");
+        for (const key of [kernelName, `${kernelName} ${shapes}`]) {
+          const entry = times.get(key) ?? { calls: 0, ms: 0 };
+          entry.calls++;
+          entry.ms += self;
+          times.set(key, entry);
+        }
+        return out;
+      },
+    });
   }
-  console.error(`# profile model=${model}: ${total.toFixed(1)} ms in kernels`);
-  const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
-  for (const [name, { calls, ms, shapes }] of rows.slice(0, 15)) {
-    const [worstShape, worstMs] = [...shapes].sort((a, b) => b[1] - a[1])[0];
-    console.error(
-      `#   ${name.padEnd(26)} calls=${String(calls).padStart(3)} ms=${ms.toFixed(1).padStart(8)}` +
-        ` share=${(100 * ms / total).toFixed(1).padStart(5)}%  worst ${worstShape} ${
-          worstMs.toFixed(1)
-        } ms`,
-    );
+  try {
+    run();
+  } finally {
+    for (const config of originals) {
+      tf.unregisterKernel(config.kernelName, backend);
+      tf.registerKernel(config);
+    }
   }
+  return times;
+}
+
+/** Prints kernel self times per step, biggest first, to stderr. */
+function printKernelProfile(
+  model: string,
+  times: KernelTimes,
+  steps: number,
+  stepMs: number,
+): void {
+  const byName = [...times].filter(([key]) => !key.includes(" "));
+  const byShape = [...times].filter(([key]) => key.includes(" "));
+  const total = byName.reduce((sum, [, { ms }]) => sum + ms, 0) / steps;
+  console.error(
+    `# profile model=${model}: ${fmt(stepMs)} ms per step, ${fmt(total)} ms in kernels ` +
+      `(self times, mean of ${steps} steps); the rest is JavaScript (tape, tidy, op dispatch)`,
+  );
+  const print = (rows: typeof byName, count: number) => {
+    rows.sort((a, b) => b[1].ms - a[1].ms);
+    for (const [key, { calls, ms }] of rows.slice(0, count)) {
+      console.error(
+        `#   ${key.padEnd(60)} calls/step=${String(calls / steps).padStart(3)} ` +
+          `ms/step=${fmt(ms / steps).padStart(6)} share=${(100 * ms / steps / total).toFixed(1)}%`,
+      );
+    }
+  };
+  print(byName, 12);
+  console.error(`# biggest calls by input shapes:`);
+  print(byShape, 10);
 }
 
 /** Child process: start one backend, time every model, print one JSON line each. */
