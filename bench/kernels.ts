@@ -3,7 +3,10 @@
  * exists), nnlab's kernel from lib/kernels, and the cpu backend's kernel, on the layers
  * of the exp:cnn MNIST net (batch 64) and a ConvNeXt-sized depthwise 7x7 (batch 128).
  *
- *   deno run -A bench/kernels.ts [--reps 9] [--cpu-reps 3] [--no-cpu]
+ *   deno run -A bench/kernels.ts [--reps 7] [--cpu-reps 1] [--no-cpu]
+ *
+ * With the cpu column it takes about 10 minutes on 2 cores (the cpu backend's filter
+ * gradients take up to 2 minutes each); `--no-cpu` takes about one.
  *
  * Prints one line per kernel and shape:
  *   kernel=<name> shape=<...> stock_ms=<median> nnlab_ms=<median> cpu_ms=<median> speedup=<stock/nnlab>
@@ -82,6 +85,13 @@ const depthwise = (
   };
 };
 
+const depthwiseForward = (x: number[], w: number[]): KernelCase => ({
+  kernel: "DepthwiseConv2dNative",
+  shape: `x[${x}]w[${w}]s1same`,
+  inputs: { x, filter: w },
+  attrs: { strides: 1, pad: "same", dilations: [1, 1], dimRoundingMode: undefined },
+});
+
 const pool = (
   kernel: "MaxPoolGrad" | "AvgPoolGrad",
   x: number[],
@@ -143,8 +153,13 @@ export const BENCH_CASES: readonly KernelCase[] = [
   conv("Conv2DBackpropFilter", [128, 32, 32, 32], [1, 1, 32, 128], 1, "valid"),
   conv("Conv2DBackpropInput", [128, 32, 32, 32], [2, 2, 32, 64], 2, "valid"),
   conv("Conv2DBackpropFilter", [128, 32, 32, 32], [2, 2, 32, 64], 2, "valid"),
+  depthwiseForward([128, 32, 32, 32], [7, 7, 32, 1]),
+  depthwiseForward([128, 16, 16, 64], [7, 7, 64, 1]),
+  depthwiseForward([128, 8, 8, 128], [7, 7, 128, 1]),
   depthwise("DepthwiseConv2dNativeBackpropInput", [128, 32, 32, 32], [7, 7, 32, 1], 1, "same"),
   depthwise("DepthwiseConv2dNativeBackpropFilter", [128, 32, 32, 32], [7, 7, 32, 1], 1, "same"),
+  depthwise("DepthwiseConv2dNativeBackpropInput", [128, 16, 16, 64], [7, 7, 64, 1], 1, "same"),
+  depthwise("DepthwiseConv2dNativeBackpropFilter", [128, 16, 16, 64], [7, 7, 64, 1], 1, "same"),
   depthwise("DepthwiseConv2dNativeBackpropInput", [128, 8, 8, 128], [7, 7, 128, 1], 1, "same"),
   depthwise("DepthwiseConv2dNativeBackpropFilter", [128, 8, 8, 128], [7, 7, 128, 1], 1, "same"),
 ];
@@ -249,8 +264,8 @@ const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      reps: { type: "string", default: "9" },
-      "cpu-reps": { type: "string", default: "3" },
+      reps: { type: "string", default: "7" },
+      "cpu-reps": { type: "string", default: "1" },
       "no-cpu": { type: "boolean", default: false },
     },
   });

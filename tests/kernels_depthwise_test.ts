@@ -1,5 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import { assertGradientsMatchCpu, seededRandom, useWasmAndCpu } from "./kernels_helpers.ts";
+import {
+  assertClose,
+  assertGradientsMatchCpu,
+  randomInput,
+  seededRandom,
+  useWasmAndCpu,
+  valuesOn,
+} from "./kernels_helpers.ts";
 import type { ConvPadding } from "../lib/kernels/conv_geometry.ts";
 
 await useWasmAndCpu();
@@ -23,6 +30,15 @@ const cases: DepthwiseCase[] = [
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 1], strides: 2, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
 ];
 
+// Maps of 16x16 outputs or more run the forward convolution (and so dx) as 5x5 pieces
+// when the filter is larger than 5x5 (lib/kernels/depthwise_conv2d_native.ts).
+cases.push(
+  { x: [1, 16, 16, 2], filter: [7, 7, 2, 1], strides: 1, pad: "same" },
+  { x: [1, 33, 31, 2], filter: [7, 7, 2, 1], strides: 2, pad: "same" },
+  { x: [1, 22, 23, 2], filter: [7, 6, 2, 2], strides: 1, pad: "valid" },
+  { x: [1, 20, 20, 1], filter: [11, 11, 1, 1], strides: 1, pad: "same" },
+);
+
 const random = seededRandom(7);
 const pick = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 for (let i = 0; i < 5; i++) {
@@ -37,6 +53,16 @@ for (let i = 0; i < 5; i++) {
 }
 
 for (const [i, c] of cases.entries()) {
+  const shapes = `x=[${c.x}] w=[${c.filter}] s=${c.strides} pad=${JSON.stringify(c.pad)}`;
+  Deno.test(`depthwiseConv2d ${shapes}: forward on wasm matches cpu`, async () => {
+    const inputs = [c.x, c.filter].map((shape, j) =>
+      randomInput(seededRandom(900 + 2 * i + j), shape)
+    );
+    const f = (x: tf.Tensor, w: tf.Tensor) =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad);
+    assertClose(await valuesOn("wasm", f, inputs), await valuesOn("cpu", f, inputs), shapes);
+  });
+
   const label = `depthwiseConv2d x=[${c.x}] w=[${c.filter}] s=${c.strides} pad=${
     JSON.stringify(c.pad)
   }`;

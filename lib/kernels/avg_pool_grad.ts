@@ -4,7 +4,9 @@
  *
  * Every input pixel of a window receives dy / (KH * KW), the cpu backend's rule (the
  * divisor counts padded pixels too). Channels are the inner loop, so reads and writes
- * are contiguous.
+ * are contiguous. About 7x faster than the stock kernel on the MNIST CNN's first pool,
+ * where a composed-ops version (dy broadcast over each window) is 7x slower than stock
+ * (bench/kernels.ts).
  *
  * Shapes: input (N, H, W, C), dy (N, OH, OW, C), output dx (N, H, W, C); float32.
  *

@@ -107,6 +107,11 @@ export interface ConvAttrs {
  * ConvNeXt's 2x2 stride-2 downsamplers. Then both gradients are single matrix products
  * over non-overlapping patches, which XNNPACK's GEMM runs 2-4x faster than the
  * convolution forms (bench/kernels.ts).
+ *
+ * @example
+ * ```ts
+ * windowsTile(tf.backend_util.computeConv2DInfo([1, 8, 8, 3], [2, 2, 3, 6], 2, 1, "valid")); // true
+ * ```
  */
 export function windowsTile(info: tf.backend_util.Conv2DInfo): boolean {
   return info.filterHeight === info.strideHeight && info.filterWidth === info.strideWidth &&

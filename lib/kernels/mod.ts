@@ -12,6 +12,7 @@ import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
+import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { replaceWasmKernel } from "./registry.ts";
 
@@ -20,13 +21,14 @@ export { batchMatMul, batchMatMulConfig } from "./batch_mat_mul.ts";
 export { conv2dBackpropFilter, conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 export { conv2dBackpropInput, conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 export {
-  depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropFilterConfig,
+  depthwiseFilterBackward,
 } from "./depthwise_conv2d_backprop_filter.ts";
 export {
   depthwiseConv2dBackpropInput,
   depthwiseConv2dBackpropInputConfig,
 } from "./depthwise_conv2d_backprop_input.ts";
+export { depthwiseByPieces, depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 export { maxPoolBackward, maxPoolGradConfig } from "./max_pool_grad.ts";
 export { replaceWasmKernel, stockKernel } from "./registry.ts";
 
@@ -36,6 +38,7 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   conv2dBackpropInputConfig,
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
+  depthwiseConv2dNativeConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,
   batchMatMulConfig,
