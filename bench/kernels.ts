@@ -3,7 +3,7 @@
  * exists), nnlab's kernel from lib/kernels, and the cpu backend's kernel, on the layers
  * of the exp:cnn MNIST net (batch 64) and a ConvNeXt-sized depthwise 7x7 (batch 128).
  *
- *   deno run -A bench/kernels.ts [--reps 7] [--cpu-reps 1] [--no-cpu]
+ *   deno run -A bench/kernels.ts [--reps 7] [--cpu-reps 1] [--no-cpu] [--threads N]
  *
  * With the cpu column it takes about 10 minutes on 2 cores (the cpu backend's filter
  * gradients take up to 2 minutes each); `--no-cpu` takes about one.
@@ -18,8 +18,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { parseArgs } from "node:util";
-import { wasmBinaryDir } from "../lib/backend.ts";
-import { registerWasmKernels, stockKernel, WASM_KERNEL_CONFIGS } from "../lib/kernels/mod.ts";
+import { initBackend } from "../lib/backend.ts";
+import { stockKernel, WASM_KERNEL_CONFIGS } from "../lib/kernels/mod.ts";
 
 /** One kernel invocation to time: inputs by name (shapes), attributes as the op passes. */
 interface KernelCase {
@@ -267,12 +267,16 @@ async function main(): Promise<void> {
       reps: { type: "string", default: "7" },
       "cpu-reps": { type: "string", default: "1" },
       "no-cpu": { type: "boolean", default: false },
+      threads: { type: "string" },
     },
   });
   const reps = Number(values.reps), cpuReps = Number(values["cpu-reps"]);
-  tfWasm.setWasmPaths(wasmBinaryDir());
-  registerWasmKernels();
-  await tf.setBackend("wasm");
+  // The wasm backend as nnlab starts it (threads: all cores unless --threads), kernels
+  // registered; the stock ones stay reachable through stockKernel.
+  await initBackend({
+    backend: "wasm",
+    threads: values.threads === undefined ? undefined : Number(values.threads),
+  });
   console.log(
     `# tfjs ${tf.version.tfjs}, wasm threads ${tfWasm.getThreadsCount()}, ` +
       `simd ${
