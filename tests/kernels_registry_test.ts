@@ -58,6 +58,18 @@ const gradients: Record<string, () => tf.Tensor[]> = {
       [x, w],
     );
   },
+  // 16x16 maps: the forward pass and dx run as 5x5 pieces.
+  depthwiseConv2dPieces: () => {
+    const x = tf.randomNormal([1, 16, 16, 2]), w = tf.randomNormal([7, 7, 2, 1]);
+    return tf.grads((a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same"))(
+      [x, w],
+    );
+  },
+  // Windows that tile the input: both conv gradients are one matrix product.
+  conv2dTiled: () => {
+    const x = tf.randomNormal([2, 8, 8, 3]), w = tf.randomNormal([2, 2, 3, 4]);
+    return tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "valid"))([x, w]);
+  },
   pools: () => {
     const x = tf.randomNormal([2, 6, 6, 3]);
     return [
