@@ -82,7 +82,9 @@ export function sweepFigure(
       marginLeft: 50,
       color,
       x: { type: "log", label: xLabel, grid: true, tickFormat: powerOfTenLabel },
-      y: metric.logY ? { type: "log", label: metric.label, grid: true } : metric.percent
+      y: metric.logY
+        ? { type: "log", label: metric.label, grid: true, tickFormat: powerOfTenLabel }
+        : metric.percent
         ? {
           label: `${metric.label} (%)`,
           percent: true,
