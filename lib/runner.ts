@@ -147,22 +147,57 @@ export async function executeRuns(
     );
   };
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, pending.length));
-  if (jobs === 1) {
-    for (const i of pending) {
-      finish(i, await trainInProcess(specs[i], keys[i], cache, options, await git));
+  // Ctrl-C mid-sweep: every finished run is already stored; say so, stop the workers and
+  // leave, so the next invocation resumes from the store.
+  const workers = new AbortController();
+  const stopListening = pending.length === 0 ? () => {} : onInterrupt((signal) => {
+    log(
+      `${options.experiment}: ${signal}: ${eta.done} of ${pending.length} runs trained and ` +
+        `stored in ${cache.dir}; run the same command again to resume`,
+    );
+    workers.abort();
+    Deno.exit(130);
+  });
+  try {
+    if (jobs === 1) {
+      for (const i of pending) {
+        finish(i, await trainInProcess(specs[i], keys[i], cache, options, await git));
+      }
+    } else {
+      const { trainInWorkers } = await import("./workers.ts");
+      await trainInWorkers(pending.map((i) => ({ spec: specs[i], key: keys[i], index: i })), {
+        jobs,
+        threads: options.workerThreads ?? 1,
+        cache,
+        backend: options.backend.backend,
+        experiment: options.experiment,
+        onFinished: (index, record) => finish(index, record),
+        signal: workers.signal,
+      });
     }
-  } else {
-    const { trainInWorkers } = await import("./workers.ts");
-    await trainInWorkers(pending.map((i) => ({ spec: specs[i], key: keys[i], index: i })), {
-      jobs,
-      threads: options.workerThreads ?? 1,
-      cache,
-      backend: options.backend.backend,
-      experiment: options.experiment,
-      onFinished: (index, record) => finish(index, record),
-    });
+  } finally {
+    stopListening();
   }
   return outcomes as RunOutcome[];
+}
+
+/**
+ * Calls `handler` on SIGINT (Ctrl-C) or SIGTERM instead of dying at once; returns the
+ * function that removes the listeners. Where a signal cannot be listened to (SIGTERM on
+ * Windows), the default behaviour stays.
+ */
+function onInterrupt(handler: (signal: Deno.Signal) => void): () => void {
+  const removers: (() => void)[] = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const listener = () => handler(signal);
+    try {
+      Deno.addSignalListener(signal, listener);
+      removers.push(() => Deno.removeSignalListener(signal, listener));
+    } catch {
+      // not supported on this platform
+    }
+  }
+  return () => removers.forEach((remove) => remove());
 }
 
 /**

@@ -24,7 +24,7 @@ export interface WorkerJob {
 /**
  * Runs `items` over `jobs` worker processes and calls `onFinished` as each ends.
  * A worker that fails or crashes makes the whole call fail once the others are done;
- * the finished runs are already stored.
+ * the finished runs are already stored, so the next invocation resumes.
  *
  * @example
  * ```ts
@@ -40,6 +40,8 @@ export async function trainInWorkers(
     backend: BackendName;
     experiment?: string;
     onFinished: (index: number, record: RunRecord) => void;
+    /** Aborting ends every running worker (SIGTERM) and starts no new one. */
+    signal?: AbortSignal;
   },
 ): Promise<void> {
   const queue = [...items];
@@ -47,7 +49,7 @@ export async function trainInWorkers(
   const workerScript = fileURLToPath(new URL("./run_worker.ts", import.meta.url));
   const configPath = fileURLToPath(new URL("../deno.json", import.meta.url));
   const lane = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
+    for (let item = queue.shift(); item && !options.signal?.aborted; item = queue.shift()) {
       const job: WorkerJob = {
         spec: item.spec,
         key: item.key,
@@ -61,6 +63,7 @@ export async function trainInWorkers(
         stdin: "piped",
         stdout: "inherit",
         stderr: "piped",
+        signal: options.signal,
       }).spawn();
       const writer = child.stdin.getWriter();
       await writer.write(new TextEncoder().encode(JSON.stringify(job)));
@@ -81,6 +84,9 @@ export async function trainInWorkers(
   };
   await Promise.all(Array.from({ length: options.jobs }, lane));
   if (failures.length > 0) {
-    throw new Error(`${failures.length} run(s) failed in workers:\n  ${failures.join("\n  ")}`);
+    throw new Error(
+      `${failures.length} run(s) failed in workers (every other run is stored; running the ` +
+        `same command again retrains only these):\n  ${failures.join("\n  ")}`,
+    );
   }
 }
