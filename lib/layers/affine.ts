@@ -67,8 +67,10 @@ export interface AffineOptions extends InitOptions {
  * ```
  */
 export class Affine implements Module {
+  /** `W: (D, M)` and `b: (M,)`. */
   readonly params: { W: tf.Variable; b: tf.Variable };
 
+  /** Draws W and b; see {@linkcode AffineOptions}. */
   constructor(options: AffineOptions) {
     const D = numberIn("Affine: inputDim", options.inputDim, { min: 1, integer: true });
     const M = numberIn("Affine: outputDim", options.outputDim, { min: 1, integer: true });
@@ -78,6 +80,7 @@ export class Affine implements Module {
     b.dispose();
   }
 
+  /** `x: (N, d_1, ..., d_k)` with D = d_1 * ... * d_k, to `(N, M)`. */
   forward(x: tf.Tensor): tf.Tensor {
     return affine(x, this.params.W, this.params.b);
   }

@@ -256,12 +256,21 @@ export interface BatchNormModuleOptions {
  * ```
  */
 export class BatchNorm implements Module {
+  /** Scale and shift, `(D,)` each. */
   readonly params: { gamma: tf.Variable; beta: tf.Variable };
+  /** Running mean and variance, `(D,)` each, updated by training forwards. */
   readonly state: { runningMean: tf.Variable; runningVar: tf.Variable };
+  /** Weight of the old running value. */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Closed-form (customGrad) or autodiff backward. */
   readonly backward: BatchnormBackward;
 
+  /**
+   * @param dim D, the features (or channels) normalized
+   * @param layer the class name error messages use
+   */
   constructor(dim: number, options: BatchNormModuleOptions = {}, layer = "BatchNorm") {
     const D = numberIn(`${layer}: dim`, dim, { min: 1, integer: true });
     this.momentum = numberIn(`${layer}: momentum`, options.momentum ?? BATCHNORM_MOMENTUM, {
@@ -284,6 +293,7 @@ export class BatchNorm implements Module {
     };
   }
 
+  /** The batchnorm call's options for this module's state and a forward's mode. */
   protected bnOptions(options: ForwardOptions): BatchnormOptions {
     return {
       training: options.training ?? false,
@@ -293,6 +303,7 @@ export class BatchNorm implements Module {
     };
   }
 
+  /** `x: (N, D)` to `(N, D)`; `training` uses batch statistics and updates `state`. */
   forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
     const normalize = this.backward === "closedForm" ? batchnorm : batchnormAutodiff;
     return normalize(x, this.params.gamma, this.params.beta, this.bnOptions(options));
@@ -310,10 +321,12 @@ export class BatchNorm implements Module {
  * ```
  */
 export class SpatialBatchNorm extends BatchNorm {
+  /** @param channels C, the channels normalized */
   constructor(channels: number, options: BatchNormModuleOptions = {}) {
     super(channels, options, "SpatialBatchNorm");
   }
 
+  /** `x: (N, H, W, C)` to `(N, H, W, C)`; `training` as {@linkcode BatchNorm.forward}. */
   override forward(x: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
     return spatialBatchnorm(x, this.params.gamma, this.params.beta, {
       ...this.bnOptions(options),

@@ -127,9 +127,12 @@ export interface Conv2dModuleOptions extends Conv2dOptions, InitOptions {
  * ```
  */
 export class Conv2d implements Module {
+  /** `W: (kh, kw, inChannels / groups, outChannels)` and `b: (outChannels,)`. */
   readonly params: { W: tf.Variable; b: tf.Variable };
+  /** Stride, padding and groups, as {@linkcode conv2d} takes them. */
   readonly options: Required<Conv2dOptions>;
 
+  /** Checks the options and draws W and b. */
   constructor(options: Conv2dModuleOptions) {
     const C = numberIn("Conv2d: inChannels", options.inChannels, { min: 1, integer: true });
     const F = numberIn("Conv2d: outChannels", options.outChannels, { min: 1, integer: true });
@@ -154,6 +157,7 @@ export class Conv2d implements Module {
     b.dispose();
   }
 
+  /** `x: (N, H, W, inChannels)` to `(N, H', W', outChannels)`. */
   forward(x: tf.Tensor): tf.Tensor {
     return conv2d(x, this.params.W, this.params.b, this.options);
   }

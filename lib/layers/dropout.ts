@@ -76,11 +76,14 @@ export function dropout(
  */
 export class Dropout implements Module {
   readonly params: Record<string, tf.Variable> = {};
+  /** Probability of keeping a unit, in (0, 1]. */
   readonly keepProb: number;
+  /** Integer seed of the mask sequence; unseeded when absent. */
   readonly seed?: number;
   /** Training forwards so far: the index of the next mask. */
   maskCount = 0;
 
+  /** Checks keepProb (in (0, 1]) and the seed (an integer). */
   constructor({ keepProb, seed }: { keepProb: number; seed?: number }) {
     this.keepProb = checkKeepProb("keepProb", keepProb);
     if (seed !== undefined) this.seed = numberIn("Dropout: seed", seed, { integer: true });
@@ -91,6 +94,7 @@ export class Dropout implements Module {
     this.maskCount = 0;
   }
 
+  /** Any shape to the same shape; drops units only when `training`. */
   forward(x: tf.Tensor, { training = false }: ForwardOptions = {}): tf.Tensor {
     if (!training) return dropout(x, { keepProb: this.keepProb });
     const seed = this.seed === undefined

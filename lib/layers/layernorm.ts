@@ -71,9 +71,12 @@ export function layernorm(
  * ```
  */
 export class LayerNorm implements Module {
+  /** Per-element scale and shift, each of shape normalizedShape. */
   readonly params: { gamma: tf.Variable; beta: tf.Variable };
+  /** Added to the variance before the square root. */
   readonly eps: number;
 
+  /** @param normalizedShape `D`, `[D]` or `[H, W, C]`: the trailing axes normalized */
   constructor(normalizedShape: number | number[], { eps = LAYERNORM_EPS }: { eps?: number } = {}) {
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
     if (
@@ -90,6 +93,7 @@ export class LayerNorm implements Module {
     this.params = { gamma: tf.variable(tf.ones(shape)), beta: tf.variable(tf.zeros(shape)) };
   }
 
+  /** `x: (N, ...normalizedShape)` to the same shape. */
   forward(x: tf.Tensor): tf.Tensor {
     return layernorm(x, this.params.gamma, this.params.beta, { eps: this.eps });
   }
