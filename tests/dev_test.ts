@@ -1,0 +1,326 @@
+/**
+ * `deno task dev`: the dependency finder on a fixture module graph and on the real
+ * experiments, the burst coalescer, the injected hooks, the server on loopback, and the
+ * whole loop in a temporary copy of the workspace: edit a learning rate, see the served
+ * page change with only the touched run retrained; break the script, see the error on the
+ * page while the server keeps serving.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { coalesce } from "../lib/dev/coalesce.ts";
+import {
+  affectedExperiments,
+  type DenoInfoGraph,
+  experimentGraph,
+  moduleGraphFiles,
+} from "../lib/dev/dependents.ts";
+import {
+  ERROR_OVERLAY_ID,
+  EVENTS_PATH,
+  injectDevHooks,
+  RELOAD_SCRIPT_ID,
+} from "../lib/dev/inject.ts";
+import { parseDevFlags } from "../lib/dev/main.ts";
+import { startDevServer } from "../lib/dev/server.ts";
+import { copyWorkspace } from "../lib/dev/workspace.ts";
+import { REPO_ROOT } from "../lib/module_graph.ts";
+import { readPageData, writeTextAtomic } from "../lib/plot/page.ts";
+
+/** A graph shaped like `deno info --json` output: two roots' worth of modules. */
+const FIXTURE: DenoInfoGraph = {
+  roots: ["file:///w/experiments/adam.ts"],
+  modules: [
+    {
+      specifier: "file:///w/experiments/adam.ts",
+      local: "/w/experiments/adam.ts",
+      dependencies: [
+        { specifier: "../lib/experiment.ts", code: { specifier: "file:///w/lib/experiment.ts" } },
+        { specifier: "../lib/run.ts", type: { specifier: "file:///w/lib/run.ts" } },
+        { specifier: "../lib/old.ts", code: { specifier: "file:///w/lib/old.ts" } },
+      ],
+    },
+    {
+      specifier: "file:///w/lib/experiment.ts",
+      local: "/w/lib/experiment.ts",
+      dependencies: [
+        { specifier: "./optim.ts", code: { specifier: "file:///w/lib/optim.ts" } },
+        { specifier: "@tensorflow/tfjs", code: { specifier: "npm:/@tensorflow/tfjs@4.22.0" } },
+        { specifier: "./missing.ts", code: { specifier: "file:///w/lib/missing.ts" } },
+      ],
+    },
+    {
+      // a cycle back to experiment.ts must not loop forever
+      specifier: "file:///w/lib/optim.ts",
+      local: "/w/lib/optim.ts",
+      dependencies: [{
+        specifier: "./experiment.ts",
+        code: { specifier: "file:///w/lib/experiment.ts" },
+      }],
+    },
+    { specifier: "file:///w/lib/run.ts", local: "/w/lib/run.ts" },
+    { specifier: "file:///w/lib/new.ts", local: "/w/lib/new.ts" },
+    { specifier: "npm:/@tensorflow/tfjs@4.22.0", kind: "npm" },
+    { specifier: "file:///w/lib/unreached.ts", local: "/w/lib/unreached.ts" },
+  ],
+  redirects: { "file:///w/lib/old.ts": "file:///w/lib/new.ts" },
+};
+
+Deno.test("moduleGraphFiles follows code, type and redirected imports; skips npm and unreached", () => {
+  assert.deepEqual(moduleGraphFiles(FIXTURE), [
+    "/w/experiments/adam.ts",
+    "/w/lib/experiment.ts",
+    "/w/lib/new.ts",
+    "/w/lib/optim.ts",
+    "/w/lib/run.ts",
+  ]);
+});
+
+Deno.test("affectedExperiments: a lib file re-runs its importers only; a new script runs itself", () => {
+  const graphs = new Map([
+    ["/w/experiments/adam.ts", moduleGraphFiles(FIXTURE)],
+    ["/w/experiments/weight_scale.ts", [
+      "/w/experiments/weight_scale.ts",
+      "/w/lib/optim.ts",
+      "/w/lib/plot/sweep.ts",
+    ]],
+  ]);
+  const isExperiment = (path: string) => path.startsWith("/w/experiments/");
+  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/plot/sweep.ts"]), [
+    "/w/experiments/weight_scale.ts",
+  ]);
+  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/optim.ts"]), [
+    "/w/experiments/adam.ts",
+    "/w/experiments/weight_scale.ts",
+  ]);
+  assert.deepEqual(affectedExperiments(graphs, ["/w/experiments/adam.ts"], isExperiment), [
+    "/w/experiments/adam.ts",
+  ]);
+  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/unreached.ts", "/w/README.md"]), []);
+  assert.deepEqual(
+    affectedExperiments(graphs, ["/w/experiments/fresh.ts"], isExperiment),
+    ["/w/experiments/fresh.ts"],
+  );
+});
+
+Deno.test("experimentGraph on the real studies: the sweep figure builder belongs to weight_scale only", async () => {
+  const adam = await experimentGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
+  const sweep = await experimentGraph(join(REPO_ROOT, "experiments/weight_scale.ts"), REPO_ROOT);
+  const at = (path: string) => join(REPO_ROOT, path);
+  assert.ok(adam.includes(at("lib/trainers/fc.ts")), "adam trains with the fc trainer");
+  assert.ok(adam.includes(at("lib/optim.ts")));
+  assert.ok(!adam.includes(at("lib/plot/sweep.ts")));
+  assert.ok(sweep.includes(at("lib/plot/sweep.ts")));
+  assert.ok(adam.every((file) => !file.includes("node_modules")));
+});
+
+Deno.test("coalesce: a burst is one batch; changes during a run form the next; errors do not stop it", async () => {
+  const batches: string[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const errors: unknown[] = [];
+  const changes = coalesce<string>({
+    quietMs: 20,
+    handle: async (batch) => {
+      batches.push(batch);
+      if (batches.length === 1) await gate;
+      if (batches.length === 2) throw new Error("a failing batch");
+    },
+    onError: (error) => errors.push(error),
+  });
+  for (const path of ["a.ts", "b.ts", "a.ts", "a.ts", "c.ts"]) changes.add([path]);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(batches, [["a.ts", "b.ts", "c.ts"]], "five saves, one batch of three files");
+  changes.add(["d.ts"]); // arrives while the first batch is still running
+  changes.add(["e.ts"]);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(batches.length, 1, "no overlapping run");
+  release();
+  await changes.idle();
+  changes.add(["f.ts"]);
+  await changes.idle();
+  assert.deepEqual(batches, [["a.ts", "b.ts", "c.ts"], ["d.ts", "e.ts"], ["f.ts"]]);
+  assert.equal(errors.length, 1);
+});
+
+Deno.test("injectDevHooks: reload script before </body>, escaped error overlay after <body>", () => {
+  const page = "<!doctype html><html><body class=x><p>figure</p></body></html>";
+  const served = injectDevHooks(page, [{ experiment: "adam", message: "error: <boom> & more" }]);
+  assert.match(served, new RegExp(`<body class=x><div id="${ERROR_OVERLAY_ID}"`));
+  assert.match(served, /&lt;boom&gt; &amp; more/);
+  assert.ok(!served.includes("<boom>"), "the message is escaped");
+  assert.match(served, new RegExp(`<script id="${RELOAD_SCRIPT_ID}">[\\s\\S]*</script></body>`));
+  assert.ok(served.includes(EVENTS_PATH));
+  assert.equal(injectDevHooks(page, []).includes(ERROR_OVERLAY_ID), false);
+});
+
+Deno.test("parseDevFlags: own flags, experiment flags passed on, bad values named", () => {
+  const options = parseDevFlags(["--port", "0", "--quick", "--jobs=1", "--debounce", "50"]);
+  assert.equal(options.port, 0);
+  assert.equal(options.debounceMs, 50);
+  assert.deepEqual(options.experimentFlags, ["--quick", "--jobs=1"]);
+  assert.throws(() => parseDevFlags(["--port", "http"]), /--port: got "http"; expected an integer/);
+  assert.throws(() => parseDevFlags(["--epochs", "3"]), /--epochs: unknown flag/);
+  assert.throws(() => parseDevFlags(["--out", "x.html"]), /--out: got "x.html"/);
+});
+
+/** Reads a Server-Sent Events stream; `next(file)` waits for a change naming `file`. */
+function changeEvents(body: ReadableStream<Uint8Array>) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const next = async (file: string, timeoutMs: number): Promise<string[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const match = /event: change\ndata: (.*)\n\n/.exec(buffer);
+      if (match) {
+        buffer = buffer.slice(match.index + match[0].length);
+        const files = JSON.parse(match[1]) as string[];
+        if (files.includes(file)) return files;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no change event for ${file} within ${timeoutMs} ms`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left))),
+      ]);
+      clearTimeout(timer);
+      if (chunk === null) continue;
+      if (chunk.done) throw new Error("event stream ended");
+      buffer += chunk.value;
+    }
+  };
+  return { next, close: () => reader.cancel() };
+}
+
+Deno.test("dev server: loopback only, injected hooks, events on a rewrite, nothing outside plots/", async () => {
+  const plotsDir = await Deno.makeTempDir({ prefix: "nnlab-dev-plots-" });
+  const page = join(plotsDir, "demo.html");
+  await Deno.writeTextFile(page, "<html><body><p>version 1</p></body></html>");
+  let failing = false;
+  const server = await startDevServer({
+    plotsDir,
+    port: 0,
+    errorsFor: (file) =>
+      failing && file === "demo.html" ? [{ experiment: "demo", message: "it broke" }] : [],
+  });
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const served = await (await fetch(`${server.url}demo.html`)).text();
+    assert.match(served, /version 1/);
+    assert.ok(served.includes(RELOAD_SCRIPT_ID), "served page has the reload hook");
+    assert.ok(!(await Deno.readTextFile(page)).includes(RELOAD_SCRIPT_ID), "disk file has not");
+
+    const stream = await fetch(`${server.url}${EVENTS_PATH.slice(1)}`);
+    assert.equal(stream.headers.get("content-type"), "text/event-stream");
+    const events = changeEvents(stream.body!);
+    await writeTextAtomic(page, "<html><body><p>version 2</p></body></html>");
+    assert.deepEqual(await events.next("demo.html", 5_000), ["demo.html"]);
+    assert.match(await (await fetch(`${server.url}demo.html`)).text(), /version 2/);
+
+    failing = true;
+    server.notify(["demo.html"]);
+    await events.next("demo.html", 5_000);
+    assert.match(await (await fetch(`${server.url}demo.html`)).text(), /it broke/);
+    await events.close();
+
+    const missing = await fetch(`${server.url}nothing.html`);
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    const outside = await fetch(`${server.url}..%2F..%2Fetc%2Fpasswd`);
+    assert.ok(outside.status === 403 || outside.status === 404, `status ${outside.status}`);
+    await outside.body?.cancel();
+  } finally {
+    await server.shutdown();
+    await Deno.remove(plotsDir, { recursive: true });
+  }
+});
+
+Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and the open page updates", async () => {
+  const work = await Deno.makeTempDir({ prefix: "nnlab-dev-ws-" });
+  await copyWorkspace(work, { nodeModules: "symlink" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "lib/dev/main.ts",
+      "--port",
+      "0",
+      "--debounce",
+      "200",
+      "--quick",
+      "--jobs",
+      "1",
+    ],
+    cwd: work,
+    env: { NNLAB_RUNS_DIR: join(work, "runs"), NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const reading = Promise.all([child.stdout, child.stderr].map(async (stream) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) log += chunk;
+  }));
+  const waitForLog = async (pattern: RegExp, timeoutMs: number) => {
+    for (const deadline = Date.now() + timeoutMs; !pattern.test(log);) {
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return pattern.exec(log)!;
+  };
+  const script = join(work, "experiments", "adam.ts");
+  const source = await Deno.readTextFile(script);
+  assert.match(source, /sgd: 5e-3,/, "the study sets SGD's learning rate as the test expects");
+  try {
+    const url = (await waitForLog(/serving plots\/ on (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000))[1];
+    await waitForLog(/watching experiments\/ and lib\/ \(6 experiments\)/, 10_000);
+    const events = changeEvents((await fetch(`${url}${EVENTS_PATH.slice(1)}`)).body!);
+    const learningRateOf = async (run: string) => {
+      const html = await (await fetch(`${url}adam.html`)).text();
+      assert.ok(html.includes(RELOAD_SCRIPT_ID), "the served page carries the reload hook");
+      const data = readPageData(html)!;
+      return {
+        html,
+        rate: data.runs.find((r) => r.record.name === run)!.record.config.learningRate,
+      };
+    };
+
+    // A burst of three saves: one re-run, of adam only.
+    for (const rate of ["6e-3", "7e-3", "8e-3"]) {
+      await Deno.writeTextFile(script, source.replace("sgd: 5e-3,", `sgd: ${rate},`));
+    }
+    await events.next("adam.html", 120_000);
+    await waitForLog(/experiments\/adam\.ts: done in/, 30_000);
+    const first = await learningRateOf("sgd");
+    assert.equal(first.rate, 8e-3);
+    assert.equal(log.match(/^re-running experiments\//gm)?.length, 1, log);
+    assert.match(log, /changed experiments\/adam\.ts: re-running experiments\/adam\.ts \(1 of 6/);
+    const onDisk = await Deno.readTextFile(join(work, "plots", "adam.html"));
+    assert.ok(!onDisk.includes(RELOAD_SCRIPT_ID), "the file on disk stays script-free");
+
+    // A failing edit: the error shows on the page and in the terminal; the server goes on.
+    await Deno.writeTextFile(script, `throw new Error("deliberately broken");\n${source}`);
+    await waitForLog(/adam\.ts: FAILED/, 60_000);
+    await events.next("adam.html", 10_000);
+    const broken = await (await fetch(`${url}adam.html`)).text();
+    assert.ok(broken.includes(ERROR_OVERLAY_ID));
+    assert.match(broken, /deliberately broken/);
+    assert.match(log, /adam\.ts: FAILED/);
+    assert.match(log, /\[adam\] .*deliberately broken/);
+
+    // The fix: only the edited run retrains, and the overlay is gone.
+    await Deno.writeTextFile(script, source.replace("sgd: 5e-3,", "sgd: 9e-3,"));
+    await events.next("adam.html", 120_000);
+    await waitForLog(/adam: 3 of 4 runs cached, 1 to train/, 60_000);
+    await waitForLog(/adam\.ts: done in[\s\S]*adam\.ts: done in/, 60_000);
+    const fixed = await learningRateOf("sgd");
+    assert.equal(fixed.rate, 9e-3);
+    assert.ok(!fixed.html.includes(ERROR_OVERLAY_ID), "the overlay is gone");
+    await events.close();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await reading;
+    await Deno.remove(work, { recursive: true });
+  }
+});
