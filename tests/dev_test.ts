@@ -22,6 +22,7 @@ import {
 } from "../lib/dev/inject.ts";
 import { parseDevFlags } from "../lib/dev/main.ts";
 import { startDevServer } from "../lib/dev/server.ts";
+import { changeEvents } from "../lib/dev/sse_client.ts";
 import { copyWorkspace } from "../lib/dev/workspace.ts";
 import { REPO_ROOT } from "../lib/module_graph.ts";
 import { readPageData, writeTextAtomic } from "../lib/plot/page.ts";
@@ -162,36 +163,6 @@ Deno.test("parseDevFlags: own flags, experiment flags passed on, bad values name
   assert.throws(() => parseDevFlags(["--epochs", "3"]), /--epochs: unknown flag/);
   assert.throws(() => parseDevFlags(["--out", "x.html"]), /--out: got "x.html"/);
 });
-
-/** Reads a Server-Sent Events stream; `next(file)` waits for a change naming `file`. */
-function changeEvents(body: ReadableStream<Uint8Array>) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const next = async (file: string, timeoutMs: number): Promise<string[]> => {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const match = /event: change\ndata: (.*)\n\n/.exec(buffer);
-      if (match) {
-        buffer = buffer.slice(match.index + match[0].length);
-        const files = JSON.parse(match[1]) as string[];
-        if (files.includes(file)) return files;
-        continue;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no change event for ${file} within ${timeoutMs} ms`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left))),
-      ]);
-      clearTimeout(timer);
-      if (chunk === null) continue;
-      if (chunk.done) throw new Error("event stream ended");
-      buffer += chunk.value;
-    }
-  };
-  return { next, close: () => reader.cancel() };
-}
 
 Deno.test("dev server: loopback only, injected hooks, events on a rewrite, nothing outside plots/", async () => {
   const plotsDir = await Deno.makeTempDir({ prefix: "nnlab-dev-plots-" });
