@@ -1,0 +1,53 @@
+/**
+ * nnlab's public surface: everything an experiment script or a notebook-style session
+ * needs, from one import.
+ *
+ * @example
+ * ```ts
+ * import { FullyConnectedNet, initBackend, loadStudyData, Solver } from "./lib/mod.ts";
+ *
+ * await initBackend();
+ * const data = await loadStudyData({ numTrain: 1_000 });
+ * const model = new FullyConnectedNet({ hiddenDims: [100, 100], inputDim: 784 });
+ * const solver = new Solver(model, data, { updateRule: "adam", numEpochs: 2 });
+ * const { history } = await solver.train();
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+  backendRequest,
+  initBackend,
+} from "./backend.ts";
+export { argumentError, expectShape, numberIn, oneOf } from "./errors.ts";
+export {
+  DEFAULT_STEP,
+  normRelError,
+  numericGradient,
+  numericGradientOf,
+  numericGradientThrough,
+  relError,
+} from "./gradcheck.ts";
+export * from "./layers/mod.ts";
+export * from "./blocks/mod.ts";
+export { type LossAndGrads, lossAndGrads, type Model } from "./models/model.ts";
+export {
+  FullyConnectedNet,
+  type FullyConnectedNetOptions,
+  type Normalization,
+  NORMALIZATIONS,
+} from "./models/fc_net.ts";
+export * from "./optim.ts";
+export * from "./solver.ts";
+export { Random } from "./random.ts";
+export * from "./data/mod.ts";
+export { canonicalJson, RunCache, runKey } from "./cache.ts";
+export type { RunRecord, RunStatus, StepTimings, TrainingHistory } from "./run.ts";
+export { executeRuns, type RunOutcome, type RunResult, type RunSpec } from "./runner.ts";
+export { type ExperimentDefinition, runExperiment } from "./experiment.ts";
+export { type ExperimentFlags, parseExperimentFlags } from "./flags.ts";
+export * from "./plot/mod.ts";
