@@ -43,6 +43,15 @@ export interface ExperimentDefinition<S extends BaseSettings> {
   runs: (settings: ResolvedSettings<S>) => RunSpec[];
   /** The figures, from the runs' outcomes (in the order of `runs`). */
   figures: (outcomes: RunOutcome[], settings: ResolvedSettings<S>) => Figure[];
+  /**
+   * The data the runs see, for the data line and to resolve `--dataset auto`; default
+   * `loadStudyData({dataset, numTrain})`. For studies that cut or scale the data
+   * otherwise (pixels 0..1, a train/test split), so the line says what the runs use.
+   */
+  loadData?: (
+    settings: S,
+    dataset: DatasetName,
+  ) => Promise<{ dataset: string; description: string }>;
 }
 
 /** The npm pins of deno.json, e.g. { "@tensorflow/tfjs": "4.22.0", ... }. */
@@ -103,7 +112,9 @@ async function runWithFlags<S extends BaseSettings>(
   const start = performance.now();
   const backend = await initBackend({ backend: flags.backend, threads: flags.threads });
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
-  const data = await studyData({ dataset: flags.dataset, numTrain: base.numTrain, seed: 0 });
+  const data = definition.loadData
+    ? await definition.loadData(base, flags.dataset)
+    : await studyData({ dataset: flags.dataset, numTrain: base.numTrain, seed: 0 });
   console.log(`data: ${data.description}`);
   console.log(
     `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})`,

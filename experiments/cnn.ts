@@ -1,0 +1,83 @@
+/**
+ * A first MNIST CNN and momentum: Conv(1->32, 3x3) - ReLU - MaxPool 2 - Conv(32->64, 3x3) -
+ * ReLU - MaxPool 2 - Flatten - Linear(1600 -> 10), trained PyTorch style (default
+ * initialization, pixels 0..1, 70/30 train/test split) by three optimizers.
+ *
+ * Run: `deno task exp:cnn` (add --quick for a seconds-long smoke run).
+ *
+ * @module
+ */
+import { runExperiment } from "../lib/experiment.ts";
+import { table } from "../lib/plot/table.ts";
+import { epochCurves, layerShapesTable } from "../lib/studies/cnn_figures.ts";
+import { cnnData, digitsDataset } from "../lib/trainers/cnn.ts";
+import { mnistRun } from "../lib/trainers/mnist.ts";
+
+const settings = {
+  model: "mnist_cnn",
+  /** 70/30 of the 10,000 digits. */
+  numTrain: 7_000,
+  numTest: 3_000,
+  numEpochs: 10,
+};
+
+const optimizers = [
+  { name: "SGD lr 1e-3 momentum 0.8, batch 32", updateRule: "sgd_momentum", momentum: 0.8 },
+  { name: "SGD lr 1e-3 momentum 0.9, batch 32", updateRule: "sgd_momentum", momentum: 0.9 },
+  { name: "SGD lr 1e-2, batch 256", updateRule: "sgd", momentum: null },
+].map((o) => ({
+  ...o,
+  learningRate: o.momentum === null ? 1e-2 : 1e-3,
+  batchSize: o.momentum === null ? 256 : 32,
+}));
+
+await runExperiment({
+  name: "cnn",
+  title: "A first MNIST CNN: SGD with and without momentum",
+  description: "The same two-convolution net trained by SGD with momentum 0.8 and 0.9 " +
+    "(lr 1e-3, batch 32) and by plain SGD (lr 1e-2, batch 256).",
+  script: import.meta.url,
+  settings,
+  quick: { numTrain: 256, numTest: 128, numEpochs: 2 },
+  loadData: async (s, dataset) =>
+    cnnData({
+      dataset: await digitsDataset(dataset),
+      numTrain: s.numTrain,
+      numVal: 0,
+      numTest: s.numTest,
+      pixelRange: 1,
+      subtractMean: false,
+      padTo: null,
+    }),
+  runs: (s) =>
+    optimizers.map(({ name, updateRule, learningRate, momentum, batchSize }) =>
+      mnistRun(name, {
+        ...s,
+        updateRule,
+        learningRate,
+        momentum,
+        batchSize,
+        numMisclassified: 0,
+      })
+    ),
+  figures: (outcomes) => {
+    const records = outcomes.map((o) => o.record);
+    return [
+      epochCurves(records, { title: "Loss and accuracy per epoch", valName: "test" }),
+      {
+        title: "Final accuracy",
+        caption: "After the last epoch: accuracy on the whole training and test sets.",
+        panels: [],
+        table: table(records.map((r) => ({ optimizer: r.name, ...r.metrics, ...r.timings })), [
+          { key: "optimizer", label: "optimizer", format: "text" },
+          { key: "trainAcc", label: "train accuracy", format: "percent" },
+          { key: "testAcc", label: "test accuracy", format: "percent" },
+          { key: "trainLoss", label: "last-epoch train loss", format: "number" },
+          { key: "testLoss", label: "test loss", format: "number" },
+          { key: "totalMs", label: "wall time", format: "milliseconds" },
+        ]),
+      },
+      layerShapesTable(records, `Output shape after every layer (${settings.model})`),
+    ];
+  },
+});

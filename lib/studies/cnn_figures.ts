@@ -1,0 +1,128 @@
+/**
+ * Figures the convolutional studies share, built from run records whose `extra` holds
+ * what lib/trainers/cnn.ts records: per-epoch losses and accuracies, per-layer output
+ * shapes, a confusion matrix and misclassified examples.
+ *
+ * @module
+ */
+import type { Figure } from "../plot/figure.ts";
+import { imageGrid } from "../plot/image_grid.ts";
+import { lineChart } from "../plot/line_chart.ts";
+import { table } from "../plot/table.ts";
+import type { RunRecord } from "../run.ts";
+import type { ClassifierExtras, EpochRow } from "../trainers/cnn.ts";
+
+/** The per-epoch rows a CNN trainer stored in a record (empty for a record without them). */
+export function epochRows(record: RunRecord): EpochRow[] {
+  return (record.extra as ClassifierExtras | undefined)?.epochs ?? [];
+}
+
+/**
+ * Loss and accuracy per epoch, one line per run and split, two panels side by side.
+ * `valName` is what the study calls the Solver's validation set ("test" for studies that
+ * evaluate their test split every epoch).
+ *
+ * @example
+ * ```ts
+ * epochCurves([record], { title: "(b) CNN", valName: "test" }); // train and test lines
+ * epochCurves(records, { title: "Loss per epoch", splits: ["train"], series: "run" });
+ * ```
+ */
+export function epochCurves(
+  records: readonly RunRecord[],
+  { title, caption, valName = "val", splits = ["train", "val"], width = 380 }: {
+    title: string;
+    caption?: string;
+    valName?: string;
+    /** Which splits to draw; default both. */
+    splits?: ("train" | "val")[];
+    width?: number;
+  },
+): Figure {
+  const several = records.length > 1;
+  // Line by line (not epoch by epoch), so every panel meets the lines in the same order
+  // and gives each the same colour, though the loss panel has no training loss at epoch 0.
+  const rows = records.flatMap((record) =>
+    splits.flatMap((split) =>
+      epochRows(record).map((row) => ({
+        line: [several ? record.name : "", split === "val" ? valName : "train"]
+          .filter(Boolean).join(", "),
+        epoch: row.epoch,
+        loss: split === "train" ? row.trainLoss : row.valLoss,
+        accuracy: split === "train" ? row.trainAcc : row.valAcc,
+      }))
+    )
+  );
+  const common = { x: "epoch", series: "line", width, height: 240 };
+  const loss = lineChart(rows.filter((row) => row.loss !== null), {
+    ...common,
+    y: "loss",
+    yLabel: "cross-entropy loss",
+  });
+  const accuracy = lineChart(rows, { ...common, y: "accuracy", percent: true });
+  return {
+    title,
+    caption: caption ??
+      `Left: mean loss of each epoch's training minibatches, and the ${valName} loss after ` +
+        `the epoch. Right: accuracy on a training sample and on the ${valName} set after ` +
+        `each epoch (epoch 0 is before training).`,
+    legend: loss.legend ? { ...loss.legend, label: "" } : undefined,
+    panels: [...loss.panels, ...accuracy.panels],
+    data: { rows },
+  };
+}
+
+/**
+ * The output shape after every layer, from the first record that stored them.
+ *
+ * @example
+ * ```ts
+ * layerShapesTable(records, "Output shape after every layer (mnist_cnn)");
+ * ```
+ */
+export function layerShapesTable(records: readonly RunRecord[], title: string): Figure {
+  const shapes = records.map((r) => (r.extra as ClassifierExtras | undefined)?.shapes)
+    .find((s) => s !== undefined) ?? [];
+  const rows = shapes.map(([layer, shape]) => ({
+    layer,
+    shape: `(${["N", ...shape.slice(1)].join(", ")})`,
+  }));
+  return {
+    title,
+    caption: "NHWC: batch, height, width, channels.",
+    panels: [],
+    table: table(rows, [
+      { key: "layer", label: "layer", format: "text" },
+      { key: "shape", label: "output shape", format: "text" },
+    ]),
+    data: { rows },
+  };
+}
+
+/**
+ * The grid of misclassified examples a record stored, "true 3 · pred 5" under each.
+ *
+ * @example
+ * ```ts
+ * misclassifiedGrid(best, data.classNames, "Ten misclassified test digits of (e)");
+ * ```
+ */
+export function misclassifiedGrid(
+  record: RunRecord,
+  classNames: readonly string[],
+  title: string,
+): Figure | null {
+  const examples = (record.extra as ClassifierExtras | undefined)?.misclassified ?? [];
+  if (examples.length === 0) return null;
+  return imageGrid(
+    examples.map((e) => ({
+      pixels: e.pixels,
+      height: e.shape[0],
+      width: e.shape[1],
+      channels: e.shape[2] as 1 | 3,
+      trueLabel: classNames[e.trueLabel] ?? String(e.trueLabel),
+      predictedLabel: classNames[e.predictedLabel] ?? String(e.predictedLabel),
+    })),
+    { title, columns: 5, scale: 3 },
+  );
+}
