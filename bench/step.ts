@@ -21,7 +21,8 @@
  * processes on a shared machine make every number noisier.
  *
  * Flags: --backend b, --threads N (wasm), --quick (1 warm-up, 3 reps), --reps N,
- * --warmup N, --profile (per-kernel times of one step), --no-torch.
+ * --warmup N, --batch N (every model, both sides; for diagnosis), --profile (per-kernel
+ * self times of the timed steps, to stderr), --no-torch.
  *
  * @module
  */
@@ -51,6 +52,8 @@ interface BenchFlags {
   /** Forced by --backend: a backend that cannot load is an error, not a skip. */
   forced: boolean;
   threads?: number;
+  /** Overrides every model's batch size (both sides), for quick diagnosis. */
+  batch?: number;
   reps: number;
   warmup: number;
   profile: boolean;
@@ -88,6 +91,7 @@ function parseFlags(args: string[]): BenchFlags {
     options: {
       backend: { type: "string" },
       threads: { type: "string" },
+      batch: { type: "string" },
       reps: { type: "string" },
       warmup: { type: "string" },
       quick: { type: "boolean", default: false },
@@ -112,6 +116,7 @@ function parseFlags(args: string[]): BenchFlags {
     backends,
     forced: values.backend !== undefined,
     threads: values.threads === undefined ? undefined : integer("--threads", values.threads, 0, 1),
+    batch: values.batch === undefined ? undefined : integer("--batch", values.batch, 0, 1),
     reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
     warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
     profile: values.profile,
@@ -142,7 +147,8 @@ async function timeModel(
 ): Promise<NnlabResult> {
   const bench = buildBenchModel(name);
   const step = trainingStep(bench);
-  const [X, y] = batchFor(bench.inputShape, bench.batchSize);
+  const batchSize = flags.batch ?? bench.batchSize;
+  const [X, y] = batchFor(bench.inputShape, batchSize);
   for (let i = 0; i < flags.warmup; i++) step(X, y);
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
@@ -170,7 +176,7 @@ async function timeModel(
     model: name,
     backend,
     threads,
-    batch: bench.batchSize,
+    batch: batchSize,
     msPerStep: median(msAll),
     msAll,
     peakBytes: profile.peakBytes,
@@ -283,21 +289,40 @@ async function runBackend(
 ): Promise<NnlabResult[] | string> {
   const args = ["run", "-A", fileURLToPath(import.meta.url), "--child", "--backend", backend];
   if (flags.threads !== undefined) args.push("--threads", String(flags.threads));
+  if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
   if (flags.profile) args.push("--profile");
   args.push(...flags.models);
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" })
     .spawn();
+  // Read as the child goes, so a slow model (convnext) shows progress.
   const results: NnlabResult[] = [];
-  const output = await child.output();
-  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
+  for await (const line of lines) {
     if (!line.startsWith("{")) continue;
     const parsed = JSON.parse(line);
     if (typeof parsed.skipped === "string") return parsed.skipped;
     results.push(parsed);
+    console.log(`# ${backend} ${parsed.model}: ${fmt(parsed.msPerStep)} ms per step`);
   }
-  if (!output.success && results.length === 0) return `child exited with ${output.code}`;
+  const status = await child.status;
+  if (!status.success && results.length === 0) return `child exited with ${status.code}`;
   return results;
+}
+
+/** Splits a text stream into lines. */
+function lineSplitter(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      for (const part of parts) controller.enqueue(part);
+    },
+    flush(controller) {
+      if (rest) controller.enqueue(rest);
+    },
+  });
 }
 
 /** True when /usr/bin/python3 can import torch. */
@@ -317,6 +342,7 @@ async function torchAvailable(): Promise<boolean> {
 async function runTorch(model: BenchModelName, threads: number, flags: BenchFlags) {
   const args = [TORCH_SCRIPT, "--model", model, "--threads", String(threads)];
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   const output = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" })
     .output();
   if (!output.success) {

@@ -116,11 +116,13 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--batch", type=int, help="override the model's batch size")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     build, shape, batch, optimizer_for = MODELS[args.model]
+    batch = args.batch or batch
     model = build()
     model.train()
     optimizer = optimizer_for(model.parameters())
