@@ -64,6 +64,12 @@ export interface SolverOptions {
   onEpoch?: (report: EpochSummary) => void | Promise<void>;
   /** Where progress goes. Default standard output. */
   output?: ProgressOutput;
+  /**
+   * Transforms each training minibatch (N, H, W, C) before the forward pass, e.g. data
+   * augmentation (lib/data/augment.ts); its time counts as data time. Gets the 1-based
+   * iteration; returns a new tensor, which the Solver frees. Default none.
+   */
+  augment?: (x: tf.Tensor4D, iteration: number) => tf.Tensor4D;
 }
 
 /** What {@linkcode SolverOptions.onIteration} receives. */
@@ -144,6 +150,7 @@ const OPTION_NAMES: readonly (keyof SolverOptions)[] = [
   "onIteration",
   "onEpoch",
   "output",
+  "augment",
 ];
 
 /** Yield to the event loop at least this often, milliseconds, so prints and signals run. */
@@ -190,6 +197,9 @@ export class Solver {
       if (!OPTION_NAMES.includes(key as keyof SolverOptions)) {
         throw argumentError("options", key, `one of ${OPTION_NAMES.join(", ")}`);
       }
+    }
+    if (options.augment !== undefined && typeof options.augment !== "function") {
+      throw argumentError("augment", options.augment, "a function (x, iteration) => x");
     }
     checkImages("data.train", data?.train);
     checkImages("data.val", data?.val);
@@ -276,7 +286,7 @@ export class Solver {
       await checkEpoch(0);
       for (let t = 0; t < numIterations; t++) {
         const epoch = Math.floor(t / iterationsPerEpoch);
-        const step = this.#step(batchRandom);
+        const step = this.#step(batchRandom, t + 1);
         if (!Number.isFinite(step.loss)) {
           throw new DivergedError(name, t + 1, learningRate, step.loss, copyHistory(history));
         }
@@ -359,8 +369,8 @@ export class Solver {
     return correct / indices.length;
   }
 
-  /** One minibatch update; returns its loss and time split. */
-  #step(random: Random): { loss: number; timings: StepTimings } {
+  /** One minibatch update (1-based `iteration`); returns its loss and time split. */
+  #step(random: Random, iteration: number): { loss: number; timings: StepTimings } {
     const { train } = this.data;
     const dataStart = performance.now();
     const indices = Int32Array.from(
@@ -368,7 +378,16 @@ export class Solver {
       () => random.integer(train.shape[0]),
     );
     const batch = gather(train, indices);
-    const X = tf.tensor(batch.x, batch.shape);
+    let X = tf.tensor(batch.x, batch.shape);
+    const { augment } = this.#options;
+    if (augment) {
+      const original = X;
+      try {
+        X = augment(original as tf.Tensor4D, iteration);
+      } finally {
+        original.dispose();
+      }
+    }
     const y = tf.tensor1d(batch.y, "int32");
     const dataMs = performance.now() - dataStart;
 

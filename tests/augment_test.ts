@@ -7,7 +7,11 @@ import {
   randomHorizontalFlip,
   randomResizedCrop,
 } from "../lib/data/augment.ts";
+import { Affine } from "../lib/layers/affine.ts";
+import { Flatten } from "../lib/layers/flatten.ts";
+import { Sequential } from "../lib/models/sequential.ts";
 import { Random } from "../lib/random.ts";
+import { Solver } from "../lib/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();
@@ -172,4 +176,40 @@ Deno.test("bad options are rejected naming the option and what it accepts", () =
     /x: got/,
   );
   x.dispose();
+});
+
+Deno.test("Solver augment option: every training batch goes through it, tensors are freed", async () => {
+  const random = new Random(0);
+  const n = 8;
+  const data = {
+    x: Float32Array.from({ length: n * 4 * 4 * 1 }, () => random.uniform()),
+    y: Int32Array.from({ length: n }, (_, i) => i % 2),
+    shape: [n, 4, 4, 1],
+  };
+  const model = new Sequential([
+    ["flatten", new Flatten()],
+    ["fc", new Affine({ inputDim: 16, outputDim: 2, seed: 0 })],
+  ]);
+  const seen: { iteration: number; shape: number[] }[] = [];
+  const augment = augmentation({ flip: true, crop: { scale: [0.85, 1] } }, 0);
+  const solver = new Solver(model, { train: data, val: data }, {
+    numEpochs: 2,
+    batchSize: 4,
+    verbose: false,
+    augment: (x, iteration) => {
+      seen.push({ iteration, shape: x.shape });
+      return augment(x, iteration);
+    },
+  });
+  const before = tf.memory().numTensors;
+  const { iterations } = await solver.train();
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind by the augmented steps");
+  assert.deepEqual(seen.map((s) => s.iteration), [1, 2, 3, 4]);
+  assert.equal(iterations, 4);
+  for (const { shape } of seen) assert.deepEqual(shape, [4, 4, 4, 1]);
+  assert.throws(
+    () => new Solver(model, { train: data, val: data }, { augment: 3 as never }),
+    /augment: got 3; expected a function/,
+  );
+  model.dispose();
 });
