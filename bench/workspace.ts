@@ -23,7 +23,7 @@ import { EVENTS_PATH } from "../lib/dev/inject.ts";
 import { changeEvents } from "../lib/dev/sse_client.ts";
 import { copyWorkspace } from "../lib/dev/workspace.ts";
 import { REPO_ROOT } from "../lib/module_graph.ts";
-import { writeTextAtomic } from "../lib/plot/page.ts";
+import { writeFileAtomic } from "../lib/write_atomic.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -130,7 +130,7 @@ try {
   const html = await Deno.readTextFile(page);
   for (let r = 0; r < Math.max(5, repeat); r++) {
     const start = performance.now();
-    await writeTextAtomic(page, html);
+    await writeFileAtomic(page, html);
     await events.next("adam.html", 10_000);
     rewrite.push(performance.now() - start);
   }

@@ -12,6 +12,7 @@
 import { join, relative } from "node:path";
 import { REPO_ROOT, sha256Hex } from "./module_graph.ts";
 import { RUN_FORMAT, type RunRecord } from "./run.ts";
+import { writeFileAtomic } from "./write_atomic.ts";
 
 /** Default location of the run store: `$NNLAB_RUNS_DIR`, else data/runs in the repo. */
 export const RUNS_DIR: string = Deno.env.get("NNLAB_RUNS_DIR") ||
@@ -156,27 +157,4 @@ export function describeMiss(lookup: CacheLookup, path: string): string | null {
   const where = relative(Deno.cwd(), path);
   const detail = lookup.detail ? ` (${lookup.detail})` : "";
   return `cache: ${where} is ${lookup.reason}${detail}; recomputing`;
-}
-
-/**
- * Writes `text` to `path` through a temporary file in the same folder and a rename, so
- * a crash leaves the old file or the new one, never a torn one.
- *
- * @example
- * ```ts
- * await writeFileAtomic("data/runs/abc.json", JSON.stringify(record));
- * ```
- */
-export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
-  const dir = join(path, "..");
-  await Deno.mkdir(dir, { recursive: true });
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    if (typeof text === "string") await Deno.writeTextFile(temp, text);
-    else await Deno.writeFile(temp, text);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { toFileUrl } from "./paths.ts";
-import { canonicalJson, RunCache, runKey, writeFileAtomic } from "../lib/cache.ts";
+import { canonicalJson, RunCache, runKey } from "../lib/cache.ts";
+import { writeFileAtomic } from "../lib/write_atomic.ts";
 import { localModuleGraph, REPO_ROOT, sourceDigest } from "../lib/module_graph.ts";
 import { executeRuns, type RunSpec } from "../lib/runner.ts";
 import { useTestBackend } from "./helpers.ts";

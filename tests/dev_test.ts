@@ -25,7 +25,8 @@ import { startDevServer } from "../lib/dev/server.ts";
 import { changeEvents } from "../lib/dev/sse_client.ts";
 import { copyWorkspace } from "../lib/dev/workspace.ts";
 import { REPO_ROOT } from "../lib/module_graph.ts";
-import { readPageData, writeTextAtomic } from "../lib/plot/page.ts";
+import { readPageData } from "../lib/plot/page.ts";
+import { writeFileAtomic } from "../lib/write_atomic.ts";
 
 /** A graph shaped like `deno info --json` output: two roots' worth of modules. */
 const FIXTURE: DenoInfoGraph = {
@@ -185,7 +186,7 @@ Deno.test("dev server: loopback only, injected hooks, events on a rewrite, nothi
     const stream = await fetch(`${server.url}${EVENTS_PATH.slice(1)}`);
     assert.equal(stream.headers.get("content-type"), "text/event-stream");
     const events = changeEvents(stream.body!);
-    await writeTextAtomic(page, "<html><body><p>version 2</p></body></html>");
+    await writeFileAtomic(page, "<html><body><p>version 2</p></body></html>");
     assert.deepEqual(await events.next("demo.html", 5_000), ["demo.html"]);
     assert.match(await (await fetch(`${server.url}demo.html`)).text(), /version 2/);
 

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { escapeHtml } from "./html.ts";
-import { formatDate, readPageData, writeTextAtomic } from "./page.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
+import { formatDate, readPageData } from "./page.ts";
 import { PAGE_STYLE } from "./style.ts";
 
 /** What the index shows of one page. */
@@ -116,6 +117,6 @@ ${body}
  */
 export async function writeIndex(plotsDir: string): Promise<string> {
   const path = join(plotsDir, "index.html");
-  await writeTextAtomic(path, renderIndex(await readIndexEntries(plotsDir)));
+  await writeFileAtomic(path, renderIndex(await readIndexEntries(plotsDir)));
   return path;
 }

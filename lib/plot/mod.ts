@@ -39,7 +39,7 @@ export {
   readPageData,
   renderFigurePage,
   writeFigurePage,
-  writeTextAtomic,
 } from "./page.ts";
 export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./index_page.ts";
 export { PAGE_STYLE } from "./style.ts";
+export { writeFileAtomic } from "../write_atomic.ts";

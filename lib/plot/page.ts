@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import type { RunRecord } from "../run.ts";
 import type { Figure } from "./figure.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
 import { renderFigure, renderTable } from "./render.ts";
 import { PAGE_STYLE } from "./style.ts";
@@ -250,27 +250,6 @@ ${provenanceSection(provenance)}
 }
 
 /**
- * Writes a file atomically: a temporary file in the same folder, then a rename, so a
- * reader never sees half a page. Creates the folder if needed.
- *
- * @example
- * ```ts
- * await writeTextAtomic("plots/index.html", html);
- * ```
- */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
-}
-
-/**
  * Renders the page and writes it atomically to `options.out`; returns that path.
  * Call `writeIndex` afterwards to list it in plots/index.html.
  *
@@ -289,7 +268,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
  * ```
  */
 export async function writeFigurePage(options: FigurePageOptions): Promise<string> {
-  await writeTextAtomic(options.out, renderFigurePage(options));
+  await writeFileAtomic(options.out, renderFigurePage(options));
   return options.out;
 }
 
