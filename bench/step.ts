@@ -20,7 +20,7 @@
  * reported only). The machine's load average is printed before and after: other
  * processes on a shared machine make every number noisier.
  *
- * Flags: --backend b, --threads N (wasm), --quick (1 warm-up, 3 reps), --reps N,
+ * Flags: --backend b, --threads N[,M] (wasm; default 1 and all cores, the best counts), --quick (1 warm-up, 3 reps), --reps N,
  * --warmup N, --batch N (every model, both sides; for diagnosis), --profile (per-kernel
  * self times of the timed steps, to stderr), --no-torch.
  *
@@ -51,7 +51,8 @@ interface BenchFlags {
   backends: BackendName[];
   /** Forced by --backend: a backend that cannot load is an error, not a skip. */
   forced: boolean;
-  threads?: number;
+  /** Thread counts to run wasm with; default 1 and all cores (best of both counts). */
+  threads: number[];
   /** Overrides every model's batch size (both sides), for quick diagnosis. */
   batch?: number;
   reps: number;
@@ -115,7 +116,9 @@ function parseFlags(args: string[]): BenchFlags {
     models,
     backends,
     forced: values.backend !== undefined,
-    threads: values.threads === undefined ? undefined : integer("--threads", values.threads, 0, 1),
+    threads: values.threads === undefined
+      ? [...new Set([1, navigator.hardwareConcurrency ?? 1])]
+      : values.threads.split(",").map((text) => integer("--threads", text, 0, 1)),
     batch: values.batch === undefined ? undefined : integer("--batch", values.batch, 0, 1),
     reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
     warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
@@ -269,7 +272,8 @@ function printKernelProfile(
 async function runChild(flags: BenchFlags): Promise<void> {
   let info;
   try {
-    info = await initBackend({ backend: flags.backends[0], threads: flags.threads });
+    const threads = flags.backends[0] === "wasm" ? flags.threads[0] : undefined;
+    info = await initBackend({ backend: flags.backends[0], threads });
   } catch (error) {
     console.log(
       JSON.stringify({ skipped: error instanceof Error ? error.message : String(error) }),
@@ -285,10 +289,11 @@ async function runChild(flags: BenchFlags): Promise<void> {
 /** Runs the child for one backend; returns its results or why it could not run. */
 async function runBackend(
   backend: BackendName,
+  threads: number,
   flags: BenchFlags,
 ): Promise<NnlabResult[] | string> {
   const args = ["run", "-A", fileURLToPath(import.meta.url), "--child", "--backend", backend];
-  if (flags.threads !== undefined) args.push("--threads", String(flags.threads));
+  args.push("--threads", String(threads));
   if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
   if (flags.profile) args.push("--profile");
@@ -303,7 +308,9 @@ async function runBackend(
     const parsed = JSON.parse(line);
     if (typeof parsed.skipped === "string") return parsed.skipped;
     results.push(parsed);
-    console.log(`# ${backend} ${parsed.model}: ${fmt(parsed.msPerStep)} ms per step`);
+    console.log(
+      `# ${backend} ${parsed.threads}t ${parsed.model}: ${fmt(parsed.msPerStep)} ms per step`,
+    );
   }
   const status = await child.status;
   if (!status.success && results.length === 0) return `child exited with ${status.code}`;
@@ -365,11 +372,16 @@ async function main(args: string[]): Promise<void> {
 
   const nnlab: NnlabResult[] = [];
   for (const backend of flags.backends) {
-    const results = await runBackend(backend, flags);
-    if (typeof results === "string") {
-      if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
-      console.log(`# backend=${backend} skipped: ${results}`);
-    } else nnlab.push(...results);
+    // Only wasm takes a thread count; the others run once.
+    for (const threads of backend === "wasm" ? flags.threads : [flags.threads[0]]) {
+      const results = await runBackend(backend, threads, flags);
+      if (typeof results === "string") {
+        if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
+        console.log(`# backend=${backend} skipped: ${results}`);
+        break;
+      }
+      nnlab.push(...results);
+    }
   }
 
   const torch = new Map<BenchModelName, TorchResult[]>();
