@@ -6,6 +6,7 @@ import {
   batchnormAutodiff,
   type BatchnormOptions,
   checkLayerGradients,
+  LayerNorm,
   SpatialBatchNorm,
   spatialBatchnorm,
 } from "../lib/layers/mod.ts";
@@ -233,4 +234,18 @@ Deno.test("batchnorm: bad input names the argument, the value and what is accept
     /spatialBatchnorm: backward: got "fast"; expected one of "closedForm", "autodiff"/,
   );
   assert.throws(() => new BatchNorm(0), /BatchNorm: dim: got 0; expected an integer in \[1, inf\)/);
+});
+
+Deno.test("BatchNorm and LayerNorm hold only their variables: no initial tensor is left behind", () => {
+  const before = tf.memory().numTensors;
+  const bn = new BatchNorm(8);
+  assert.equal(tf.memory().numTensors - before, 4, "gamma, beta, runningMean, runningVar");
+  const ln = new LayerNorm([2, 2, 3]);
+  assert.equal(tf.memory().numTensors - before, 6, "plus layernorm's gamma and beta");
+  tf.dispose([
+    ...Object.values(bn.params),
+    ...Object.values(bn.state),
+    ...Object.values(ln.params),
+  ]);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
+import { variableFrom } from "./init.ts";
 import type { ForwardOptions, Module } from "./module.ts";
 
 /** cs231n's defaults. */
@@ -286,10 +287,10 @@ export class BatchNorm implements Module {
       options.backward ?? "closedForm",
       BATCHNORM_BACKWARDS,
     );
-    this.params = { gamma: tf.variable(tf.ones([D])), beta: tf.variable(tf.zeros([D])) };
+    this.params = { gamma: variableFrom(tf.ones([D])), beta: variableFrom(tf.zeros([D])) };
     this.state = {
-      runningMean: tf.variable(tf.zeros([D]), false),
-      runningVar: tf.variable(tf.ones([D]), false),
+      runningMean: variableFrom(tf.zeros([D]), false),
+      runningVar: variableFrom(tf.ones([D]), false),
     };
   }
 

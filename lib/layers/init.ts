@@ -91,3 +91,19 @@ export function streamSeed(seed: number, stream: string): number {
   }
   return (hash | 1) >>> 0;
 }
+
+/**
+ * A variable holding `initial`, which is then released: `tf.variable(t)` keeps its own
+ * reference to the data, so the initial tensor would otherwise stay counted forever.
+ *
+ * @example
+ * ```ts
+ * const gamma = variableFrom(tf.ones([100]));
+ * const runningMean = variableFrom(tf.zeros([100]), false);
+ * ```
+ */
+export function variableFrom(initial: tf.Tensor, trainable = true): tf.Variable {
+  const variable = tf.variable(initial, trainable);
+  initial.dispose();
+  return variable;
+}

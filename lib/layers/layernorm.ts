@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, numberIn } from "../errors.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
+import { variableFrom } from "./init.ts";
 import type { Module } from "./module.ts";
 
 /** Added to the variance before the square root (cs231n's and PyTorch's default). */
@@ -90,7 +91,7 @@ export class LayerNorm implements Module {
       );
     }
     this.eps = numberIn("LayerNorm: eps", eps, { min: 0, minExclusive: true });
-    this.params = { gamma: tf.variable(tf.ones(shape)), beta: tf.variable(tf.zeros(shape)) };
+    this.params = { gamma: variableFrom(tf.ones(shape)), beta: variableFrom(tf.zeros(shape)) };
   }
 
   /** `x: (N, ...normalizedShape)` to the same shape. */
