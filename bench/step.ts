@@ -31,7 +31,13 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend.ts";
 import { argumentError, numberIn, oneOf } from "../lib/errors.ts";
-import { BENCH_MODELS, type BenchModelName, buildBenchModel, trainingStep } from "./models.ts";
+import {
+  BENCH_MODELS,
+  type BenchModelName,
+  buildBenchModel,
+  parameterCount,
+  trainingStep,
+} from "./models.ts";
 
 /** Best nnlab / best torch time at or under which a model meets the issue's target. */
 export const TARGET_RATIO = 3;
@@ -68,6 +74,8 @@ interface NnlabResult {
   backend: BackendName;
   threads: number;
   batch: number;
+  /** Trainable values of the model. */
+  params: number;
   msPerStep: number;
   msAll: number[];
   peakBytes: number;
@@ -79,6 +87,8 @@ interface TorchResult {
   model: string;
   threads: number;
   batch: number;
+  /** Trainable values, sum(p.numel()). */
+  params: number;
   ms_per_step: number;
   ms_all: number[];
   peak_rss_bytes: number;
@@ -161,6 +171,7 @@ async function timeModel(
     msAll.push(performance.now() - start);
   }
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  const params = parameterCount(bench.model);
   const profile = await tf.profile(() => {
     step(X, y);
   });
@@ -172,7 +183,6 @@ async function timeModel(
     const stepMs = (performance.now() - start) / flags.reps;
     printKernelProfile(name, times, flags.reps, stepMs);
   }
-  for (const w of Object.values(bench.model.params)) w.dispose();
   tf.dispose([X, y]);
   tf.disposeVariables();
   return {
@@ -180,6 +190,7 @@ async function timeModel(
     backend,
     threads,
     batch: batchSize,
+    params,
     msPerStep: median(msAll),
     msAll,
     peakBytes: profile.peakBytes,
@@ -403,6 +414,7 @@ async function main(args: string[]): Promise<void> {
       `backend=${result.backend}`,
       `threads=${result.threads}`,
       `batch=${result.batch}`,
+      `params=${result.params}`,
       `ms_per_step=${fmt(result.msPerStep)}`,
     ];
     const torchRuns = torch.get(result.model) ?? [];
@@ -420,6 +432,10 @@ async function main(args: string[]): Promise<void> {
       `peak_bytes=${result.peakBytes}`,
     );
     if (best) fields.push(`torch_peak_rss_bytes=${best.peak_rss_bytes}`);
+    // Both sides must train the same network: a different count means different work.
+    if (best && best.params !== result.params) {
+      fields.push(`PARAMS_DIFFER torch_params=${best.params}`);
+    }
     if (result.leakedTensors !== 0) fields.push(`leaked_tensors_per_run=${result.leakedTensors}`);
     console.log(fields.join(" "));
   }

@@ -1,7 +1,7 @@
 """PyTorch side of `deno task bench`: one full training step of a bench model, timed.
 
 Runs one model at one thread count and prints one JSON line:
-  {"model", "threads", "batch", "ms_per_step", "ms_all", "peak_rss_bytes", "torch"}
+  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "peak_rss_bytes", "torch"}
 ms_per_step is the median over `--reps` steps after `--warmup` steps; a step is
 zero_grad, forward, softmax cross-entropy, backward, optimizer step, the same work as
 the nnlab side (bench/models.ts). Shapes, batch sizes and update rules match it; torch
@@ -147,6 +147,7 @@ def main():
         "model": args.model,
         "threads": torch.get_num_threads(),
         "batch": batch,
+        "params": sum(p.numel() for p in model.parameters()),
         "ms_per_step": statistics.median(times),
         "ms_all": times,
         # ru_maxrss is in kibibytes on Linux; the whole process, torch's libraries included.
