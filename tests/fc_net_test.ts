@@ -190,3 +190,17 @@ Deno.test("the Solver drives a FullyConnectedNet to training accuracy 1.0 on 50 
   );
   tf.dispose(Object.values(model.params));
 });
+
+Deno.test("dispose frees every parameter and batchnorm statistic", () => {
+  const before = tf.memory().numTensors;
+  const model = new FullyConnectedNet({
+    hiddenDims: [4, 3],
+    inputDim: D,
+    numClasses: C,
+    normalization: "batchnorm",
+  });
+  // W1 b1 W2 b2 W3 b3, gamma1 beta1 gamma2 beta2, and two running means and variances.
+  assert.equal(tf.memory().numTensors - before, 14);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -146,6 +146,14 @@ export class FullyConnectedNet implements Model {
     });
   }
 
+  /** Frees every parameter and batchnorm statistic; the model cannot be used afterwards. */
+  dispose(): void {
+    const modules: Module[] = [...this.affines, ...this.norms];
+    for (const module of modules) {
+      tf.dispose([...Object.values(module.params), ...Object.values(module.state ?? {})]);
+    }
+  }
+
   /** Makes the next training pass draw the same dropout masks again (for gradient checks). */
   resetDropout(): void {
     for (const d of this.dropouts) d.resetMasks();

@@ -26,6 +26,8 @@ export interface Model {
   scores(X: tf.Tensor, options?: { training?: boolean }): tf.Tensor2D;
   /** Training-mode loss (data loss + regularization) and its gradients. */
   loss(X: tf.Tensor, y: tf.Tensor1D): LossAndGrads;
+  /** Frees parameters and state (batchnorm statistics); absent: freeing `params` is enough. */
+  dispose?(): void;
 }
 
 /**

@@ -66,6 +66,7 @@ export async function trainModel(
       },
     };
   } finally {
-    tf.dispose(Object.values(model.params));
+    if (model.dispose) model.dispose();
+    else tf.dispose(Object.values(model.params));
   }
 }
