@@ -41,6 +41,12 @@ export {
   type Normalization,
   NORMALIZATIONS,
 } from "./models/fc_net.ts";
+export * from "./models/sequential.ts";
+export * from "./models/three_layer_convnet.ts";
+export * from "./models/mnist_nets.ts";
+export * from "./models/convnext.ts";
+export * from "./models/registry.ts";
+export * from "./models/summary.ts";
 export * from "./optim.ts";
 export * from "./solver.ts";
 export { Random } from "./random.ts";
