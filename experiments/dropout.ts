@@ -7,7 +7,7 @@
  * @module
  */
 import { runExperiment } from "../lib/experiment.ts";
-import { batchSizeCurves } from "../lib/plot/batch_size.ts";
+import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
 import { fcRun } from "../lib/trainers/fc.ts";
 
 const settings = {
@@ -36,7 +36,7 @@ await runExperiment({
       })
     ),
   figures: (outcomes) => [
-    batchSizeCurves(outcomes.map((o) => o.record), {
+    accuracyCurves(outcomes.map((o) => o.record), {
       title: "Accuracy per epoch, with and without dropout",
       legendLabel: "dropout",
     }),

@@ -3,8 +3,8 @@ import { parseHTML } from "linkedom";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import {
+  accuracyCurves,
   barChart,
-  batchSizeCurves,
   confusionCounts,
   confusionMatrix,
   encodePng,
@@ -199,9 +199,9 @@ Deno.test("sweepFigure: log x axis, one line per series, dots evenly spaced for 
   );
 });
 
-Deno.test("batchSizeCurves: train and val panels, one line per batch size", () => {
+Deno.test("accuracyCurves: train and val panels, one line per batch size", () => {
   const names = ["batchnorm, batch 5", "batchnorm, batch 10", "batchnorm, batch 50"];
-  const figure = batchSizeCurves(names.map((name, i) => ({
+  const figure = accuracyCurves(names.map((name, i) => ({
     name,
     history: fakeRun(name, { speed: i + 1 }).history,
   })));

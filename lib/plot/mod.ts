@@ -15,7 +15,7 @@ export type { Figure, PlotOptions, SwatchLegend } from "./figure.ts";
 export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./figure.ts";
 export { accuracyDomain, accuracyPanel, type AccuracyRow, accuracyRows } from "./accuracy_panel.ts";
 export { learningCurves, type LossRow } from "./learning_curves.ts";
-export { batchSizeCurves } from "./batch_size.ts";
+export { accuracyCurves } from "./accuracy_curves.ts";
 export { sweepFigure, type SweepMetric } from "./sweep.ts";
 export { colorRampPanel } from "./color_legend.ts";
 export { type ConfusionCell, confusionCounts, confusionMatrix } from "./confusion_matrix.ts";

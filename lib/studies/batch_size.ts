@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExperimentDefinition } from "../experiment.ts";
-import { batchSizeCurves } from "../plot/batch_size.ts";
+import { accuracyCurves } from "../plot/accuracy_curves.ts";
 import { fcRun } from "../trainers/fc.ts";
 
 const settings = {
@@ -52,6 +52,11 @@ export function normalizationBatchSizeStudy(
         fcRun(`${normalization}, batch ${batchSize}`, { ...s, normalization, batchSize })
       ),
     ],
-    figures: (outcomes) => [batchSizeCurves(outcomes.map((o) => o.record))],
+    figures: (outcomes) => [
+      accuracyCurves(outcomes.map((o) => o.record), {
+        title: "Accuracy per epoch by batch size",
+        legendLabel: "batch size",
+      }),
+    ],
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The batch-size figure: training and validation accuracy per epoch, one line per run
- * (each run one batch size, or one normalization at one batch size).
+ * Training and validation accuracy per epoch, one line per run: the figure of the
+ * batch-size, layernorm and dropout studies.
  *
  * @module
  */
@@ -10,20 +10,20 @@ import { accuracyDomain, accuracyPanel, accuracyRows } from "./accuracy_panel.ts
 import { type Figure, seriesColors } from "./figure.ts";
 
 /**
- * Builds the two-panel batch-size figure. Runs are drawn in the order given; name them
+ * Builds the two-panel accuracy figure. Runs are drawn in the order given; name them
  * so the legend reads on its own, e.g. "batchnorm, batch 5".
  *
  * @example
  * ```ts
- * const figure = batchSizeCurves([
+ * const figure = accuracyCurves([
  *   { name: "baseline, batch 5", history: baseline.history },
  *   { name: "batchnorm, batch 5", history: bn5.history },
- * ]);
+ * ], { title: "Accuracy per epoch by batch size", legendLabel: "batch size" });
  * ```
  */
-export function batchSizeCurves(
+export function accuracyCurves(
   runs: readonly { name: string; history: TrainingHistory }[],
-  { title = "Accuracy per epoch by batch size", caption, legendLabel = "batch size" }: {
+  { title = "Accuracy per epoch", caption, legendLabel = "run" }: {
     title?: string;
     caption?: string;
     legendLabel?: string;
