@@ -30,6 +30,11 @@ const cases: ConvCase[] = [
   { x: [1, 7, 7, 2], filter: [2, 2, 2, 3], strides: 2, pad: "same" },
   { x: [2, 8, 7, 2], filter: [3, 3, 2, 3], strides: 3, pad: "valid" },
   { x: [1, 9, 8, 3], filter: [4, 4, 3, 2], strides: 4, pad: "valid" },
+  // Few input channels and a small filter: dw by the transposed patch matrix (MNIST's
+  // first layer), strided, padded and cropped.
+  { x: [3, 10, 10, 1], filter: [3, 3, 1, 4], strides: 1, pad: "valid" },
+  { x: [2, 12, 11, 1], filter: [5, 5, 1, 3], strides: 2, pad: "valid" },
+  { x: [2, 9, 10, 4], filter: [5, 3, 4, 2], strides: [2, 3], pad: "same" },
 ];
 
 // A few more drawn from a seeded generator: odd sizes, strides 1-2, both paddings.

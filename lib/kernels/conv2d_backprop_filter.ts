@@ -12,6 +12,14 @@
  * When the windows tile the input (1x1 convolutions, 2x2 stride-2 downsamplers), dw is
  * one matrix product of the patches with dy instead, 2-4x faster.
  *
+ * Inputs with few channels (a first layer on grey or RGB images) and small filters take a
+ * third path: the patch matrix, built transposed, (KH * KW * Ci, N * OH * OW), times dy
+ * as (N * OH * OW, Co), one plain GEMM. With Ci = 1 the swapped convolution has a batch
+ * of 1 and only KH x KW output pixels, which XNNPACK runs at a fraction of its speed:
+ * MNIST's first 3x3 layer at batch 64 takes 10.3 ms that way and 2.4 ms by patches.
+ * With 8 or more channels the swapped convolution wins (x[128,28,28,8] w[3,3,8,8]:
+ * 11.6 ms against 29 ms by patches, which copy x KH * KW times with short rows).
+ *
  * Shapes: x (N, H, W, Ci), dy (N, OH, OW, Co), output (KH, KW, Ci, Co), NHWC only,
  * dilation 1 in the forward convolution.
  *
@@ -49,6 +57,12 @@ export function conv2dBackpropFilter(
     dimRoundingMode,
   );
   const { strideHeight, strideWidth, padInfo } = info;
+  if (
+    !windowsTile(info) && info.inChannels <= MAX_PATCH_CHANNELS &&
+    info.filterHeight * info.filterWidth <= MAX_PATCH_AREA
+  ) {
+    return filterGradByPatches(x, dy, info);
+  }
   if (windowsTile(info)) {
     // dw = patches^T dy, one GEMM (see windowsTile).
     return tf.tidy(() => {
@@ -71,6 +85,64 @@ export function conv2dBackpropFilter(
     });
     const dwT = tf.conv2d(xIn, dyT, 1, padding, "NHWC", [strideHeight, strideWidth]);
     return tf.transpose(dwT, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Filters of at most this many pixels take the patch-matrix path; the matrix holds
+ * KH * KW copies of x, so 5x5 costs 25 times x's memory for the duration of the kernel.
+ */
+export const MAX_PATCH_AREA = 25;
+/** Inputs with at most this many channels take the patch-matrix path (see the module). */
+export const MAX_PATCH_CHANNELS = 4;
+
+/**
+ * dw = patches^T dy with the patches built already transposed: x as (Ci, N, H, W), padded,
+ * then for each filter offset (i, j) the (strided) window (Ci, N, OH, OW) starting there,
+ * stacked to (KH * KW, Ci, N, OH, OW). Row (i * KW + j) * Ci + ci is then
+ * x[n, oh * s + i - top, ow * s + j - left, ci] over the columns (n, oh, ow), the order
+ * of dy's rows, so no operand of the GEMM needs a transpose.
+ */
+function filterGradByPatches(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight, outWidth, inHeight, inWidth, padInfo } = info;
+  const [n, , , ci] = x.shape;
+  return tf.tidy(() => {
+    const xT = tf.transpose(x, [3, 0, 1, 2]);
+    // Rows and columns the windows reach past the input are zeros; rows no window reaches
+    // (valid padding with a stride) are never sliced.
+    const bottom = Math.max(0, (outHeight - 1) * sh + kh - padInfo.top - inHeight);
+    const right = Math.max(0, (outWidth - 1) * sw + kw - padInfo.left - inWidth);
+    const padded = padInfo.top || padInfo.left || bottom || right
+      ? tf.pad(xT, [[0, 0], [0, 0], [padInfo.top, bottom], [padInfo.left, right]])
+      : xT;
+    const windows: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        windows.push(
+          sh === 1 && sw === 1
+            ? tf.slice(padded, [0, 0, i, j], [ci, n, outHeight, outWidth])
+            : tf.stridedSlice(
+              padded,
+              [0, 0, i, j],
+              [ci, n, i + (outHeight - 1) * sh + 1, j + (outWidth - 1) * sw + 1],
+              [1, 1, sh, sw],
+            ),
+        );
+      }
+    }
+    const patchesT = tf.reshape(tf.stack(windows), [kh * kw * ci, n * outHeight * outWidth]);
+    const dy2d = tf.reshape(dy, [n * outHeight * outWidth, info.outChannels]);
+    return tf.reshape(tf.matMul(patchesT as tf.Tensor2D, dy2d as tf.Tensor2D), [
+      kh,
+      kw,
+      ci,
+      info.outChannels,
+    ]) as tf.Tensor4D;
   });
 }
 
