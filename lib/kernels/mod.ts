@@ -14,6 +14,7 @@ import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
 import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
+import { meanConfig, sumConfig } from "./reduce_leading.ts";
 import { replaceWasmKernel } from "./registry.ts";
 
 export { avgPoolBackward, avgPoolGradConfig } from "./avg_pool_grad.ts";
@@ -30,6 +31,7 @@ export {
 } from "./depthwise_conv2d_backprop_input.ts";
 export { depthwiseByPieces, depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 export { maxPoolBackward, maxPoolGradConfig } from "./max_pool_grad.ts";
+export { meanConfig, sumConfig, sumLeadingRows } from "./reduce_leading.ts";
 export { replaceWasmKernel, stockKernel } from "./registry.ts";
 
 /** Every kernel this folder registers for the wasm backend. */
@@ -42,6 +44,8 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   avgPoolGradConfig,
   batchMatMulConfig,
+  sumConfig,
+  meanConfig,
 ];
 
 /**
