@@ -113,3 +113,25 @@ Deno.test("layernorm: bad input names the argument, the value and what is accept
     /LayerNorm: normalizedShape: got \[4, 0\]; expected a positive integer/,
   );
 });
+
+Deno.test("layernorm: closed-form backward equals autodiff of the same forward", () => {
+  // Two leading axes (gamma's sums run over both), and the ConvNeXt [H, W, C] case.
+  const cases: [number[], number[]][] = [[[2, 3, 4, 5], [4, 5]], [[3, 4, 4, 6], [4, 4, 6]]];
+  for (const [xShape, gShape] of cases) {
+    const x = data(xShape, 11, 3, 0.5), gamma = data(gShape, 12, 0.5, 1);
+    const beta = data(gShape, 13), dout = data(xShape, 14);
+    const autodiff = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const axes = gShape.map((_, i) => xShape.length - gShape.length + i);
+      const { mean, variance } = tf.moments(x, axes, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, EPS))), g), b);
+    };
+    const closed = tf.grads((x, g, b) => tf.mul(layernorm(x, g, b), dout))([x, gamma, beta]);
+    const taped = tf.grads((x, g, b) => tf.mul(autodiff(x, g, b), dout))([x, gamma, beta]);
+    for (const [i, name] of ["dx", "dgamma", "dbeta"].entries()) {
+      assert.deepEqual(closed[i].shape, taped[i].shape);
+      // Same float32 math in another order: ~1e-6 of values of order 1-10.
+      const diff = maxAbsDiff(closed[i].dataSync(), taped[i].dataSync());
+      assert.ok(diff < 1e-4, `[${xShape}] ${name}: max |closed - autodiff| = ${diff}`);
+    }
+  }
+});

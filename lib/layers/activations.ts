@@ -55,8 +55,10 @@ export function tanh(x: tf.Tensor): tf.Tensor {
 
 /**
  * Gaussian error linear unit in its exact form, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)),
- * PyTorch's default (not the tanh approximation). tfjs differentiates erf
- * (d erf(u)/du = 2/sqrt(pi) exp(-u^2)), so autodiff gives the exact gradient.
+ * PyTorch's default (not the tanh approximation). The backward pass is the exact
+ * derivative Phi(x) + x phi(x) in closed form (tf.customGrad): the tape keeps x alone
+ * instead of the four elementwise intermediates autodiff would keep (and their gradients),
+ * on the widest activations of a ConvNeXt block.
  *
  * @param x any shape
  * @example
@@ -66,8 +68,27 @@ export function tanh(x: tf.Tensor): tf.Tensor {
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   expectTensor("gelu", "x", x);
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+  return geluWithGrad(x);
 }
+
+/** 1 / sqrt(2 pi), the standard normal density at 0. */
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const geluWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  save([x]);
+  return {
+    value: tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
+    // d/dx x Phi(x) = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+    gradFunc: (dout: tf.Tensor, [x]: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+        const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(x))));
+        return tf.mul(dout, tf.add(cdf, tf.mul(x, pdf)));
+      }),
+  };
+});
 
 /**
  * {@linkcode relu} as a module.

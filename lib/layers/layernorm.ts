@@ -21,6 +21,12 @@ export const LAYERNORM_EPS = 1e-5;
  * per-element affine), and with `gamma: (C,)` on images it normalizes each pixel's channels.
  * The variance is the biased one.
  *
+ * The backward pass is the closed form (tf.customGrad) rather than autodiff through the
+ * moments: the tape then keeps x-sized tensors xhat and the output instead of every
+ * elementwise intermediate, and the backward creates one x-sized gradient instead of one
+ * per intermediate (tfjs holds all of them until the backward pass ends), which is most
+ * of the ConvNeXt study's memory.
+ *
  * @param x `(N, ...normalizedShape)` or more leading axes
  * @param gamma scale of shape normalizedShape
  * @param beta shift of shape normalizedShape
@@ -53,11 +59,38 @@ export function layernorm(
   expectShapeOf("layernorm", "gamma", gamma, normalized, why);
   expectShapeOf("layernorm", "beta", beta, normalized, why);
   const axes = normalized.map((_, i) => x.rank - k + i);
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, axes, true);
-    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(xhat, gamma), beta);
+  const leading = x.shape.slice(0, x.rank - k).map((_, i) => i);
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [value, xhat, rstd] = tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, axes, true);
+      const rstd = tf.rsqrt(tf.add(variance, eps));
+      const xhat = tf.mul(tf.sub(x, mean), rstd);
+      return [tf.add(tf.mul(xhat, gamma), beta), xhat, rstd];
+    });
+    save([xhat, rstd, gamma]);
+    return {
+      value,
+      // Closed form (per example, D = the normalized size, g = dout * gamma):
+      //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),
+      //   dgamma = sum over examples of dout * xhat, dbeta = sum of dout.
+      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xhat, rstd, gamma] = saved;
+          const g = tf.mul(dout, gamma);
+          const dx = tf.mul(
+            rstd,
+            tf.sub(
+              tf.sub(g, tf.mean(g, axes, true)),
+              tf.mul(xhat, tf.mean(tf.mul(g, xhat), axes, true)),
+            ),
+          );
+          return [dx, tf.sum(tf.mul(dout, xhat), leading), tf.sum(dout, leading)];
+        }),
+    };
   });
+  return normalize(x, gamma, beta);
 }
 
 /**
