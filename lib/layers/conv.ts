@@ -85,25 +85,28 @@ export function conv2d(
     }
   }
   return tf.tidy(() => {
-    let input = x as tf.Tensor4D;
-    let tfPad: "same" | "valid" = padding === "same" ? "same" : "valid";
-    if (Array.isArray(padding)) {
-      // Padding first keeps one code path for every backend and for groups.
-      input = tf.pad(input, [[0, 0], padding[0], padding[1], [0, 0]]);
-      tfPad = "valid";
-    }
+    const input = x as tf.Tensor4D;
     const filters = w as tf.Tensor4D;
-    let out: tf.Tensor4D;
-    if (G === 1) {
-      out = tf.conv2d(input, filters, strides, tfPad);
-    } else if (G === C) {
-      out = tf.depthwiseConv2d(input, tf.reshape(filters, [HH, WW, C, F / C]), strides, tfPad);
-    } else {
-      const inputs = tf.split(input, G, 3) as tf.Tensor4D[];
-      const groupFilters = tf.split(filters, G, 3) as tf.Tensor4D[];
-      out = tf.concat(inputs.map((xg, g) => tf.conv2d(xg, groupFilters[g], strides, tfPad)), 3);
+    // Explicit padding goes to the op itself (NHWC: batch and channels unpadded) rather
+    // than through tf.pad, which would record one more activation and one more backward op.
+    const tfPad = Array.isArray(padding)
+      ? [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding
+      : padding;
+    const bias = b as tf.Tensor1D;
+    if (G === 1) return tf.fused.conv2d({ x: input, filter: filters, strides, pad: tfPad, bias });
+    if (G === C) {
+      // tfjs's depthwise conv takes no explicit padding: pad first in that case.
+      const depthwise = tf.reshape(filters, [HH, WW, C, F / C]) as tf.Tensor4D;
+      const padded = Array.isArray(padding)
+        ? tf.pad(input, [[0, 0], padding[0], padding[1], [0, 0]])
+        : input;
+      const pad = Array.isArray(padding) ? "valid" : padding;
+      return tf.fused.depthwiseConv2d({ x: padded, filter: depthwise, strides, pad, bias });
     }
-    return tf.add(out, b);
+    const inputs = tf.split(input, G, 3) as tf.Tensor4D[];
+    const groupFilters = tf.split(filters, G, 3) as tf.Tensor4D[];
+    const out = tf.concat(inputs.map((xg, g) => tf.conv2d(xg, groupFilters[g], strides, tfPad)), 3);
+    return tf.add(out, bias);
   });
 }
 
