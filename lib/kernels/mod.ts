@@ -13,6 +13,7 @@ import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
 import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
+import { identityConfig } from "./identity.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { meanConfig, sumConfig } from "./reduce_leading.ts";
 import { replaceWasmKernel } from "./registry.ts";
@@ -30,6 +31,7 @@ export {
   depthwiseConv2dBackpropInputConfig,
 } from "./depthwise_conv2d_backprop_input.ts";
 export { depthwiseByPieces, depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
+export { identityConfig } from "./identity.ts";
 export { maxPoolBackward, maxPoolGradConfig } from "./max_pool_grad.ts";
 export { meanConfig, sumConfig, sumLeadingRows } from "./reduce_leading.ts";
 export { replaceWasmKernel, stockKernel } from "./registry.ts";
@@ -46,6 +48,7 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
   sumConfig,
   meanConfig,
+  identityConfig,
 ];
 
 /**
