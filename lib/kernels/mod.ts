@@ -8,6 +8,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { avgPoolGradConfig } from "./avg_pool_grad.ts";
 import { batchMatMulConfig } from "./batch_mat_mul.ts";
+import { batchnormTrainConfig, batchnormTrainGradConfig } from "./batchnorm.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
@@ -20,6 +21,15 @@ import { replaceWasmKernel } from "./registry.ts";
 
 export { avgPoolBackward, avgPoolGradConfig } from "./avg_pool_grad.ts";
 export { batchMatMul, batchMatMulConfig } from "./batch_mat_mul.ts";
+export {
+  BATCHNORM_TRAIN_GRAD_KERNEL,
+  BATCHNORM_TRAIN_KERNEL,
+  batchnormBackwardRows,
+  batchnormForwardRows,
+  batchnormKernelsActive,
+  batchnormTrainConfig,
+  batchnormTrainGradConfig,
+} from "./batchnorm.ts";
 export { conv2dBackpropFilter, conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 export { conv2dBackpropInput, conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
 export {
@@ -49,6 +59,8 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   sumConfig,
   meanConfig,
   identityConfig,
+  batchnormTrainConfig,
+  batchnormTrainGradConfig,
 ];
 
 /**

@@ -11,11 +11,19 @@
  *   dgamma = sum(dout * xhat), dbeta = sum(dout)   (sums over the batch axis)
  * through tf.customGrad, instead of autodiff's graph of a dozen ops;
  * {@linkcode batchnormAutodiff} is the same forward left to autodiff, for comparison.
+ * On the wasm backend the closed form runs as two kernels of lib/kernels/batchnorm.ts (one
+ * forward, one backward) instead of ~10 elementwise kernels each way; other backends run
+ * the tf-op version below.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
+import {
+  BATCHNORM_TRAIN_GRAD_KERNEL,
+  BATCHNORM_TRAIN_KERNEL,
+  batchnormKernelsActive,
+} from "../kernels/batchnorm.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
 import { variableFrom } from "./init.ts";
 import type { ForwardOptions, Module } from "./module.ts";
@@ -138,6 +146,9 @@ export function batchnorm(
   const { training, momentum, eps } = settings("batchnorm", x, options);
   if (!training) return testForward(x, gamma, beta, options, eps);
 
+  if (x.dtype === "float32" && batchnormKernelsActive()) {
+    return wasmTraining(x, gamma, beta, options, momentum, eps);
+  }
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
@@ -160,6 +171,44 @@ export function batchnorm(
           tf.sub(tf.sub(tf.mul(dout, N), dbeta), tf.mul(xhat, dgamma)),
         );
         return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  return normalize(x, gamma, beta) as tf.Tensor2D;
+}
+
+/**
+ * The closed form on the wasm backend: one forward kernel (y and the batch statistics) and
+ * one backward kernel (dx, dgamma, dbeta). The tape keeps x and the two (D,) statistics,
+ * not xhat: the backward recomputes xhat from them.
+ */
+function wasmTraining(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchnormOptions,
+  momentum: number,
+  eps: number,
+): tf.Tensor2D {
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, mean, variance] = tf.engine().runKernel(
+      BATCHNORM_TRAIN_KERNEL,
+      { x, gamma, beta },
+      { eps },
+    ) as tf.Tensor[];
+    updateRunningStats(options, momentum, mean, variance);
+    save([x, mean, variance, gamma]);
+    return {
+      value: y,
+      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) => {
+        const [x, mean, variance, gamma] = saved;
+        return tf.engine().runKernel(
+          BATCHNORM_TRAIN_GRAD_KERNEL,
+          { dy: dout, x, mean, variance, gamma },
+          { eps },
+        ) as tf.Tensor[];
       },
     };
   });
