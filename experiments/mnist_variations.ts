@@ -56,7 +56,7 @@ await runExperiment({
     "adam trains faster than plain SGD; skip connections let a deep net train.",
   script: import.meta.url,
   settings,
-  quick: { numTrain: 256, numTest: 128, numEpochs: 1 },
+  quick: { numTrain: 128, numTest: 64, numEpochs: 1, batchSize: 64 },
   loadData: async (s, dataset) =>
     cnnData({
       dataset: await digitsDataset(dataset),

@@ -18,56 +18,71 @@ export function epochRows(record: RunRecord): EpochRow[] {
 }
 
 /**
- * Loss and accuracy per epoch, one line per run and split, two panels side by side.
- * `valName` is what the study calls the Solver's validation set ("test" for studies that
- * evaluate their test split every epoch).
+ * Loss and accuracy per epoch. One run: two panels (loss, accuracy), a line per split.
+ * Several runs: four panels (training loss, `valName` loss, training accuracy, `valName`
+ * accuracy), a line per run, so colours name runs only. `valName` is what the study
+ * calls the Solver's validation set ("test" for studies that evaluate their test split
+ * every epoch).
  *
  * @example
  * ```ts
  * epochCurves([record], { title: "(b) CNN", valName: "test" }); // train and test lines
- * epochCurves(records, { title: "Loss per epoch", splits: ["train"], series: "run" });
+ * epochCurves(records, { title: "Loss per epoch", valName: "test" }); // one line per run
  * ```
  */
 export function epochCurves(
   records: readonly RunRecord[],
-  { title, caption, valName = "val", splits = ["train", "val"], width = 380 }: {
+  { title, caption, valName = "val", width }: {
     title: string;
     caption?: string;
     valName?: string;
-    /** Which splits to draw; default both. */
-    splits?: ("train" | "val")[];
+    /** Width of one panel, pixels. */
     width?: number;
   },
 ): Figure {
   const several = records.length > 1;
+  const splitName = (split: "train" | "val") => (split === "val" ? valName : "train");
   // Line by line (not epoch by epoch), so every panel meets the lines in the same order
-  // and gives each the same colour, though the loss panel has no training loss at epoch 0.
+  // and gives each the same colour, though there is no training loss at epoch 0.
   const rows = records.flatMap((record) =>
-    splits.flatMap((split) =>
+    (["train", "val"] as const).flatMap((split) =>
       epochRows(record).map((row) => ({
-        line: [several ? record.name : "", split === "val" ? valName : "train"]
-          .filter(Boolean).join(", "),
+        run: record.name,
+        split: splitName(split),
+        line: several ? record.name : splitName(split),
         epoch: row.epoch,
         loss: split === "train" ? row.trainLoss : row.valLoss,
         accuracy: split === "train" ? row.trainAcc : row.valAcc,
       }))
     )
   );
-  const common = { x: "epoch", series: "line", width, height: 240 };
-  const loss = lineChart(rows.filter((row) => row.loss !== null), {
-    ...common,
-    y: "loss",
-    yLabel: "cross-entropy loss",
-  });
-  const accuracy = lineChart(rows, { ...common, y: "accuracy", percent: true });
+  const common = { x: "epoch", series: "line", width: width ?? (several ? 440 : 380), height: 240 };
+  const panel = (split: string | null, metric: "loss" | "accuracy") =>
+    lineChart(
+      rows.filter((row) => (split === null || row.split === split) && row[metric] !== null),
+      {
+        ...common,
+        y: metric,
+        yLabel: [split, metric === "loss" ? "loss" : "accuracy"].filter(Boolean).join(" "),
+        percent: metric === "accuracy",
+      },
+    );
+  const charts = several
+    ? [
+      panel("train", "loss"),
+      panel(valName, "loss"),
+      panel("train", "accuracy"),
+      panel(valName, "accuracy"),
+    ]
+    : [panel(null, "loss"), panel(null, "accuracy")];
   return {
     title,
     caption: caption ??
-      `Left: mean loss of each epoch's training minibatches, and the ${valName} loss after ` +
-        `the epoch. Right: accuracy on a training sample and on the ${valName} set after ` +
+      `Loss: mean cross-entropy of each epoch's training minibatches, and on the ${valName} ` +
+        `set after the epoch. Accuracy: on a training sample and on the ${valName} set after ` +
         `each epoch (epoch 0 is before training).`,
-    legend: loss.legend ? { ...loss.legend, label: "" } : undefined,
-    panels: [...loss.panels, ...accuracy.panels],
+    legend: charts[0].legend ? { ...charts[0].legend, label: several ? "run" : "" } : undefined,
+    panels: charts.flatMap((chart) => chart.panels),
     data: { rows },
   };
 }

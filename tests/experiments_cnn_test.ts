@@ -1,0 +1,115 @@
+/**
+ * The convolutional studies end to end in --quick mode, as a user runs them: a subprocess
+ * per study, the run store and the figure in a temporary folder.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { RunCache } from "../lib/cache.ts";
+import { REPO_ROOT } from "../lib/module_graph.ts";
+import { networkReferences } from "../lib/plot/offline_check.ts";
+import { readPageData } from "../lib/plot/page.ts";
+
+const work = await Deno.makeTempDir({ prefix: "nnlab-experiments-cnn-" });
+const runsDir = join(work, "runs");
+
+async function study(name: string, ...flags: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(REPO_ROOT, "experiments", `${name}.ts`), ...flags],
+    env: { NNLAB_RUNS_DIR: runsDir, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** Runs a study in --quick mode and checks what every study page must hold; returns it. */
+async function quickStudy(name: string, runCount: number) {
+  const html = join(work, `${name}.html`);
+  const result = await study(name, "--quick", "--jobs", "1", "--out", html);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^data: .+/m, "one line says which data set is used");
+  assert.match(result.stdout, new RegExp(`wrote .*${name}\\.html`));
+  const page = await Deno.readTextFile(html);
+  assert.deepEqual(networkReferences(page), [], "no http(s) reference in src, href or url()");
+  const data = readPageData(page);
+  assert.ok(data, "the page embeds its data");
+  assert.equal(data.runs.length, runCount);
+  const cache = new RunCache(runsDir);
+  for (const { record } of data.runs) {
+    const stored = await cache.get(record.key);
+    assert.ok(stored.hit, `run ${record.name} is in the cache`);
+    assert.deepEqual(record, stored.record, `embedded run ${record.name} equals its record`);
+    assert.equal(record.status, "finished", `${record.name}: ${record.error}`);
+    const epochs = record.config.numEpochs as number;
+    assert.equal(record.history.valAccHistory.length, epochs + 1);
+    const rows = (record.extra as { epochs: { epoch: number }[] }).epochs;
+    assert.deepEqual(rows.map((row) => row.epoch), Array.from({ length: epochs + 1 }, (_, i) => i));
+  }
+  return { page, data, stdout: result.stdout };
+}
+
+Deno.test("overfit --quick: the 100-image run and the one-epoch run on the whole set", async () => {
+  const { data, page } = await quickStudy("overfit", 2);
+  const [overfit, full] = data.runs.map((run) => run.record);
+  assert.equal(overfit.config.numTrain, 100);
+  assert.equal(overfit.history.lossHistory.length, 10 * 2, "10 epochs of 2 batches of 50");
+  assert.deepEqual(
+    [full.config.hiddenDim, full.config.reg, full.config.weightScale, full.config.numEpochs],
+    [500, 1e-3, 1e-3, 1],
+  );
+  assert.match(page, /Overfitting 100 images/);
+});
+
+Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every layer", async () => {
+  const { data, page, stdout } = await quickStudy("cnn", 3);
+  assert.match(stdout, /^data: .*pixels 0\.\.1$/m, "PyTorch's ToTensor scale, no mean subtracted");
+  const configs = data.runs.map(({ record }) => record.config);
+  assert.deepEqual(configs.map((c) => [c.updateRule, c.learningRate, c.momentum, c.batchSize]), [
+    ["sgd_momentum", 1e-3, 0.8, 32],
+    ["sgd_momentum", 1e-3, 0.9, 32],
+    ["sgd", 1e-2, null, 256],
+  ]);
+  // The exp:cnn net on 28x28 digits: 26 after the first 3x3 conv, 13, 11, 5; 5*5*64 = 1600.
+  for (const shape of ["(N, 26, 26, 32)", "(N, 13, 13, 32)", "(N, 11, 11, 64)", "(N, 1600)"]) {
+    assert.ok(page.includes(shape), `the shape table shows ${shape}`);
+  }
+});
+
+Deno.test("mnist_variations --quick: eight variations, confusion matrix, misclassified grid", async () => {
+  const { data, page } = await quickStudy("mnist_variations", 8);
+  const names = data.runs.map(({ record }) => record.name.slice(0, 3));
+  assert.deepEqual(names, ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)"]);
+  const e = data.runs[4].record.config;
+  assert.deepEqual([e.model, e.updateRule, e.learningRate], ["mnist_small_cnn", "adam", 1e-3]);
+  for (const { record } of data.runs) {
+    const extra = record.extra as { confusion: number[][]; misclassified: unknown[] };
+    const total = extra.confusion.flat().reduce((a, b) => a + b, 0);
+    assert.equal(total, record.config.numTest, "the confusion matrix counts every test digit");
+    const wrong = total - extra.confusion.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(extra.misclassified.length, Math.min(10, wrong));
+    // Each variation's figure title carries batch size, learning rate, epochs and wall time.
+    assert.ok(page.includes(`${record.name}: batch ${record.config.batchSize}, `));
+  }
+  assert.match(page, /Confusion matrix of the best model/);
+  assert.match(page, /Misclassified test digits of/);
+  assert.match(page, /data:image\/png;base64,/, "the digits are inlined as PNG data URIs");
+});
+
+Deno.test("convnext --quick: augmented run, time split, model summary", async () => {
+  const { data, page, stdout } = await quickStudy("convnext", 1);
+  const { record } = data.runs[0];
+  assert.deepEqual(record.config.augment, { flip: 0.5, cropScale: [0.85, 1], jitter: 0.2 });
+  assert.deepEqual([record.config.learningRate, record.config.weightDecay], [1e-3, 1e-2]);
+  if (record.config.dataset !== "cifar10") {
+    assert.match(stdout, /32x32x3 \(zero-padded, grey repeated to RGB\)/);
+  }
+  assert.match(page, /Time per training step/);
+  assert.match(page, /Model summary: [\d,]+ parameters/);
+  assert.match(page, /stage4_block2/);
+});
+
+Deno.test({
+  name: "clean up",
+  fn: () => Deno.remove(work, { recursive: true }),
+});
