@@ -52,8 +52,10 @@ function runFacts(record: RunRecord): string {
 await runExperiment({
   name: "mnist_variations",
   title: "Variations of a small MNIST CNN",
-  description: "Convolutions beat a fully connected net; pooling order barely matters; " +
-    "adam trains faster than plain SGD; skip connections let a deep net train.",
+  description: "Convolutions beat a fully connected net; pooling before the activation " +
+    "gives the same net (max pooling commutes with relu and tanh); adam trains faster " +
+    "than plain SGD; residual blocks let a deep net train where the same net without " +
+    "skips does not.",
   script: import.meta.url,
   settings,
   quick: { numTrain: 128, numTest: 64, numEpochs: 1, batchSize: 64 },

@@ -299,7 +299,9 @@ export async function trainClassifier(
 }
 
 /**
- * The output shape after every layer for one example of `inputShape` (N ignored).
+ * The output shape after every layer for one example of `inputShape` (N ignored). The
+ * top-level layers only; lib/models/summary.ts's traceShapes goes inside blocks too, but
+ * importing it here would put the summary printer in every CNN run's cache key.
  *
  * @example
  * ```ts
