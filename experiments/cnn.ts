@@ -3,7 +3,8 @@
  * ReLU - MaxPool 2 - Flatten - Linear(1600 -> 10), trained PyTorch style (default
  * initialization, pixels 0..1, 70/30 train/test split) by three optimizers.
  *
- * Run: `deno task exp:cnn` (add --quick for a seconds-long smoke run).
+ * Run: `deno task exp:cnn` (add --quick for a seconds-long smoke run). A full run takes
+ * about 13 minutes on 2 cores with the wasm backend (2,180 steps at batch 32 per momentum run).
  *
  * @module
  */

@@ -8,7 +8,9 @@
  * zero-padded to 32x32 and repeated to three channels, so the same net and augmentation
  * run anywhere (a mirrored digit is a harder digit, not a wrong one for most classes).
  *
- * Run: `deno task exp:convnext` (add --quick for a seconds-long smoke run).
+ * Run: `deno task exp:convnext` (add --quick for a seconds-long smoke run). A training step
+ * at batch 128 takes about 7.5 s on 2 cores with the wasm backend, so a full run is about
+ * 70 minutes on the digits (50 steps per epoch) and 6 to 7 hours on CIFAR-10 (312).
  *
  * @module
  */

@@ -3,7 +3,10 @@
  * before relu, tanh, adam, residual blocks, the same blocks without skips, and residual
  * blocks with batchnorm; trained PyTorch style (default initialization, pixels 0..1).
  *
- * Run: `deno task exp:mnist-variations` (add --quick for a seconds-long smoke run).
+ * Run: `deno task exp:mnist-variations` (add --quick for a seconds-long smoke run). A full
+ * run takes about 25 minutes on 2 cores with the wasm backend, most of it (f)-(h). With
+ * 8,000 training digits plain SGD at lr 1e-2 is slow: (b) reaches about 90% test accuracy
+ * in 15 epochs and 96% in 75; adam (e) passes 97% in 15.
  *
  * @module
  */

@@ -81,7 +81,10 @@ export function epochCurves(
       `Loss: mean cross-entropy of each epoch's training minibatches, and on the ${valName} ` +
         `set after the epoch. Accuracy: on a training sample and on the ${valName} set after ` +
         `each epoch (epoch 0 is before training).`,
-    legend: charts[0].legend ? { ...charts[0].legend, label: several ? "run" : "" } : undefined,
+    // The accuracy panels have every line (a loss panel may lack the unmeasured ones).
+    legend: charts.at(-1)?.legend
+      ? { ...charts.at(-1)!.legend!, label: several ? "run" : "" }
+      : undefined,
     panels: charts.flatMap((chart) => chart.panels),
     data: { rows },
   };
