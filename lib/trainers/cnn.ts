@@ -293,8 +293,6 @@ export async function trainClassifier(
     },
     onEpoch,
   }, context);
-  // trainModel frees the parameters; non-trainable state (batchnorm statistics) is ours.
-  tf.dispose(Object.values(model.state));
   return { ...result, metrics: { ...result.metrics, ...finalMetrics }, extra };
 }
 
