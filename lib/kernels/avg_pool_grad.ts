@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { ConvAttrs } from "./conv_geometry.ts";
+import { poolGradInfo } from "./conv_geometry.ts";
 
 /**
  * Accumulates dx of an average pool into `dx` (zeroed first).
@@ -65,17 +65,7 @@ function kernelFunc(
   },
 ): tf.TensorInfo {
   const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as
-    & ConvAttrs
-    & { filterSize: number | [number, number] };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = poolGradInfo(input, attrs);
   const dx = backend.makeOutput(input.shape, "float32");
   // Views taken after the allocation: growing the heap detaches earlier views.
   avgPoolBackward(

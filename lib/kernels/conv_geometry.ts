@@ -171,3 +171,29 @@ export function untilePatches(
     return tf.pad(covered, [[0, 0], [0, h - oh * kh], [0, w - ow * kw], [0, 0]]);
   });
 }
+
+/**
+ * The pooling geometry of a MaxPoolGrad / AvgPoolGrad call, from its input (N, H, W, C)
+ * and attributes (filterSize, strides, pad, dimRoundingMode).
+ *
+ * @example
+ * ```ts
+ * const info = poolGradInfo(input, attrs); // info.outHeight, info.padInfo, ...
+ * ```
+ */
+export function poolGradInfo(
+  input: tf.TensorInfo,
+  attrs: tf.NamedAttrMap | undefined,
+): tf.backend_util.Conv2DInfo {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as
+    & ConvAttrs
+    & { filterSize: number | [number, number] };
+  return tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+}

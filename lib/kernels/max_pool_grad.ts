@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { argumentError } from "../errors.ts";
-import type { ConvAttrs } from "./conv_geometry.ts";
+import { poolGradInfo } from "./conv_geometry.ts";
 
 /**
  * Accumulates dx of a max pool into `dx` (zeroed first).
@@ -82,20 +82,10 @@ function kernelFunc(
   },
 ): tf.TensorInfo {
   const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as
-    & ConvAttrs
-    & { filterSize: number | [number, number] };
   if (input.dtype !== "float32") {
     throw argumentError("MaxPoolGrad input dtype", input.dtype, '"float32" on wasm');
   }
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = poolGradInfo(input, attrs);
   const dx = backend.makeOutput(input.shape, "float32");
   // Views taken after the allocation: growing the heap detaches earlier views.
   maxPoolBackward(
