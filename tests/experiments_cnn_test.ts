@@ -4,53 +4,25 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/cache.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
-import { networkReferences } from "../lib/plot/offline_check.ts";
-import { readPageData } from "../lib/plot/page.ts";
+import { quickStudy } from "./studies.ts";
 
 const work = await Deno.makeTempDir({ prefix: "nnlab-experiments-cnn-" });
-const runsDir = join(work, "runs");
 
-async function study(name: string, ...flags: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "experiments", `${name}.ts`), ...flags],
-    env: { NNLAB_RUNS_DIR: runsDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
-
-/** Runs a study in --quick mode and checks what every study page must hold; returns it. */
-async function quickStudy(name: string, runCount: number) {
-  const html = join(work, `${name}.html`);
-  const result = await study(name, "--quick", "--jobs", "1", "--out", html);
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^data: .+/m, "one line says which data set is used");
-  assert.match(result.stdout, new RegExp(`wrote .*${name}\\.html`));
-  const page = await Deno.readTextFile(html);
-  assert.deepEqual(networkReferences(page), [], "no http(s) reference in src, href or url()");
-  const data = readPageData(page);
-  assert.ok(data, "the page embeds its data");
-  assert.equal(data.runs.length, runCount);
-  const cache = new RunCache(runsDir);
-  for (const { record } of data.runs) {
-    const stored = await cache.get(record.key);
-    assert.ok(stored.hit, `run ${record.name} is in the cache`);
-    assert.deepEqual(record, stored.record, `embedded run ${record.name} equals its record`);
+/** The shared --quick checks, plus the CNN studies' own: run count and per-epoch rows. */
+async function quickCnnStudy(name: string, runCount: number) {
+  const result = await quickStudy(work, name);
+  assert.equal(result.data.runs.length, runCount);
+  for (const { record } of result.data.runs) {
     assert.equal(record.status, "finished", `${record.name}: ${record.error}`);
     const epochs = record.config.numEpochs as number;
-    assert.equal(record.history.valAccHistory.length, epochs + 1);
     const rows = (record.extra as { epochs: { epoch: number }[] }).epochs;
     assert.deepEqual(rows.map((row) => row.epoch), Array.from({ length: epochs + 1 }, (_, i) => i));
   }
-  return { page, data, stdout: result.stdout };
+  return result;
 }
 
 Deno.test("overfit --quick: the 100-image run and the one-epoch run on the whole set", async () => {
-  const { data, page } = await quickStudy("overfit", 2);
+  const { data, page } = await quickCnnStudy("overfit", 2);
   const [overfit, full] = data.runs.map((run) => run.record);
   assert.equal(overfit.config.numTrain, 100);
   assert.equal(overfit.history.lossHistory.length, 10 * 2, "10 epochs of 2 batches of 50");
@@ -66,7 +38,7 @@ Deno.test("overfit --quick: the 100-image run and the one-epoch run on the whole
 });
 
 Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every layer", async () => {
-  const { data, page, stdout } = await quickStudy("cnn", 3);
+  const { data, page, stdout } = await quickCnnStudy("cnn", 3);
   assert.match(stdout, /^data: .*pixels 0\.\.1$/m, "PyTorch's ToTensor scale, no mean subtracted");
   const configs = data.runs.map(({ record }) => record.config);
   assert.deepEqual(configs.map((c) => [c.updateRule, c.learningRate, c.momentum, c.batchSize]), [
@@ -81,7 +53,7 @@ Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every lay
 });
 
 Deno.test("mnist_variations --quick: eight variations, confusion matrix, misclassified grid", async () => {
-  const { data, page } = await quickStudy("mnist_variations", 8);
+  const { data, page } = await quickCnnStudy("mnist_variations", 8);
   const names = data.runs.map(({ record }) => record.name.slice(0, 3));
   assert.deepEqual(names, ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)"]);
   const e = data.runs[4].record.config;
@@ -101,7 +73,7 @@ Deno.test("mnist_variations --quick: eight variations, confusion matrix, misclas
 });
 
 Deno.test("convnext --quick: augmented run, time split, model summary", async () => {
-  const { data, page, stdout } = await quickStudy("convnext", 1);
+  const { data, page, stdout } = await quickCnnStudy("convnext", 1);
   const { record } = data.runs[0];
   assert.deepEqual(record.config.augment, { flip: 0.5, cropScale: [0.85, 1], jitter: 0.2 });
   assert.deepEqual([record.config.learningRate, record.config.weightDecay], [1e-3, 1e-2]);

@@ -4,48 +4,21 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/cache.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
-import { networkReferences } from "../lib/plot/offline_check.ts";
 import { readPageData } from "../lib/plot/page.ts";
 import { SERIES_COLORS } from "../lib/plot/figure.ts";
 import { inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
+import { quickStudy, runStudy } from "./studies.ts";
 
 const STUDIES = ["adam", "batchnorm", "weight_scale", "batch_size", "layernorm", "dropout"];
 
 const work = await Deno.makeTempDir({ prefix: "nnlab-experiments-" });
-const runsDir = join(work, "runs");
 
-async function study(name: string, ...flags: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "experiments", `${name}.ts`), ...flags],
-    env: { NNLAB_RUNS_DIR: runsDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const study = (name: string, ...flags: string[]) => runStudy(work, name, ...flags);
 
 for (const name of STUDIES) {
   Deno.test(`${name} --quick writes a self-contained figure whose data are the cached runs`, async () => {
-    const html = join(work, `${name}.html`);
-    const result = await study(name, "--quick", "--jobs", "1", "--out", html);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^data: .+/m, "one line says which data set is used");
-    assert.match(result.stdout, new RegExp(`wrote .*${name}\\.html`));
-    const page = await Deno.readTextFile(html);
-    assert.deepEqual(networkReferences(page), [], "no http(s) reference in src, href or url()");
-    const data = readPageData(page);
-    assert.ok(data, "the page embeds its data");
+    const { data } = await quickStudy(work, name);
     assert.ok(data.runs.length >= 2);
-    const cache = new RunCache(runsDir);
-    for (const { record } of data.runs) {
-      const stored = await cache.get(record.key);
-      assert.ok(stored.hit, `run ${record.name} is in the cache`);
-      assert.deepEqual(record, stored.record, `embedded run ${record.name} equals its record`);
-      assert.equal(record.history.valAccHistory.length, (record.config.numEpochs as number) + 1);
-    }
   });
 }
 
