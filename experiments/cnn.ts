@@ -11,8 +11,8 @@
 import { runExperiment } from "../lib/experiment.ts";
 import { table } from "../lib/plot/table.ts";
 import { epochCurves, layerShapesTable } from "../lib/studies/cnn_figures.ts";
-import { cnnData, digitsDataset } from "../lib/trainers/cnn.ts";
-import { mnistRun } from "../lib/trainers/mnist.ts";
+import { digitsDataset } from "../lib/trainers/cnn.ts";
+import { mnistData, mnistRun } from "../lib/trainers/mnist.ts";
 
 const settings = {
   model: "mnist_cnn",
@@ -40,16 +40,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 256, numTest: 128, numEpochs: 2 },
-  loadData: async (s, dataset) =>
-    cnnData({
-      dataset: await digitsDataset(dataset),
-      numTrain: s.numTrain,
-      numVal: 0,
-      numTest: s.numTest,
-      pixelRange: 1,
-      subtractMean: false,
-      padTo: null,
-    }),
+  loadData: async (s, dataset) => mnistData(await digitsDataset(dataset), s.numTrain, s.numTest),
   runs: (s) =>
     optimizers.map(({ name, updateRule, learningRate, momentum, batchSize }) =>
       mnistRun(name, {

@@ -15,8 +15,8 @@ import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
 import { formatCell, table } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/run.ts";
 import { epochCurves, misclassifiedGrid } from "../lib/studies/cnn_figures.ts";
-import { cnnData, digitsDataset } from "../lib/trainers/cnn.ts";
-import { mnistRun } from "../lib/trainers/mnist.ts";
+import { digitsDataset } from "../lib/trainers/cnn.ts";
+import { mnistData, mnistRun } from "../lib/trainers/mnist.ts";
 
 const settings = {
   /** 80/20 of the 10,000 digits. */
@@ -62,16 +62,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 128, numTest: 64, numEpochs: 1, batchSize: 64 },
-  loadData: async (s, dataset) =>
-    cnnData({
-      dataset: await digitsDataset(dataset),
-      numTrain: s.numTrain,
-      numVal: 0,
-      numTest: s.numTest,
-      pixelRange: 1,
-      subtractMean: false,
-      padTo: null,
-    }),
+  loadData: async (s, dataset) => mnistData(await digitsDataset(dataset), s.numTrain, s.numTest),
   runs: (s) =>
     variations.map(({ name, ...changes }) =>
       mnistRun(name, { ...s, momentum: null, numMisclassified: 10, ...changes })

