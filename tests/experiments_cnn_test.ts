@@ -3,7 +3,6 @@
  * per study, the run store and the figure in a temporary folder.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { quickStudy } from "./studies.ts";
 
 const work = await Deno.makeTempDir({ prefix: "nnlab-experiments-cnn-" });
