@@ -64,7 +64,12 @@ export async function summaryCommand(args: string[]): Promise<string> {
   const { values, positionals } = parsed;
   if (values.help) return USAGE;
   if (positionals.length !== 1) {
-    throw argumentError("model", positionals, `one of ${MODEL_IDS.join(", ")}`);
+    const got = positionals.length === 0 ? "no model" : `${positionals.length} models`;
+    throw new Error(
+      `model: got ${got}; expected exactly one of ${MODEL_IDS.join(", ")} (${
+        USAGE.split("\n")[0]
+      })`,
+    );
   }
   const id = modelId(positionals[0]);
   const inputShape = values.input !== undefined

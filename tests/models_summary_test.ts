@@ -111,6 +111,14 @@ Deno.test("summaryCommand: default input, --input, --trace and bad ids", async (
     new RegExp(`model id: got "resnet50"; expected one of "${MODEL_IDS.join('", "')}"`),
   );
   await assert.rejects(
+    () => summaryCommand([]),
+    /^Error: model: got no model; expected exactly one of three_layer_convnet, .*convnext \(usage: deno task summary <model>/,
+  );
+  await assert.rejects(
+    () => summaryCommand(["mnist_cnn", "mnist_fc"]),
+    /model: got 2 models; expected exactly one of/,
+  );
+  await assert.rejects(
     () => summaryCommand(["mnist_cnn", "--input", "28,28"]),
     /--input: got "28,28"; expected N,H,W,C: four positive integers/,
   );
