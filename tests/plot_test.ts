@@ -552,12 +552,18 @@ Deno.test("writeFigurePage writes atomically; writeIndex lists every page with d
     const adam = rows.find((r) => r.textContent.includes("Update rules"))!;
     assert.match(adam.textContent, /Adam converges fastest\..*2025-03-01 14:05 UTC/s);
     assert.equal(all(adam, "a")[0].getAttribute("href"), "adam.html");
+    // The thumbnail is the page's first chart, inline, linking to the page.
+    const thumbnail = all(adam, "a.nnlab-thumb svg");
+    assert.equal(thumbnail.length, 1);
+    assert.ok(thumbnail[0].getAttribute("viewBox"), "a chart, not a legend swatch");
+    assert.equal(all(adam, "a.nnlab-thumb")[0].getAttribute("href"), "adam.html");
+    const viewBox = thumbnail[0].getAttribute("viewBox");
+    assert.ok((await Deno.readTextFile(`${dir}/adam.html`)).includes(`viewBox="${viewBox}"`));
     const dropout = rows.find((r) => r.textContent.includes("Dropout"))!;
     assert.match(dropout.textContent, /narrows the train\/val gap.*2025-04-02 08:00 UTC/s);
-    assert.match(
-      rows.find((r) => r.textContent.includes("notes.html"))!.textContent,
-      /not an nnlab figure page/,
-    );
+    const notes = rows.find((r) => r.textContent.includes("notes.html"))!;
+    assert.match(notes.textContent, /not an nnlab figure page/);
+    assert.equal(all(notes, "svg").length, 0, "no thumbnail for a page that is not a figure");
 
     // Rewriting the index after a page is removed drops it.
     await Deno.remove(`${dir}/dropout.html`);

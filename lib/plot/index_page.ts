@@ -1,6 +1,8 @@
 /**
  * plots/index.html: one line per figure page, read back from each page's embedded data,
- * so the index is always rebuilt from what is on disk.
+ * so the index is always rebuilt from what is on disk. Each line shows a thumbnail: a
+ * scaled-down copy of the page's first chart (its inline SVG, so the index stays
+ * self-contained too).
  *
  * @module
  */
@@ -21,6 +23,23 @@ export interface IndexEntry {
   /** ISO 8601, or "" when unknown. */
   date: string;
   runCount: number | null;
+  /** The page's first chart as SVG markup, or "" when it has none. */
+  thumbnail: string;
+}
+
+/** A chart's root SVG: Observable Plot gives it a viewBox; a legend swatch has none. */
+const CHART_SVG = /<svg\b[^>]*\bviewBox="[^"]*"[^>]*>[\s\S]*?<\/svg>/;
+
+/**
+ * The first chart of a figure page, as SVG markup, or "" when the page has none.
+ *
+ * @example
+ * ```ts
+ * firstChart(await Deno.readTextFile("plots/adam.html")).startsWith("<svg"); // true
+ * ```
+ */
+export function firstChart(html: string): string {
+  return html.match(CHART_SVG)?.[0] ?? "";
 }
 
 /**
@@ -36,7 +55,8 @@ export async function readIndexEntries(plotsDir: string): Promise<IndexEntry[]> 
   const entries: IndexEntry[] = [];
   for await (const item of Deno.readDir(plotsDir)) {
     if (!item.isFile || !item.name.endsWith(".html") || item.name === "index.html") continue;
-    const data = readPageData(await Deno.readTextFile(join(plotsDir, item.name)));
+    const html = await Deno.readTextFile(join(plotsDir, item.name));
+    const data = readPageData(html);
     entries.push(
       data
         ? {
@@ -46,6 +66,7 @@ export async function readIndexEntries(plotsDir: string): Promise<IndexEntry[]> 
           dataLine: data.page.dataLine,
           date: data.page.date,
           runCount: data.page.runCount,
+          thumbnail: firstChart(html),
         }
         : {
           file: item.name,
@@ -54,6 +75,7 @@ export async function readIndexEntries(plotsDir: string): Promise<IndexEntry[]> 
           dataLine: "",
           date: "",
           runCount: null,
+          thumbnail: "",
         },
     );
   }
@@ -70,7 +92,12 @@ export async function readIndexEntries(plotsDir: string): Promise<IndexEntry[]> 
  */
 export function renderIndex(entries: readonly IndexEntry[]): string {
   const rows = entries.map((entry) =>
-    `<tr><td><a href="${encodeURI(entry.file)}">${escapeHtml(entry.title)}</a></td>` +
+    `<tr><td><a href="${encodeURI(entry.file)}">${escapeHtml(entry.title)}</a>` +
+    (entry.thumbnail
+      ? `<a class="nnlab-thumb" href="${encodeURI(entry.file)}" aria-hidden="true" ` +
+        `tabindex="-1">${entry.thumbnail}</a>`
+      : "") +
+    `</td>` +
     `<td>${escapeHtml(entry.summary)}` +
     (entry.dataLine ? `<div class="nnlab-note">${escapeHtml(entry.dataLine)}</div>` : "") +
     `</td><td class="num">${entry.runCount ?? "–"}</td>` +
@@ -90,6 +117,8 @@ export function renderIndex(entries: readonly IndexEntry[]): string {
 <style>${PAGE_STYLE}
 .nnlab-index td { white-space: normal; vertical-align: top; }
 .nnlab-index td:first-child, .nnlab-index td:last-child { white-space: nowrap; }
+.nnlab-thumb { display: block; margin-top: 0.4em; }
+.nnlab-thumb svg { display: block; width: 220px; height: auto; max-height: 160px; }
 </style>
 </head>
 <body>
