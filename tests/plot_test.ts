@@ -343,6 +343,11 @@ Deno.test("table: formats by column; formatCell writes percentages, times and nu
   assert.equal(formatCell(0.97123, "percent"), "97.1%");
   assert.equal(formatCell(5230, "milliseconds"), "5.23 s");
   assert.equal(formatCell(12.345, "milliseconds"), "12.3 ms");
+  assert.equal(formatCell(999.7, "milliseconds"), "1.00 s");
+  assert.equal(formatCell(59_940, "milliseconds"), "59.9 s");
+  assert.equal(formatCell(59_960, "milliseconds"), "1 min 0 s");
+  assert.equal(formatCell(1_004_400, "milliseconds"), "16 min 44 s");
+  assert.equal(formatCell(7_585_000, "milliseconds"), "2 h 6 min");
   assert.equal(formatCell(1234567, "integer"), "1,234,567");
   assert.equal(formatCell(0.000123, "number"), "1.230e-4");
   assert.equal(formatCell(null, "number"), "–");
@@ -469,6 +474,7 @@ Deno.test("networkReferences finds http(s) in src, href, url() and @import, and 
 
 Deno.test("renderFigurePage: self-contained, every part present, embedded JSON parses back equal", () => {
   const runs = pageRuns();
+  runs[1].record.metrics.finalTrainAccAll = 0.75;
   // A value that would end the script block early if embedded naively.
   runs[0].record.config.note = "</script><script>alert(1)</script> <!-- \u2028";
   const figures: Figure[] = [learningCurves(runs.map((r) => r.record))];
@@ -499,6 +505,10 @@ Deno.test("renderFigurePage: self-contained, every part present, embedded JSON p
   assert.equal(runRows.length, 2);
   assert.match(runRows[0], /sgd.*cached/);
   assert.match(runRows[1], /adam.*2\.00 s.*fresh/);
+  // Metric headings: the usual ones first, then the rest, camelCase read as words.
+  const headings = all(doc, ".nnlab-runs thead th").map((th) => th.textContent);
+  assert.deepEqual(headings.slice(2, 5), ["best val acc", "final loss", "final train acc all"]);
+  assert.match(runRows[1], /75\.0%/);
   // Provenance: the script's whole source in a collapsible block, config, commit, date.
   const details = all(doc, "details").map((d) => d.textContent);
   assert.ok(details.some((text) => text.includes('const docs = "https://example.com/docs";')));

@@ -92,15 +92,10 @@ const METRIC_ORDER = [
   "finalLoss",
 ];
 
-/** Readable headings for the usual metric names. */
-const METRIC_LABELS: Record<string, string> = {
-  bestValAcc: "best val acc",
-  finalValAcc: "final val acc",
-  bestTrainAcc: "best train acc",
-  finalTrainAcc: "final train acc",
-  testAcc: "test acc",
-  finalLoss: "final loss",
-};
+/** A metric's heading: its camelCase name as words, "bestValAcc" -> "best val acc". */
+function metricLabel(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
 
 function runsTable(runs: readonly PageRun[]): string {
   const metricKeys = [...new Set(runs.flatMap(({ record }) => Object.keys(record.metrics ?? {})))]
@@ -125,7 +120,7 @@ function runsTable(runs: readonly PageRun[]): string {
     { key: "status", label: "status", format: "text" },
     ...metricKeys.map((key) => ({
       key,
-      label: METRIC_LABELS[key] ?? key,
+      label: metricLabel(key),
       format: metricFormat(key),
     })),
     { key: "iterations", label: "iterations", format: "integer" },

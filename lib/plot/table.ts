@@ -75,8 +75,27 @@ function guessFormat(key: string, values: unknown[]): CellFormat {
 }
 
 /**
- * Writes one cell value as text: percentages with one decimal, milliseconds as ms or s,
- * other numbers with four significant digits; missing values as an en dash.
+ * A duration for people: "12.3 ms", "5.23 s", "16 min 44 s", "2 h 6 min" (three significant
+ * digits below a minute, whole seconds or minutes above).
+ *
+ * @example
+ * ```ts
+ * formatDuration(7_585_000); // "2 h 6 min"
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 999.5) return `${ms.toPrecision(3)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toPrecision(3)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * Writes one cell value as text: percentages with one decimal, milliseconds as a duration
+ * ({@linkcode formatDuration}), other numbers with four significant digits; missing values
+ * as an en dash.
  *
  * @example
  * ```ts
@@ -94,7 +113,7 @@ export function formatCell(value: unknown, format: CellFormat): string {
     case "percent":
       return `${(value * 100).toFixed(1)}%`;
     case "milliseconds":
-      return value < 1000 ? `${value.toPrecision(3)} ms` : `${(value / 1000).toPrecision(3)} s`;
+      return formatDuration(value);
     case "integer":
       return Math.round(value).toLocaleString("en-US");
     case "number":
