@@ -10,7 +10,10 @@
  *
  * Run: `deno task exp:convnext` (add --quick for a seconds-long smoke run). A training step
  * at batch 128 takes about 7.5 s on 2 cores with the wasm backend, so a full run is about
- * 70 minutes on the digits (50 steps per epoch) and 6 to 7 hours on CIFAR-10 (312).
+ * 70 minutes on the digits (50 steps per epoch) and 6 to 7 hours on CIFAR-10 (312). With
+ * these settings (plain SGD at lr 1e-3) the net learns slowly: on the digits it reached 54%
+ * validation accuracy after the 10 epochs; PyTorch's copy of the net (in bench/torch_step.py),
+ * trained the same way without augmentation, was at 18%, 21% and 32% after epochs 1 to 3.
  *
  * @module
  */
