@@ -10,8 +10,9 @@
  * near 96% even after 150.
  *
  * Run: `deno task exp:mnist-variations` (add --quick for a seconds-long smoke run). A full
- * run trains 8 nets for 15 epochs of 469 steps; with the wasm backend on 2 cores it takes
- * about 80 minutes with the default --jobs 2, most of it (f)-(h).
+ * run trains 8 nets for 15 epochs of 469 steps with the wasm backend; here, on 2 cores shared
+ * with a full exp:convnext run, it took about 2 hours with the default --jobs 2, most of it
+ * (f)-(h) (each about an hour; (b)-(e) 12 to 17 minutes each).
  *
  * @module
  */
