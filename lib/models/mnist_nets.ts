@@ -305,3 +305,23 @@ export function mnistPlainDeep(options: SmallCnnVariationOptions = {}): Sequenti
 export function mnistResnetBn(options: SmallCnnVariationOptions = {}): Sequential {
   return smallCnn({ ...options, poolFirst: false, activation: "relu", blocks: "batchnorm" });
 }
+
+/**
+ * The nets of exp:cnn and exp:mnist-variations by model id (the ids of `deno task
+ * summary`), for the model registry and the MNIST trainer alike.
+ *
+ * @example
+ * ```ts
+ * const model = MNIST_NETS.mnist_resnet({ seed: 0 });
+ * ```
+ */
+export const MNIST_NETS = {
+  mnist_fc: mnistFc,
+  mnist_cnn: mnistCnn,
+  mnist_small_cnn: mnistSmallCnn,
+  mnist_pool_first: mnistPoolFirst,
+  mnist_pool_first_tanh: mnistPoolFirstTanh,
+  mnist_resnet: mnistResnet,
+  mnist_plain_deep: mnistPlainDeep,
+  mnist_resnet_bn: mnistResnetBn,
+} as const;

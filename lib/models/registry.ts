@@ -9,16 +9,9 @@ import { convnext, CONVNEXT_INPUT_SHAPE, type ConvNeXtOptions } from "./convnext
 import type { ImageShape } from "./image_shape.ts";
 import {
   MNIST_INPUT_SHAPE,
-  mnistCnn,
+  MNIST_NETS,
   type MnistCnnOptions,
-  mnistFc,
   type MnistFcOptions,
-  mnistPlainDeep,
-  mnistPoolFirst,
-  mnistPoolFirstTanh,
-  mnistResnet,
-  mnistResnetBn,
-  mnistSmallCnn,
   type SmallCnnVariationOptions,
 } from "./mnist_nets.ts";
 import type { Sequential } from "./sequential.ts";
@@ -78,14 +71,7 @@ export const MODEL_INPUT_SHAPES: Record<ModelId, ImageShape> = {
 const BUILDERS: { [Id in ModelId]: (options: ModelOptionsById[Id]) => Sequential } = {
   three_layer_convnet: ({ inputShape, ...options }) =>
     new ThreeLayerConvNet({ ...options, inputDim: inputShape ?? options.inputDim }),
-  mnist_fc: mnistFc,
-  mnist_cnn: mnistCnn,
-  mnist_small_cnn: mnistSmallCnn,
-  mnist_pool_first: mnistPoolFirst,
-  mnist_pool_first_tanh: mnistPoolFirstTanh,
-  mnist_resnet: mnistResnet,
-  mnist_plain_deep: mnistPlainDeep,
-  mnist_resnet_bn: mnistResnetBn,
+  ...MNIST_NETS,
   convnext,
 };
 

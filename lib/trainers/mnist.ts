@@ -9,32 +9,15 @@
  * @module
  */
 import type { DatasetName } from "../data/study.ts";
-import {
-  mnistCnn,
-  mnistFc,
-  mnistPlainDeep,
-  mnistPoolFirst,
-  mnistPoolFirstTanh,
-  mnistResnet,
-  mnistResnetBn,
-  mnistSmallCnn,
-} from "../models/mnist_nets.ts";
+import { MNIST_NETS } from "../models/mnist_nets.ts";
 import type { ImageShape } from "../models/image_shape.ts";
 import type { Sequential } from "../models/sequential.ts";
 import type { RunResult, RunSpec, TrainContext } from "../runner.ts";
 import { cnnData, trainClassifier } from "./cnn.ts";
 
 /** The nets by model id (the ids of `deno task summary`). */
-const NETS: Record<string, (options: { inputShape: ImageShape; seed: number }) => Sequential> = {
-  mnist_fc: mnistFc,
-  mnist_cnn: mnistCnn,
-  mnist_small_cnn: mnistSmallCnn,
-  mnist_pool_first: mnistPoolFirst,
-  mnist_pool_first_tanh: mnistPoolFirstTanh,
-  mnist_resnet: mnistResnet,
-  mnist_plain_deep: mnistPlainDeep,
-  mnist_resnet_bn: mnistResnetBn,
-};
+const NETS: Record<string, (options: { inputShape: ImageShape; seed: number }) => Sequential> =
+  MNIST_NETS;
 
 /**
  * The model ids this trainer knows.
