@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { backendRequest, initBackend } from "../lib/backend.ts";
+import { backendRequest, initBackend } from "../lib/backend/init.ts";
 import { numberIn } from "../lib/errors.ts";
 import { batchnorm, batchnormAutodiff } from "../lib/layers/mod.ts";
 

@@ -18,8 +18,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/backend.ts";
-import { stockKernel, WASM_KERNEL_CONFIGS } from "../lib/kernels/mod.ts";
+import { initBackend } from "../lib/backend/init.ts";
+import { stockKernel, WASM_KERNEL_CONFIGS } from "../lib/kernels/wasm/mod.ts";
 
 /** One kernel invocation to time: inputs by name (shapes), attributes as the op passes. */
 interface KernelCase {

@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { FullyConnectedNet } from "../lib/models/fc_net.ts";
 import type { Model } from "../lib/models/model.ts";
 import { buildModel, MODEL_INPUT_SHAPES } from "../lib/models/registry.ts";
-import { adam, type OptimConfig, sgd, type UpdateRule } from "../lib/optim.ts";
+import { adam, type OptimConfig, sgd, type UpdateRule } from "../lib/train/optim.ts";
 
 /** Names of the bench models, in the order the bench runs them. */
 export const BENCH_MODELS = [

@@ -29,7 +29,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend.ts";
+import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend/init.ts";
 import { argumentError, numberIn, oneOf } from "../lib/errors.ts";
 import {
   BENCH_MODELS,

@@ -19,11 +19,11 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EVENTS_PATH } from "../lib/dev/inject.ts";
-import { changeEvents } from "../lib/dev/sse_client.ts";
-import { copyWorkspace } from "../lib/dev/workspace.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
-import { writeFileAtomic } from "../lib/write_atomic.ts";
+import { EVENTS_PATH } from "../lib/cli/dev/inject.ts";
+import { changeEvents } from "../lib/cli/dev/sse_client.ts";
+import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
+import { REPO_ROOT } from "../lib/files.ts";
+import { writeFileAtomic } from "../lib/files.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { fcRun } from "../lib/trainers/fc.ts";
+import { fcRun } from "../lib/train/fc.ts";
 
 const settings = {
   hiddenDims: [100, 100, 100, 100, 100],

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
-import { normalizationBatchSizeStudy } from "../lib/studies/batch_size.ts";
+import { runExperiment } from "../lib/study/frame.ts";
+import { normalizationBatchSizeStudy } from "../lib/study/batch_size.ts";
 
 await runExperiment(normalizationBatchSizeStudy({
   name: "batch_size",

@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { table } from "../lib/plot/table.ts";
-import { epochCurves, layerShapesTable } from "../lib/studies/cnn_figures.ts";
-import { digitsDataset } from "../lib/trainers/cnn.ts";
-import { mnistData, mnistRun } from "../lib/trainers/mnist.ts";
+import { epochCurves, layerShapesTable } from "../lib/plot/cnn_figures.ts";
+import { digitsDataset } from "../lib/train/cnn.ts";
+import { mnistData, mnistRun } from "../lib/train/mnist.ts";
 
 const settings = {
   model: "mnist_cnn",

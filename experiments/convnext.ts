@@ -17,15 +17,15 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { summarize } from "../lib/models/summary.ts";
 import { table } from "../lib/plot/table.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
-import { epochCurves } from "../lib/studies/cnn_figures.ts";
-import { cnnData } from "../lib/trainers/cnn.ts";
-import { convnextRun, type ConvNeXtRunConfig } from "../lib/trainers/convnext.ts";
-import { studyData } from "../lib/trainers/study_data.ts";
+import { epochCurves } from "../lib/plot/cnn_figures.ts";
+import { cnnData } from "../lib/train/cnn.ts";
+import { convnextRun, type ConvNeXtRunConfig } from "../lib/train/convnext.ts";
+import { studyData } from "../lib/train/study_data.ts";
 
 const settings = {
   filters: 32,

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
-import { fcRun } from "../lib/trainers/fc.ts";
+import { fcRun } from "../lib/train/fc.ts";
 
 const settings = {
   hiddenDims: [500],

@@ -16,13 +16,13 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
 import { formatCell, table } from "../lib/plot/table.ts";
-import type { RunRecord } from "../lib/run.ts";
-import { epochCurves, misclassifiedGrid } from "../lib/studies/cnn_figures.ts";
-import { digitsDataset } from "../lib/trainers/cnn.ts";
-import { mnistData, mnistRun } from "../lib/trainers/mnist.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { epochCurves, misclassifiedGrid } from "../lib/plot/cnn_figures.ts";
+import { digitsDataset } from "../lib/train/cnn.ts";
+import { mnistData, mnistRun } from "../lib/train/mnist.ts";
 
 const settings = {
   /** The whole MNIST: its 60,000 training digits, tested on its 10,000 test digits. */

@@ -9,13 +9,13 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import type { RunRecord } from "../lib/run.ts";
-import { epochCurves } from "../lib/studies/cnn_figures.ts";
-import { convNetRun } from "../lib/trainers/convnet.ts";
-import { studyData } from "../lib/trainers/study_data.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { epochCurves } from "../lib/plot/cnn_figures.ts";
+import { convNetRun } from "../lib/train/convnet.ts";
+import { studyData } from "../lib/train/study_data.ts";
 
 const settings = {
   numTrain: 100,

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/experiment.ts";
+import { runExperiment } from "../lib/study/frame.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";
-import { fcRun } from "../lib/trainers/fc.ts";
+import { fcRun } from "../lib/train/fc.ts";
 
 const settings = {
   hiddenDims: [50, 50, 50, 50, 50, 50],

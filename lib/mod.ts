@@ -22,7 +22,7 @@ export {
   type BackendOptions,
   backendRequest,
   initBackend,
-} from "./backend.ts";
+} from "./backend/init.ts";
 export { argumentError, expectShape, numberIn, oneOf } from "./errors.ts";
 export {
   DEFAULT_STEP,
@@ -47,13 +47,13 @@ export * from "./models/mnist_nets.ts";
 export * from "./models/convnext.ts";
 export * from "./models/registry.ts";
 export * from "./models/summary.ts";
-export * from "./optim.ts";
-export * from "./solver.ts";
+export * from "./train/optim.ts";
+export * from "./train/solver.ts";
 export { Random } from "./random.ts";
 export * from "./data/mod.ts";
-export { canonicalJson, RunCache, runKey } from "./cache.ts";
-export type { RunRecord, RunStatus, StepTimings, TrainingHistory } from "./run.ts";
-export { executeRuns, type RunOutcome, type RunResult, type RunSpec } from "./runner.ts";
-export { type ExperimentDefinition, runExperiment } from "./experiment.ts";
-export { type ExperimentFlags, parseExperimentFlags } from "./flags.ts";
+export { canonicalJson, RunCache, runKey } from "./runs/store.ts";
+export type { RunRecord, RunStatus, StepTimings, TrainingHistory } from "./runs/record.ts";
+export { executeRuns, type RunOutcome, type RunResult, type RunSpec } from "./runs/runner.ts";
+export { type ExperimentDefinition, runExperiment } from "./study/frame.ts";
+export { type ExperimentFlags, parseExperimentFlags } from "./study/flags.ts";
 export * from "./plot/mod.ts";

@@ -11,7 +11,7 @@ import { Affine } from "../lib/layers/affine.ts";
 import { Flatten } from "../lib/layers/flatten.ts";
 import { Sequential } from "../lib/models/sequential.ts";
 import { Random } from "../lib/random.ts";
-import { Solver } from "../lib/solver.ts";
+import { Solver } from "../lib/train/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

@@ -5,7 +5,7 @@ import {
   backendRequest,
   chooseBackend,
   initBackend,
-} from "../lib/backend.ts";
+} from "../lib/backend/init.ts";
 
 /** Stand-in loaders: each records that it was tried and fails unless listed as working. */
 function standIns(working: BackendName[]) {

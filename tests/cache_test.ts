@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { toFileUrl } from "./paths.ts";
-import { canonicalJson, RunCache, runKey } from "../lib/cache.ts";
-import { writeFileAtomic } from "../lib/write_atomic.ts";
-import { localModuleGraph, REPO_ROOT, sourceDigest } from "../lib/module_graph.ts";
-import { executeRuns, type RunSpec } from "../lib/runner.ts";
+import { canonicalJson, RunCache, runKey } from "../lib/runs/store.ts";
+import { writeFileAtomic } from "../lib/files.ts";
+import { localModuleGraph, sourceDigest } from "../lib/runs/source_graph.ts";
+import { REPO_ROOT } from "../lib/files.ts";
+import { executeRuns, type RunSpec } from "../lib/runs/runner.ts";
 import { useTestBackend } from "./helpers.ts";
 
 const backend = await useTestBackend();
@@ -107,9 +108,9 @@ Deno.test("executeRuns: editing a module the trainer imports retrains its runs",
   const script = join(dir, "run.ts");
   await Deno.writeTextFile(
     script,
-    `import { initBackend } from "${toFileUrl(join(REPO_ROOT, "lib/backend.ts"))}";
-import { RunCache } from "${toFileUrl(join(REPO_ROOT, "lib/cache.ts"))}";
-import { executeRuns } from "${toFileUrl(join(REPO_ROOT, "lib/runner.ts"))}";
+    `import { initBackend } from "${toFileUrl(join(REPO_ROOT, "lib/backend/init.ts"))}";
+import { RunCache } from "${toFileUrl(join(REPO_ROOT, "lib/runs/store.ts"))}";
+import { executeRuns } from "${toFileUrl(join(REPO_ROOT, "lib/runs/runner.ts"))}";
 const backend = await initBackend({ backend: "cpu" });
 const outcomes = await executeRuns(
   [{ name: "a", config: { learningRate: 1 }, trainer: "${toFileUrl(join(dir, "trainer.ts"))}" }],

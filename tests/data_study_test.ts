@@ -7,8 +7,8 @@ import {
   meanImage,
   MNIST_IDX_NAMES,
 } from "../lib/data/mod.ts";
-import { digitsDataset } from "../lib/trainers/cnn.ts";
-import { mnistData } from "../lib/trainers/mnist.ts";
+import { digitsDataset } from "../lib/train/cnn.ts";
+import { mnistData } from "../lib/train/mnist.ts";
 
 // Pure JS: no tensors, so no backend is started. Nothing here uses the network: every
 // "auto" call either finds data on disk or has downloads turned off.

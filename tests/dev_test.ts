@@ -7,26 +7,26 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { coalesce } from "../lib/dev/coalesce.ts";
+import { coalesce } from "../lib/cli/dev/coalesce.ts";
 import {
   affectedExperiments,
   type DenoInfoGraph,
   experimentGraph,
   moduleGraphFiles,
-} from "../lib/dev/dependents.ts";
+} from "../lib/cli/dev/dependents.ts";
 import {
   ERROR_OVERLAY_ID,
   EVENTS_PATH,
   injectDevHooks,
   RELOAD_SCRIPT_ID,
-} from "../lib/dev/inject.ts";
-import { parseDevFlags } from "../lib/dev/main.ts";
-import { startDevServer } from "../lib/dev/server.ts";
-import { changeEvents } from "../lib/dev/sse_client.ts";
-import { copyWorkspace } from "../lib/dev/workspace.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
+} from "../lib/cli/dev/inject.ts";
+import { parseDevFlags } from "../lib/cli/dev/main.ts";
+import { startDevServer } from "../lib/cli/dev/server.ts";
+import { changeEvents } from "../lib/cli/dev/sse_client.ts";
+import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
+import { REPO_ROOT } from "../lib/files.ts";
 import { readPageData } from "../lib/plot/page.ts";
-import { writeFileAtomic } from "../lib/write_atomic.ts";
+import { writeFileAtomic } from "../lib/files.ts";
 
 /** A graph shaped like `deno info --json` output: two roots' worth of modules. */
 const FIXTURE: DenoInfoGraph = {
@@ -108,8 +108,8 @@ Deno.test("experimentGraph on the real studies: the sweep figure builder belongs
   const adam = await experimentGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
   const sweep = await experimentGraph(join(REPO_ROOT, "experiments/weight_scale.ts"), REPO_ROOT);
   const at = (path: string) => join(REPO_ROOT, path);
-  assert.ok(adam.includes(at("lib/trainers/fc.ts")), "adam trains with the fc trainer");
-  assert.ok(adam.includes(at("lib/optim.ts")));
+  assert.ok(adam.includes(at("lib/train/fc.ts")), "adam trains with the fc trainer");
+  assert.ok(adam.includes(at("lib/train/optim.ts")));
   assert.ok(!adam.includes(at("lib/plot/sweep.ts")));
   assert.ok(sweep.includes(at("lib/plot/sweep.ts")));
   assert.ok(adam.every((file) => !file.includes("node_modules")));
@@ -215,7 +215,7 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
     args: [
       "run",
       "-A",
-      "lib/dev/main.ts",
+      "lib/cli/dev/main.ts",
       "--port",
       "0",
       "--debounce",

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { normRelError, numericGradientOf } from "../lib/gradcheck.ts";
 import { loadStudyData } from "../lib/data/study.ts";
 import { FullyConnectedNet, type Normalization } from "../lib/models/fc_net.ts";
-import { Solver } from "../lib/solver.ts";
+import { Solver } from "../lib/train/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

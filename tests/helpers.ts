@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type BackendInfo, initBackend } from "../lib/backend.ts";
+import { type BackendInfo, initBackend } from "../lib/backend/init.ts";
 
 /** Starts the backend the tests run on. */
 export function useTestBackend(): Promise<BackendInfo> {

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/cache.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
-import type { RunRecord } from "../lib/run.ts";
-import { executeRuns, type RunSpec } from "../lib/runner.ts";
+import { RunCache } from "../lib/runs/store.ts";
+import { REPO_ROOT } from "../lib/files.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { executeRuns, type RunSpec } from "../lib/runs/runner.ts";
 import { useTestBackend } from "./helpers.ts";
 import { toFileUrl } from "./paths.ts";
 

@@ -5,7 +5,7 @@ import {
   BATCHNORM_TRAIN_KERNEL,
   batchnormForwardRows,
   batchnormKernelsActive,
-} from "../lib/kernels/mod.ts";
+} from "../lib/kernels/wasm/mod.ts";
 import { spatialBatchnorm } from "../lib/layers/mod.ts";
 import { randomValues, seededRandom, useWasmAndCpu } from "./kernels_helpers.ts";
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertGradientsMatchCpu, seededRandom, useWasmAndCpu } from "./kernels_helpers.ts";
-import type { ConvPadding } from "../lib/kernels/conv_geometry.ts";
+import type { ConvPadding } from "../lib/kernels/wasm/conv_geometry.ts";
 
 await useWasmAndCpu();
 

@@ -7,7 +7,7 @@ import {
   useWasmAndCpu,
   valuesOn,
 } from "./kernels_helpers.ts";
-import type { ConvPadding } from "../lib/kernels/conv_geometry.ts";
+import type { ConvPadding } from "../lib/kernels/wasm/conv_geometry.ts";
 
 await useWasmAndCpu();
 

@@ -7,8 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import assert from "node:assert/strict";
-import { wasmBinaryDir } from "../lib/backend.ts";
-import { registerWasmKernels } from "../lib/kernels/mod.ts";
+import { wasmBinaryDir } from "../lib/backend/init.ts";
+import { registerWasmKernels } from "../lib/kernels/wasm/mod.ts";
 import { useTestBackend } from "./helpers.ts";
 
 /**

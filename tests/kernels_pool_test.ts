@@ -6,7 +6,7 @@ import {
   seededRandom,
   useWasmAndCpu,
 } from "./kernels_helpers.ts";
-import type { ConvPadding } from "../lib/kernels/conv_geometry.ts";
+import type { ConvPadding } from "../lib/kernels/wasm/conv_geometry.ts";
 
 await useWasmAndCpu();
 

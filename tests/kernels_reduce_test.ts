@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { meanConfig, sumConfig, sumLeadingRows } from "../lib/kernels/reduce_leading.ts";
+import { meanConfig, sumConfig, sumLeadingRows } from "../lib/kernels/wasm/reduce_leading.ts";
 import {
   assertClose,
   assertGradientsMatchCpu,

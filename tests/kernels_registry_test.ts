@@ -5,7 +5,7 @@ import {
   replaceWasmKernel,
   stockKernel,
   WASM_KERNEL_CONFIGS,
-} from "../lib/kernels/mod.ts";
+} from "../lib/kernels/wasm/mod.ts";
 import { useWasmAndCpu } from "./kernels_helpers.ts";
 
 await useWasmAndCpu();

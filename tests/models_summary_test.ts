@@ -6,7 +6,7 @@ import { Sequential } from "../lib/models/sequential.ts";
 import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../lib/models/summary.ts";
 import { GlobalAvgPool } from "../lib/layers/pool.ts";
 import { Affine } from "../lib/layers/affine.ts";
-import { summaryCommand } from "../lib/summary_cli.ts";
+import { summaryCommand } from "../lib/cli/summary.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();
@@ -126,7 +126,7 @@ Deno.test("summaryCommand: default input, --input, --trace and bad ids", async (
 
 Deno.test("deno task summary with a bad id prints one line and exits 1", async () => {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../lib/summary_cli.ts", import.meta.url).pathname, "nope"],
+    args: ["run", "-A", new URL("../lib/cli/summary.ts", import.meta.url).pathname, "nope"],
     stdout: "piped",
     stderr: "piped",
   });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { loadStudyData } from "../lib/data/study.ts";
 import { checkModelGradients } from "../lib/models/gradcheck_model.ts";
 import { ThreeLayerConvNet } from "../lib/models/three_layer_convnet.ts";
-import { Solver } from "../lib/solver.ts";
+import { Solver } from "../lib/train/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

@@ -15,7 +15,7 @@ import {
   stepDecay,
   type UpdateRule,
   updateRule,
-} from "../lib/optim.ts";
+} from "../lib/train/optim.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

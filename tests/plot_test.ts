@@ -30,7 +30,7 @@ import {
   writeFigurePage,
   writeIndex,
 } from "../lib/plot/mod.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/run.ts";
+import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
 import { decodePng, inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
 import { useTestBackend } from "./helpers.ts";
 

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { copyWorkspace } from "../lib/dev/workspace.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
+import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
+import { REPO_ROOT } from "../lib/files.ts";
 import type { PageData, PageRun } from "../lib/plot/page.ts";
 import {
   closeEnough,
@@ -15,7 +15,7 @@ import {
   DEFAULT_TOLERANCE,
   readFigure,
   reproductionFlags,
-} from "../lib/reproduce.ts";
+} from "../lib/cli/reproduce.ts";
 
 function run(name: string, metrics: Record<string, number>, lossHistory = [2.3, 2.1]): PageRun {
   return {
@@ -99,7 +99,7 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 async function reproduce(page: string) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "lib", "reproduce.ts"), page],
+    args: ["run", "-A", join(REPO_ROOT, "lib", "cli", "reproduce.ts"), page],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -2,10 +2,10 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import type { LabeledImages } from "../lib/data/types.ts";
 import { type LossAndGrads, lossAndGrads, type Model } from "../lib/models/model.ts";
-import { type OptimConfig, sgd, stepDecay } from "../lib/optim.ts";
-import type { ProgressOutput } from "../lib/progress.ts";
+import { type OptimConfig, sgd, stepDecay } from "../lib/train/optim.ts";
+import type { ProgressOutput } from "../lib/train/progress.ts";
 import { Random } from "../lib/random.ts";
-import { DivergedError, Solver, type SolverOptions } from "../lib/solver.ts";
+import { DivergedError, Solver, type SolverOptions } from "../lib/train/solver.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

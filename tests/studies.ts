@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/cache.ts";
-import { REPO_ROOT } from "../lib/module_graph.ts";
+import { RunCache } from "../lib/runs/store.ts";
+import { REPO_ROOT } from "../lib/files.ts";
 import { networkReferences } from "../lib/plot/offline_check.ts";
 import { type PageData, readPageData } from "../lib/plot/page.ts";
 

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { startThreadedWasm } from "../lib/kernels/threads.ts";
+import { startThreadedWasm } from "../lib/kernels/wasm/threads.ts";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 
@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import workerThreads from "node:worker_threads";
 import os from "node:os";
 const worker = globalThis.Worker, nodeWorker = workerThreads.Worker, cpus = os.cpus;
-const { initBackend } = await import("./lib/backend.ts");
+const { initBackend } = await import("./lib/backend/init.ts");
 const info = await initBackend({ backend: "wasm", threads: Number(Deno.args[0]) });
 let state = 12345;
 function uniform(shape) {

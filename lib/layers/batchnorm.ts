@@ -23,7 +23,7 @@ import {
   BATCHNORM_TRAIN_GRAD_KERNEL,
   BATCHNORM_TRAIN_KERNEL,
   batchnormKernelsActive,
-} from "../kernels/batchnorm.ts";
+} from "../kernels/wasm/batchnorm.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
 import { variableFrom } from "./init.ts";
 import type { ForwardOptions, Module } from "./module.ts";

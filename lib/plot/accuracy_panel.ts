@@ -4,7 +4,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import type { TrainingHistory } from "../run.ts";
+import type { TrainingHistory } from "../runs/record.ts";
 import type { PlotOptions } from "./figure.ts";
 
 /** One accuracy measurement: a run, a split, an epoch (0 = before training). */

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { escapeHtml } from "./html.ts";
-import { writeFileAtomic } from "../write_atomic.ts";
+import { writeFileAtomic } from "../files.ts";
 import { formatDate, readPageData } from "./page.ts";
 import { PAGE_STYLE } from "./style.ts";
 

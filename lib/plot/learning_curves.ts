@@ -6,7 +6,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
-import type { TrainingHistory } from "../run.ts";
+import type { TrainingHistory } from "../runs/record.ts";
 import { accuracyDomain, accuracyPanel, accuracyRows } from "./accuracy_panel.ts";
 import { type Figure, seriesColors } from "./figure.ts";
 

@@ -42,4 +42,4 @@ export {
 } from "./page.ts";
 export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./index_page.ts";
 export { PAGE_STYLE } from "./style.ts";
-export { writeFileAtomic } from "../write_atomic.ts";
+export { writeFileAtomic } from "../files.ts";

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { RunRecord } from "../run.ts";
+import type { RunRecord } from "../runs/record.ts";
 import type { Figure } from "./figure.ts";
-import { writeFileAtomic } from "../write_atomic.ts";
+import { writeFileAtomic } from "../files.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
 import { renderFigure, renderTable } from "./render.ts";
 import { PAGE_STYLE } from "./style.ts";

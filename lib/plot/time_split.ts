@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StepTimings } from "../run.ts";
+import type { StepTimings } from "../runs/record.ts";
 import { barChart } from "./bar_chart.ts";
 import type { Figure } from "./figure.ts";
 

@@ -1,0 +1,110 @@
+/**
+ * What the dev server adds to a page on its way to the browser: a live-reload hook (a
+ * Server-Sent Events listener that reloads the page when its file is rewritten) and, when
+ * the page's experiment failed on its last re-run, an overlay with the error. Files on
+ * disk never carry either: they stay self-contained and script-free.
+ *
+ * @module
+ */
+import { escapeHtml } from "../../plot/html.ts";
+
+/** Path of the Server-Sent Events stream the reload hook listens to. */
+export const EVENTS_PATH = "/__nnlab/events";
+
+/** The `id` of the injected script element, so tests and users can tell a served page. */
+export const RELOAD_SCRIPT_ID = "nnlab-live-reload";
+
+/** The `id` of the injected error overlay. */
+export const ERROR_OVERLAY_ID = "nnlab-dev-error";
+
+/**
+ * The reload hook. A "change" event carries a JSON list of file names under plots/; the
+ * page reloads when its own name is in it, keeping its scroll position.
+ */
+const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
+(() => {
+  const page = decodeURIComponent(location.pathname.split("/").pop() || "index.html");
+  const key = "nnlab-scroll:" + page;
+  const saved = sessionStorage.getItem(key);
+  if (saved !== null) {
+    sessionStorage.removeItem(key);
+    addEventListener("load", () => scrollTo(0, Number(saved)));
+  }
+  const events = new EventSource("${EVENTS_PATH}");
+  events.addEventListener("change", (event) => {
+    if (JSON.parse(event.data).includes(page)) {
+      sessionStorage.setItem(key, String(scrollY));
+      location.reload();
+    }
+  });
+})();
+</script>`;
+
+/**
+ * The error overlay: a fixed banner over the (last good) figure with the failing
+ * experiment's output. The page underneath stays readable.
+ *
+ * @param errors one entry per failing experiment: its name and its error output
+ * @example
+ * ```ts
+ * errorOverlay([{ experiment: "adam", message: "error: --jobs: got 0" }]);
+ * ```
+ */
+export function errorOverlay(errors: { experiment: string; message: string }[]): string {
+  if (errors.length === 0) return "";
+  const blocks = errors.map(({ experiment, message }) =>
+    `<p style="margin:0 0 .3em;font-weight:600">${
+      escapeHtml(experiment)
+    } failed on its last re-run; the figure below is from the last good run.</p>` +
+    `<pre style="margin:0 0 .8em;white-space:pre-wrap;max-height:40vh;overflow:auto">${
+      escapeHtml(message)
+    }</pre>`
+  ).join("");
+  return `<div id="${ERROR_OVERLAY_ID}" role="alert" style="position:fixed;top:0;left:0;` +
+    `right:0;z-index:1000;background:#fff4f4;color:#5a0000;border-bottom:3px solid #c00;` +
+    `padding:.8em 1.2em;font:13px/1.4 ui-monospace,monospace;box-shadow:0 2px 8px #0003">` +
+    `<button style="float:right" onclick="this.parentNode.remove()">dismiss</button>` +
+    `${blocks}</div>`;
+}
+
+/**
+ * Adds the reload hook (before `</body>`) and an error overlay (after `<body>`) to a page.
+ *
+ * @example
+ * ```ts
+ * const served = injectDevHooks(await Deno.readTextFile("plots/adam.html"), []);
+ * served.includes(RELOAD_SCRIPT_ID); // true
+ * ```
+ */
+export function injectDevHooks(
+  html: string,
+  errors: { experiment: string; message: string }[],
+): string {
+  let out = html;
+  const overlay = errorOverlay(errors);
+  if (overlay) {
+    const body = /<body[^>]*>/i.exec(out);
+    out = body
+      ? out.slice(0, body.index + body[0].length) + overlay + out.slice(body.index + body[0].length)
+      : overlay + out;
+  }
+  const end = out.toLowerCase().lastIndexOf("</body>");
+  return end < 0 ? out + RELOAD_SCRIPT : out.slice(0, end) + RELOAD_SCRIPT + out.slice(end);
+}
+
+/**
+ * A stand-in for a figure that does not exist yet: says so, and reloads when it appears.
+ *
+ * @example
+ * ```ts
+ * placeholderPage("adam.html", "running experiments/adam.ts ...");
+ * ```
+ */
+export function placeholderPage(file: string, status: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${
+    escapeHtml(file)
+  } · nnlab dev</title></head><body style="font:15px/1.5 system-ui,sans-serif;margin:2em">` +
+    `<h1 style="font-size:1.3em">${escapeHtml(file)}</h1><p>${
+      escapeHtml(status)
+    }</p><p><a href="index.html">all figures</a></p></body></html>`;
+}

@@ -1,0 +1,69 @@
+/**
+ * A copy of the workspace in another folder: what a user shares (lib/, deno.json and the
+ * experiment scripts). Used by `deno task reproduce` to run a figure's embedded script
+ * next to a library, and by tests and benches that edit files without touching the repo.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { REPO_ROOT } from "../../files.ts";
+
+/** Options of {@linkcode copyWorkspace}. */
+export interface CopyOptions {
+  /** Workspace to copy; default this repository. */
+  from?: string;
+  /** Copy experiments/ too (default true). */
+  experiments?: boolean;
+  /**
+   * "symlink" points node_modules at the source's, saving the npm download; "none" leaves
+   * it out, so Deno resolves the pinned packages from npm on first run.
+   */
+  nodeModules?: "symlink" | "none";
+  /** Link the source's data sets (data/*, except the run store) so no download is needed. */
+  linkData?: boolean;
+}
+
+/**
+ * Copies lib/, deno.json (and deno.lock when present, so the same package versions are
+ * used) and, unless told otherwise, experiments/ into `dest` (which must exist).
+ *
+ * @example
+ * ```ts
+ * const dest = await Deno.makeTempDir();
+ * await copyWorkspace(dest, { nodeModules: "symlink" });
+ * // deno run -A experiments/adam.ts --quick   (in dest)
+ * ```
+ */
+export async function copyWorkspace(dest: string, options: CopyOptions = {}): Promise<void> {
+  const from = options.from ?? REPO_ROOT;
+  await copyTree(join(from, "lib"), join(dest, "lib"));
+  if (options.experiments ?? true) {
+    await copyTree(join(from, "experiments"), join(dest, "experiments"));
+  }
+  await Deno.copyFile(join(from, "deno.json"), join(dest, "deno.json"));
+  try {
+    await Deno.copyFile(join(from, "deno.lock"), join(dest, "deno.lock"));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if ((options.nodeModules ?? "symlink") === "symlink") {
+    await Deno.symlink(join(from, "node_modules"), join(dest, "node_modules"));
+  }
+  if (options.linkData) {
+    await Deno.mkdir(join(dest, "data"), { recursive: true });
+    for await (const entry of Deno.readDir(join(from, "data"))) {
+      if (entry.name === "runs" || entry.name === "tmp" || entry.name.startsWith(".")) continue;
+      await Deno.symlink(join(from, "data", entry.name), join(dest, "data", entry.name));
+    }
+  }
+}
+
+/** Copies a folder's files recursively (regular files and folders only). */
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    const source = join(from, entry.name);
+    if (entry.isDirectory) await copyTree(source, join(to, entry.name));
+    else if (entry.isFile) await Deno.copyFile(source, join(to, entry.name));
+  }
+}

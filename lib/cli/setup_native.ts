@@ -1,0 +1,66 @@
+/**
+ * `deno task setup:native [--gpu]`: installs @tensorflow/tfjs-node (or -node-gpu) with its
+ * install script allowed, then checks that its native library loads. The install script
+ * downloads libtensorflow; where that is impossible this says so in one line, restores
+ * deno.json and deno.lock, and nnlab keeps using the wasm backend.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { REPO_ROOT } from "../files.ts";
+
+const TFJS_VERSION = "4.22.0";
+
+/** The npm package for the requested native backend. */
+export function nativePackage(gpu: boolean): string {
+  return `@tensorflow/tfjs-node${gpu ? "-gpu" : ""}@${TFJS_VERSION}`;
+}
+
+async function run(args: string[]): Promise<{ ok: boolean; output: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { ok: out.success, output: decode(out.stdout) + decode(out.stderr) };
+}
+
+/** The most telling line of a failed install: the uncaught error, else the last line. */
+function reason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /Uncaught|ENOTFOUND|ECONNREFUSED|EAI_AGAIN/.test(l))
+    ?.replace(/^error: /, "") ?? lines.at(-1) ?? "unknown error";
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ args: Deno.args, options: { gpu: { type: "boolean" } } });
+  const pkg = nativePackage(values.gpu === true);
+  const name = pkg.slice(0, pkg.lastIndexOf("@"));
+  const saved = new Map<string, string | null>();
+  for (const file of ["deno.json", "deno.lock"]) {
+    saved.set(file, await Deno.readTextFile(join(REPO_ROOT, file)).catch(() => null));
+  }
+  const restore = async () => {
+    for (const [file, text] of saved) {
+      if (text !== null) await Deno.writeTextFile(join(REPO_ROOT, file), text);
+    }
+  };
+  console.log(`setup:native: installing ${pkg} (its install script downloads libtensorflow)`);
+  const install = await run(["install", `--allow-scripts=npm:${pkg}`, `npm:${pkg}`]);
+  const load = install.ok
+    ? await run(["eval", `await import("${name}"); console.log("loaded")`])
+    : install;
+  if (!install.ok || !load.ok) {
+    await restore();
+    console.error(
+      `setup:native: ${name} is not usable here (${reason(load.output)}); ` +
+        `nnlab keeps using the wasm backend`,
+    );
+    Deno.exit(1);
+  }
+  console.log(`setup:native: ${name} loads; the "tensorflow" backend is now preferred`);
+}

@@ -1,0 +1,95 @@
+/**
+ * `deno task summary <model> [--input N,H,W,C] [--trace] [--backend NAME]`: prints a
+ * torchinfo-like summary of one of the registry's models (or, with `--trace`, the output
+ * shape after every layer). The input defaults to one example of the model's usual shape.
+ *
+ * @example
+ * ```sh
+ * deno task summary mnist_cnn
+ * deno task summary convnext --input 1,64,64,3
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { backendRequest, initBackend } from "../backend/init.ts";
+import { argumentError } from "../errors.ts";
+import {
+  buildModel,
+  MODEL_DESCRIPTIONS,
+  MODEL_IDS,
+  MODEL_INPUT_SHAPES,
+  modelId,
+} from "../models/registry.ts";
+import type { ImageShape } from "../models/image_shape.ts";
+import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../models/summary.ts";
+
+const USAGE = `usage: deno task summary <model> [--input N,H,W,C] [--trace] [--backend NAME]
+models:
+${MODEL_IDS.map((id) => `  ${id.padEnd(24)}${MODEL_DESCRIPTIONS[id]}`).join("\n")}`;
+
+/** Parses `--input 1,28,28,1` into [1, 28, 28, 1]. */
+function parseInput(text: string): number[] {
+  const dims = text.split(",").map((d) => Number(d.trim()));
+  if (dims.length !== 4 || !dims.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw argumentError("--input", text, "N,H,W,C: four positive integers, e.g. 1,28,28,1");
+  }
+  return dims;
+}
+
+/**
+ * Runs the command with `args`; returns the text to print.
+ *
+ * @example
+ * ```ts
+ * console.log(await summaryCommand(["mnist_cnn"]));
+ * ```
+ */
+export async function summaryCommand(args: string[]): Promise<string> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        input: { type: "string" },
+        trace: { type: "boolean" },
+        backend: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message.split("\n")[0]}; ${USAGE.split("\n")[0]}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return USAGE;
+  if (positionals.length !== 1) {
+    const got = positionals.length === 0 ? "no model" : `${positionals.length} models`;
+    throw new Error(
+      `model: got ${got}; expected exactly one of ${MODEL_IDS.join(", ")} (${
+        USAGE.split("\n")[0]
+      })`,
+    );
+  }
+  const id = modelId(positionals[0]);
+  const inputShape = values.input !== undefined
+    ? parseInput(values.input)
+    : [1, ...MODEL_INPUT_SHAPES[id]];
+  await initBackend({ backend: backendRequest(values.backend) });
+  const model = buildModel(id, { inputShape: inputShape.slice(1) as ImageShape });
+  try {
+    if (values.trace) return formatShapeTrace(traceShapes(model, inputShape), inputShape);
+    return formatSummary(summarize(model, inputShape, { title: id }));
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    console.log(await summaryCommand(Deno.args));
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}

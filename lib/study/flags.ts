@@ -1,0 +1,95 @@
+/**
+ * The command-line flags every experiment script shares, parsed strictly: an unknown
+ * flag or a bad value is an error naming the flag and what it accepts.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BACKEND_NAMES, type BackendRequest } from "../backend/init.ts";
+import { DATASET_NAMES, type DatasetName } from "../data/study.ts";
+import { argumentError, numberIn, oneOf } from "../errors.ts";
+
+/** Parsed common flags. */
+export interface ExperimentFlags {
+  /** Tiny sizes so the study finishes in seconds. */
+  quick: boolean;
+  backend: BackendRequest;
+  /** Backend threads; undefined = the backend's default (all cores for threaded wasm). */
+  threads?: number;
+  seed: number;
+  /** Worker processes for independent runs. */
+  jobs: number;
+  /** Ignore cached runs. */
+  fresh: boolean;
+  dataset: DatasetName;
+  /** Path of the HTML figure; default plots/<name>.html. */
+  out?: string;
+  help: boolean;
+}
+
+const OPTIONS = {
+  quick: { type: "boolean" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  seed: { type: "string" },
+  jobs: { type: "string" },
+  fresh: { type: "boolean" },
+  dataset: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** One line per flag, for --help and for the unknown-flag error. */
+export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
+  --backend NAME     ${["auto", ...BACKEND_NAMES].join(" | ")} (default auto, or $NNLAB_BACKEND)
+  --threads N        backend threads (default: all cores where supported)
+  --seed N           integer seed for weights, batches and dropout (default 0)
+  --jobs N           worker processes for independent runs (default: number of cores)
+  --fresh            ignore cached runs and train again
+  --dataset NAME     ${DATASET_NAMES.join(" | ")} (default auto)
+  --out FILE         where to write the HTML figure (default plots/<name>.html)
+  -h, --help         show this help`;
+
+/**
+ * Parses `args` (usually `Deno.args`).
+ *
+ * @example
+ * ```ts
+ * const flags = parseExperimentFlags(["--quick", "--seed", "3"]);
+ * flags.seed; // 3
+ * ```
+ */
+export function parseExperimentFlags(args: string[]): ExperimentFlags {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0];
+    const unknown = message.match(/Unknown option '([^']+)'/);
+    const head = unknown ? `${unknown[1]}: unknown flag` : message;
+    throw new Error(`${head}; accepted flags:\n${FLAGS_HELP}`);
+  }
+  const integer = (name: string, min: number, fallback?: number) => {
+    const text = values[name] as string | undefined;
+    if (text === undefined) return fallback;
+    const value = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
+    if (Number.isNaN(value)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
+    return numberIn(`--${name}`, value, { min, integer: true });
+  };
+  const cores = navigator.hardwareConcurrency ?? 1;
+  return {
+    quick: values.quick === true,
+    backend: values.backend === undefined
+      ? "auto"
+      : oneOf("--backend", values.backend, ["auto", ...BACKEND_NAMES]),
+    threads: integer("threads", 1),
+    seed: integer("seed", 0, 0)!,
+    jobs: integer("jobs", 1, cores)!,
+    fresh: values.fresh === true,
+    dataset: values.dataset === undefined
+      ? "auto"
+      : oneOf("--dataset", values.dataset, DATASET_NAMES),
+    out: values.out as string | undefined,
+    help: values.help === true,
+  };
+}

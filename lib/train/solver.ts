@@ -1,0 +1,496 @@
+/**
+ * The training loop, cs231n's Solver in TypeScript: random minibatches, one update rule
+ * per parameter with its own config, per-epoch learning-rate decay, train and validation
+ * accuracy every epoch, and the best parameters (by validation accuracy) put back into
+ * the model at the end.
+ *
+ * ```ts
+ * const solver = new Solver(model, { train, val }, {
+ *   updateRule: "adam", optimConfig: { learningRate: 1e-3 }, lrDecay: 0.95,
+ *   numEpochs: 5, batchSize: 100, printEvery: 100, name: "adam",
+ * });
+ * const { history, bestValAcc, timings } = await solver.train();
+ * ```
+ *
+ * Differences from cs231n, each on purpose: epoch 0's accuracies are measured before the
+ * first update (cs231n measures after it); the accuracy subsample is drawn without
+ * replacement; a NaN or infinite loss stops the run with a {@linkcode DivergedError}; and
+ * the optimizer state is freed when `train()` returns, so a finished Solver holds no tensors.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { LabeledImages } from "../data/types.ts";
+import { argumentError, numberIn } from "../errors.ts";
+import type { Model } from "../models/model.ts";
+import {
+  exponentialDecay,
+  type LearningRateSchedule,
+  type OptimConfig,
+  type UpdateRule,
+  updateRule as lookUpRule,
+} from "./optim.ts";
+import { Progress, type ProgressOutput } from "./progress.ts";
+import { Random } from "../random.ts";
+import type { StepTimings, TrainingHistory } from "../runs/record.ts";
+
+/** Options of the {@linkcode Solver}; every one has cs231n's default. */
+export interface SolverOptions {
+  /** A rule name ("sgd", "sgd_momentum", "adam", ...) or a rule. Default "sgd". */
+  updateRule?: string | UpdateRule;
+  /** Hyper-parameters for the rule; each parameter gets its own copy. Default {}. */
+  optimConfig?: OptimConfig;
+  /** Learning-rate factor applied after every epoch, or a schedule of the epoch. Default 1. */
+  lrDecay?: number | LearningRateSchedule;
+  /** Examples per minibatch. Default 100. */
+  batchSize?: number;
+  /** Default 10. */
+  numEpochs?: number;
+  /** Training examples used for the per-epoch accuracy; null = all. Default 1000. */
+  numTrainSamples?: number | null;
+  /** Validation examples used for the per-epoch accuracy; null = all. Default null. */
+  numValSamples?: number | null;
+  /** Iterations between plain progress lines. Default 10. */
+  printEvery?: number;
+  /** Print progress. Default true. */
+  verbose?: boolean;
+  /** Seed of the minibatch and accuracy-subsample draws. Default 0. */
+  seed?: number;
+  /** The run's name, used in progress lines and error messages. Default "run". */
+  name?: string;
+  /** Called after every iteration (1-based) with its loss. */
+  onIteration?: (report: IterationReport) => void;
+  /** Called after every accuracy check (epoch 0 = before training); may be async. */
+  onEpoch?: (report: EpochSummary) => void | Promise<void>;
+  /** Where progress goes. Default standard output. */
+  output?: ProgressOutput;
+  /**
+   * Transforms each training minibatch (N, H, W, C) before the forward pass, e.g. data
+   * augmentation (lib/data/augment.ts); its time counts as data time. Gets the 1-based
+   * iteration; returns a new tensor, which the Solver frees. Default none.
+   */
+  augment?: (x: tf.Tensor4D, iteration: number) => tf.Tensor4D;
+}
+
+/** What {@linkcode SolverOptions.onIteration} receives. */
+export interface IterationReport {
+  /** 1-based. */
+  iteration: number;
+  /** 0-based epoch the iteration belongs to. */
+  epoch: number;
+  loss: number;
+  /** This iteration's split, milliseconds. */
+  timings: StepTimings;
+}
+
+/** What {@linkcode SolverOptions.onEpoch} receives; accuracies are fractions 0..1. */
+export interface EpochSummary {
+  /** Epochs completed; 0 before training. */
+  epoch: number;
+  trainAcc: number;
+  valAcc: number;
+  /** Learning rate of the next epoch. */
+  learningRate: number;
+}
+
+/** What `train()` returns. */
+export interface TrainingResult {
+  history: TrainingHistory;
+  /** Best validation accuracy seen, fraction 0..1; its parameters are now the model's. */
+  bestValAcc: number;
+  /** Mean per-iteration split, milliseconds. */
+  timings: StepTimings;
+  iterations: number;
+  /** Wall time of `train()`, accuracy checks included, milliseconds. */
+  totalMs: number;
+}
+
+/**
+ * The loss became NaN or infinite: the run stopped. `history` holds what was recorded
+ * up to the bad iteration (its loss excluded).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await solver.train();
+ * } catch (error) {
+ *   if (!(error instanceof DivergedError)) throw error;
+ *   console.log(error.message); // run "sgd lr=1e+1": loss became NaN at iteration 12 (learning rate 10)
+ * }
+ * ```
+ */
+export class DivergedError extends Error {
+  constructor(
+    readonly run: string,
+    /** 1-based iteration whose loss was not finite. */
+    readonly iteration: number,
+    readonly learningRate: number,
+    readonly loss: number,
+    readonly history: TrainingHistory,
+  ) {
+    super(
+      `run "${run}": loss became ${loss} at iteration ${iteration} (learning rate ${learningRate})`,
+    );
+    this.name = "DivergedError";
+  }
+}
+
+const OPTION_NAMES: readonly (keyof SolverOptions)[] = [
+  "updateRule",
+  "optimConfig",
+  "lrDecay",
+  "batchSize",
+  "numEpochs",
+  "numTrainSamples",
+  "numValSamples",
+  "printEvery",
+  "verbose",
+  "seed",
+  "name",
+  "onIteration",
+  "onEpoch",
+  "output",
+  "augment",
+];
+
+/** Yield to the event loop at least this often, milliseconds, so prints and signals run. */
+const YIELD_MS = 100;
+
+/**
+ * Trains a {@linkcode Model} on `{train, val}` with minibatch gradient descent.
+ *
+ * @example
+ * ```ts
+ * const solver = new Solver(model, data, { updateRule: "sgd_momentum", optimConfig: { learningRate: 5e-3 }, numEpochs: 5 });
+ * const result = await solver.train();
+ * console.log(result.bestValAcc, result.history.lossHistory.length);
+ * ```
+ */
+export class Solver {
+  readonly model: Model;
+  readonly data: { train: LabeledImages; val: LabeledImages };
+  readonly rule: UpdateRule;
+  readonly schedule: LearningRateSchedule;
+  readonly batchSize: number;
+  readonly numEpochs: number;
+  readonly numTrainSamples: number | null;
+  readonly numValSamples: number | null;
+  readonly printEvery: number;
+  readonly verbose: boolean;
+  readonly seed: number;
+  readonly name: string;
+  /** Learning rate of epoch 0: optimConfig's, or the rule's default. */
+  readonly baseLearningRate: number;
+  /** Minibatch updates per epoch: max(floor(N / batchSize), 1). */
+  readonly iterationsPerEpoch: number;
+  readonly #optimConfig: OptimConfig;
+  readonly #options: SolverOptions;
+  /** Per-parameter rule configs, state tensors included; empty outside `train()`. */
+  #configs: Record<string, OptimConfig> = {};
+
+  constructor(
+    model: Model,
+    data: { train: LabeledImages; val: LabeledImages },
+    options: SolverOptions = {},
+  ) {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_NAMES.includes(key as keyof SolverOptions)) {
+        throw argumentError("options", key, `one of ${OPTION_NAMES.join(", ")}`);
+      }
+    }
+    if (options.augment !== undefined && typeof options.augment !== "function") {
+      throw argumentError("augment", options.augment, "a function (x, iteration) => x");
+    }
+    checkImages("data.train", data?.train);
+    checkImages("data.val", data?.val);
+    if (data.train.shape.slice(1).join() !== data.val.shape.slice(1).join()) {
+      throw argumentError(
+        "data.val.shape",
+        data.val.shape,
+        `[any, ${data.train.shape.slice(1).join(", ")}] like data.train`,
+      );
+    }
+    this.model = model;
+    this.data = data;
+    this.#options = options;
+    const rule = options.updateRule ?? "sgd";
+    this.rule = typeof rule === "function" ? rule : lookUpRule(rule);
+    this.#optimConfig = { ...(options.optimConfig ?? {}) };
+    const lrDecay = options.lrDecay ?? 1;
+    this.schedule = typeof lrDecay === "function" ? lrDecay : exponentialDecay(lrDecay);
+    this.batchSize = numberIn("batchSize", options.batchSize ?? 100, { min: 1, integer: true });
+    this.numEpochs = numberIn("numEpochs", options.numEpochs ?? 10, { min: 1, integer: true });
+    this.numTrainSamples = sampleCount("numTrainSamples", options.numTrainSamples, 1000);
+    this.numValSamples = sampleCount("numValSamples", options.numValSamples, null);
+    this.printEvery = numberIn("printEvery", options.printEvery ?? 10, { min: 1, integer: true });
+    this.verbose = options.verbose ?? true;
+    this.seed = numberIn("seed", options.seed ?? 0, { integer: true });
+    this.name = options.name ?? "run";
+    this.baseLearningRate = this.#resolveLearningRate();
+    this.iterationsPerEpoch = Math.max(Math.floor(data.train.shape[0] / this.batchSize), 1);
+  }
+
+  /**
+   * Runs `numEpochs` epochs of `iterationsPerEpoch` random minibatches (drawn with
+   * replacement, as cs231n), then restores the best parameters into the model.
+   * Throws {@linkcode DivergedError} when the loss is NaN or infinite.
+   *
+   * @example
+   * ```ts
+   * const { history, bestValAcc, timings, iterations } = await solver.train();
+   * ```
+   */
+  async train(): Promise<TrainingResult> {
+    const startMs = performance.now();
+    const { model, numEpochs, iterationsPerEpoch, name } = this;
+    const numIterations = numEpochs * iterationsPerEpoch;
+    const batchRandom = new Random(this.seed);
+    // Accuracy subsamples come from their own stream so checking does not change the batches.
+    const checkRandom = new Random(this.seed + 1);
+    const history: TrainingHistory = { lossHistory: [], trainAccHistory: [], valAccHistory: [] };
+    const totals: StepTimings = { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 };
+    const progress = new Progress({
+      name,
+      numEpochs,
+      iterationsPerEpoch,
+      printEvery: this.printEvery,
+      verbose: this.verbose,
+      output: this.#options.output,
+    });
+    const paramNames = Object.keys(model.params);
+    let learningRate = this.baseLearningRate;
+    this.#configs = Object.fromEntries(
+      paramNames.map((p) => [p, { ...this.#optimConfig, learningRate }]),
+    );
+    let best: { valAcc: number; params: Record<string, tf.Tensor> } = {
+      valAcc: -Infinity,
+      params: {},
+    };
+    let lastYieldMs = performance.now();
+
+    const checkEpoch = async (epoch: number) => {
+      const trainAcc = this.checkAccuracy(this.data.train, this.numTrainSamples, 100, checkRandom);
+      const valAcc = this.checkAccuracy(this.data.val, this.numValSamples, 100, checkRandom);
+      history.trainAccHistory.push(trainAcc);
+      history.valAccHistory.push(valAcc);
+      if (valAcc > best.valAcc) {
+        tf.dispose(Object.values(best.params));
+        best = { valAcc, params: mapValues(model.params, (p) => tf.clone(p)) };
+      }
+      const summary = { epoch, trainAcc, valAcc, learningRate };
+      progress.epoch(summary);
+      await this.#options.onEpoch?.(summary);
+    };
+
+    try {
+      await checkEpoch(0);
+      for (let t = 0; t < numIterations; t++) {
+        const epoch = Math.floor(t / iterationsPerEpoch);
+        const step = this.#step(batchRandom, t + 1);
+        if (!Number.isFinite(step.loss)) {
+          throw new DivergedError(name, t + 1, learningRate, step.loss, copyHistory(history));
+        }
+        history.lossHistory.push(step.loss);
+        for (const key of Object.keys(totals) as (keyof StepTimings)[]) {
+          totals[key] += step.timings[key];
+        }
+        progress.iteration(t + 1, step.loss);
+        this.#options.onIteration?.({
+          iteration: t + 1,
+          epoch,
+          loss: step.loss,
+          timings: step.timings,
+        });
+
+        if ((t + 1) % iterationsPerEpoch === 0) {
+          learningRate = this.schedule(this.baseLearningRate, epoch + 1);
+          for (const config of Object.values(this.#configs)) config.learningRate = learningRate;
+          await checkEpoch(epoch + 1);
+          lastYieldMs = performance.now();
+        }
+        if (performance.now() - lastYieldMs > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYieldMs = performance.now();
+        }
+      }
+      for (const p of paramNames) model.params[p].assign(best.params[p]);
+    } finally {
+      progress.finish();
+      tf.dispose(Object.values(best.params));
+      for (const config of Object.values(this.#configs)) disposeState(config);
+      this.#configs = {};
+    }
+
+    const iterations = history.lossHistory.length;
+    return {
+      history,
+      bestValAcc: best.valAcc,
+      timings: {
+        dataMs: totals.dataMs / iterations,
+        forwardMs: totals.forwardMs / iterations,
+        backwardMs: totals.backwardMs / iterations,
+        updateMs: totals.updateMs / iterations,
+      },
+      iterations,
+      totalMs: performance.now() - startMs,
+    };
+  }
+
+  /**
+   * Accuracy (fraction 0..1) of the model in evaluation mode on `data`, or on
+   * `numSamples` examples of it drawn without replacement; scores `batchSize` at a time.
+   *
+   * @example
+   * ```ts
+   * const valAcc = solver.checkAccuracy(data.val, null); // all validation examples
+   * ```
+   */
+  checkAccuracy(
+    data: LabeledImages,
+    numSamples: number | null = null,
+    batchSize = 100,
+    random: Random = new Random(this.seed + 1),
+  ): number {
+    const n = data.shape[0];
+    const indices = numSamples !== null && numSamples < n
+      ? random.choice(n, numSamples)
+      : Int32Array.from({ length: n }, (_, i) => i);
+    let correct = 0;
+    for (let start = 0; start < indices.length; start += batchSize) {
+      const batch = gather(data, indices.subarray(start, start + batchSize));
+      const predicted = tf.tidy(() => {
+        const X = tf.tensor(batch.x, batch.shape);
+        return tf.argMax(this.model.scores(X, { training: false }), 1);
+      });
+      const labels = predicted.dataSync();
+      predicted.dispose();
+      for (let i = 0; i < labels.length; i++) if (labels[i] === batch.y[i]) correct++;
+    }
+    return correct / indices.length;
+  }
+
+  /** One minibatch update (1-based `iteration`); returns its loss and time split. */
+  #step(random: Random, iteration: number): { loss: number; timings: StepTimings } {
+    const { train } = this.data;
+    const dataStart = performance.now();
+    const indices = Int32Array.from(
+      { length: this.batchSize },
+      () => random.integer(train.shape[0]),
+    );
+    const batch = gather(train, indices);
+    let X = tf.tensor(batch.x, batch.shape);
+    const { augment } = this.#options;
+    if (augment) {
+      const original = X;
+      try {
+        X = augment(original as tf.Tensor4D, iteration);
+      } finally {
+        original.dispose();
+      }
+    }
+    const y = tf.tensor1d(batch.y, "int32");
+    const dataMs = performance.now() - dataStart;
+
+    let result;
+    try {
+      result = this.model.loss(X, y);
+    } finally {
+      tf.dispose([X, y]);
+    }
+    const { loss, grads, forwardMs, backwardMs } = result;
+
+    const updateStart = performance.now();
+    try {
+      if (Number.isFinite(loss)) {
+        for (const [p, param] of Object.entries(this.model.params)) {
+          const dw = grads[p];
+          if (!dw) {
+            throw argumentError(`model.loss grads`, Object.keys(grads), `a gradient for "${p}"`);
+          }
+          const [nextW, nextConfig] = this.rule(param, dw, this.#configs[p]);
+          param.assign(nextW);
+          nextW.dispose();
+          disposeState(this.#configs[p], nextConfig);
+          this.#configs[p] = nextConfig;
+        }
+      }
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    const updateMs = performance.now() - updateStart;
+    return { loss, timings: { dataMs, forwardMs, backwardMs, updateMs } };
+  }
+
+  /** optimConfig's learning rate, or the default the rule fills in (asked on a scalar). */
+  #resolveLearningRate(): number {
+    const given = this.#optimConfig.learningRate;
+    if (given !== undefined) return numberIn("optimConfig.learningRate", given, { min: 0 });
+    const w = tf.scalar(0);
+    const [nextW, config] = this.rule(w, w, {});
+    tf.dispose([w, nextW]);
+    disposeState(config);
+    if (typeof config.learningRate !== "number") {
+      throw argumentError(
+        "optimConfig.learningRate",
+        undefined,
+        "a number (the update rule sets no default)",
+      );
+    }
+    return config.learningRate;
+  }
+}
+
+/** Disposes the state tensors of `config` that `next` does not carry over. */
+function disposeState(config: OptimConfig, next: OptimConfig = {}): void {
+  for (const key of ["velocity", "cache", "m", "v"] as const) {
+    const tensor = config[key];
+    if (tensor && tensor !== next[key] && !tensor.isDisposed) tensor.dispose();
+  }
+}
+
+/** Copies the rows `indices` of a data set into a new batch (row-major, same layout). */
+function gather(data: LabeledImages, indices: Int32Array): LabeledImages {
+  const rowSize = data.x.length / data.shape[0];
+  const x = new Float32Array(indices.length * rowSize);
+  const y = new Int32Array(indices.length);
+  indices.forEach((row, i) => {
+    x.set(data.x.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+    y[i] = data.y[row];
+  });
+  return { x, y, shape: [indices.length, ...data.shape.slice(1)] };
+}
+
+/** Checks that a data set's arrays agree with its shape. */
+function checkImages(name: string, data: LabeledImages | undefined): void {
+  if (!data || !(data.x instanceof Float32Array) || !(data.y instanceof Int32Array)) {
+    throw argumentError(name, data, "{x: Float32Array, y: Int32Array, shape: number[]}");
+  }
+  const [n] = data.shape;
+  const size = data.shape.reduce((a, b) => a * b, 1);
+  if (!(n >= 1) || data.x.length !== size || data.y.length !== n) {
+    throw argumentError(
+      `${name}.shape`,
+      data.shape,
+      `N >= 1 rows matching x (${data.x.length} values) and y (${data.y.length} labels)`,
+    );
+  }
+}
+
+/** A sample count option: a positive integer, or null for all. */
+function sampleCount(name: string, value: number | null | undefined, fallback: number | null) {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  return numberIn(name, value, { min: 1, integer: true });
+}
+
+function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+}
+
+function copyHistory(history: TrainingHistory): TrainingHistory {
+  return {
+    lossHistory: [...history.lossHistory],
+    trainAccHistory: [...history.trainAccHistory],
+    valAccHistory: [...history.valAccHistory],
+  };
+}
