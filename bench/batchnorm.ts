@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../lib/backend/init.ts";
 import { numberIn } from "../lib/errors.ts";
-import { batchnorm, batchnormAutodiff } from "../lib/layers/mod.ts";
+import { batchnorm, batchnormAutodiff } from "../lib/layers/batchnorm.ts";
 
 /** Batch sizes N and feature counts D, the range of cs231n's fully connected nets. */
 const SIZES: [number, number][] = [

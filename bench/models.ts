@@ -8,10 +8,10 @@
  * | name            | model                                                         | batch | rule |
  * |-----------------|---------------------------------------------------------------|-------|------|
  * | fcnet           | FullyConnectedNet hidden [100] x 5 on 3072 inputs              | 100   | adam |
- * | mnist_cnn       | buildModel("mnist_cnn"): conv 32 - pool - conv 64 - pool - fc  | 64    | sgd  |
- * | mnist_small_cnn | buildModel("mnist_small_cnn"): variation (b)                   | 128   | sgd  |
- * | mnist_resnet_bn | buildModel("mnist_resnet_bn"): (b) + 3 blocks x + conv(relu(bn(x))) | 128 | sgd |
- * | convnext        | buildModel("convnext"): exp:convnext on 32x32x3, widths 32-256 | 128   | sgd, wd 1e-2 |
+ * | mnist_cnn       | MNIST_NETS.mnist_cnn: conv     32 - pool - conv 64 - pool - fc  | 64    | sgd  |
+ * | mnist_small_cnn | MNIST_NETS.mnist_small_cnn: variation (b)                | 128   | sgd  |
+ * | mnist_resnet_bn | MNIST_NETS.mnist_resnet_bn: (b) + 3 blocks x + conv(relu(bn(x))) | 128 | sgd |
+ * | convnext        | convnext(): exp:convnext     on 32x32x3, widths 32-256 | 128   | sgd, wd 1e-2 |
  *
  * `parameterCount` lets the bench check that both sides train the same number of weights.
  *
@@ -20,7 +20,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { FullyConnectedNet } from "../lib/models/fc_net.ts";
 import type { Model } from "../lib/models/model.ts";
-import { buildModel, MODEL_INPUT_SHAPES } from "../lib/models/registry.ts";
+import { convnext } from "../lib/models/convnext.ts";
+import { MNIST_NETS } from "../lib/models/mnist_nets.ts";
+import { MODELS } from "../lib/models/table.ts";
 import { adam, type OptimConfig, sgd, type UpdateRule } from "../lib/train/optim.ts";
 
 /** Names of the bench models, in the order the bench runs them. */
@@ -73,8 +75,8 @@ export function buildBenchModel(name: BenchModelName): BenchModel {
     case "mnist_resnet_bn":
       return {
         name,
-        model: buildModel(name, { seed: 0 }),
-        inputShape: [...MODEL_INPUT_SHAPES[name]],
+        model: MNIST_NETS[name]({ seed: 0 }),
+        inputShape: [...MODELS[name].inputShape],
         batchSize: name === "mnist_cnn" ? 64 : 128,
         updateRule: sgd,
         optimConfig: sgdConfig,
@@ -82,8 +84,8 @@ export function buildBenchModel(name: BenchModelName): BenchModel {
     case "convnext":
       return {
         name,
-        model: buildModel(name, { seed: 0 }),
-        inputShape: [...MODEL_INPUT_SHAPES[name]],
+        model: convnext({ seed: 0 }),
+        inputShape: [...MODELS[name].inputShape],
         batchSize: 128,
         updateRule: sgd,
         optimConfig: { learningRate: 1e-3, weightDecay: 1e-2 },

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { runStudy } from "../lib/study/frame.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { fcRun } from "../lib/train/fc.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
@@ -21,7 +22,7 @@ const settings = {
 /** Learning rate of each update rule, as the course tunes them. */
 const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3 };
 
-await runExperiment({
+await runStudy({
   name: "adam",
   title: "Update rules: SGD, momentum, RMSProp, Adam",
   description: "The same five-layer net trained by four update rules: momentum beats " +
@@ -29,6 +30,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 200, numEpochs: 2 },
+  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) =>
     Object.entries(learningRates).map(([rule, learningRate]) =>
       fcRun(rule, { ...s, updateRule: rule, learningRate })

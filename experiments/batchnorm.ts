@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { runStudy } from "../lib/study/frame.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { fcRun } from "../lib/train/fc.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
@@ -20,7 +21,7 @@ const settings = {
   batchSize: 50,
 };
 
-await runExperiment({
+await runStudy({
   name: "batchnorm",
   title: "Batch normalization speeds up a deep net",
   description: "A six-layer net with weightScale 2e-2 trains slowly without batchnorm and " +
@@ -28,6 +29,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 200, numEpochs: 2 },
+  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) => [
     fcRun("baseline", { ...s, normalization: null }),
     fcRun("batchnorm", { ...s, normalization: "batchnorm" }),

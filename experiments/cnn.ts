@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
-import { table } from "../lib/plot/table.ts";
+import { dataSpec } from "../lib/data/spec.ts";
 import { epochCurves, layerShapesTable } from "../lib/plot/cnn_figures.ts";
-import { digitsDataset } from "../lib/train/cnn.ts";
-import { mnistData, mnistRun } from "../lib/train/mnist.ts";
+import { table } from "../lib/plot/table.ts";
+import { runStudy } from "../lib/study/frame.ts";
+import { classifierRun } from "../lib/train/classifier.ts";
 
 const settings = {
-  model: "mnist_cnn",
+  model: "mnist_cnn" as const,
   /** 70/30 of 10,000 MNIST digits: the first 7,000 training digits, the last 3,000 test digits. */
   numTrain: 7_000,
   numTest: 3_000,
@@ -32,7 +32,7 @@ const optimizers = [
   batchSize: o.momentum === null ? 256 : 32,
 }));
 
-await runExperiment({
+await runStudy({
   name: "cnn",
   title: "A first MNIST CNN: SGD with and without momentum",
   description: "The same two-convolution net trained by SGD with momentum 0.8 and 0.9 " +
@@ -40,16 +40,29 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 256, numTest: 128, numEpochs: 2 },
-  loadData: async (s, dataset) => mnistData(await digitsDataset(dataset), s.numTrain, s.numTest),
+  datasets: "digits",
+  // PyTorch's ToTensor pixels (0..1), nothing subtracted, no validation split.
+  data: (s, dataset) =>
+    dataSpec({
+      dataset,
+      split: "partition",
+      numTrain: s.numTrain,
+      numVal: 0,
+      numTest: s.numTest,
+      pixelRange: 1,
+      subtractMean: false,
+    }),
   runs: (s) =>
     optimizers.map(({ name, updateRule, learningRate, momentum, batchSize }) =>
-      mnistRun(name, {
-        ...s,
+      classifierRun(name, {
+        data: s.data,
+        model: s.model,
         updateRule,
-        learningRate,
-        momentum,
+        optimConfig: momentum === null ? { learningRate } : { learningRate, momentum },
+        numEpochs: s.numEpochs,
         batchSize,
-        numMisclassified: 0,
+        seed: s.seed,
+        record: { testEachEpoch: true },
       })
     ),
   figures: (outcomes) => {
@@ -62,9 +75,9 @@ await runExperiment({
         panels: [],
         table: table(records.map((r) => ({ optimizer: r.name, ...r.metrics, ...r.timings })), [
           { key: "optimizer", label: "optimizer", format: "text" },
-          { key: "trainAcc", label: "train accuracy", format: "percent" },
+          { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
           { key: "testAcc", label: "test accuracy", format: "percent" },
-          { key: "trainLoss", label: "last-epoch train loss", format: "number" },
+          { key: "finalEpochLoss", label: "last-epoch train loss", format: "number" },
           { key: "testLoss", label: "test loss", format: "number" },
           { key: "totalMs", label: "wall time", format: "milliseconds" },
         ]),

@@ -17,15 +17,14 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { summarize } from "../lib/models/summary.ts";
+import { epochCurves } from "../lib/plot/cnn_figures.ts";
 import { table } from "../lib/plot/table.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
-import { cnnData } from "../lib/train/cnn.ts";
-import { convnextRun, type ConvNeXtRunConfig } from "../lib/train/convnext.ts";
-import { studyData } from "../lib/train/study_data.ts";
+import { runStudy } from "../lib/study/frame.ts";
+import { classifierRun } from "../lib/train/classifier.ts";
 
 const settings = {
   filters: 32,
@@ -45,16 +44,7 @@ const settings = {
   cifar: { numTrain: 40_000, numVal: 10_000, numTest: 1_000 },
 };
 
-/** The data partition and padding for a resolved data set. */
-function split(s: typeof settings, dataset: string) {
-  const isCifar = dataset === "cifar10";
-  return {
-    ...(isCifar ? s.cifar : { numTrain: s.numTrain, numVal: s.numVal, numTest: s.numTest }),
-    padTo: isCifar ? null : 32,
-  };
-}
-
-await runExperiment({
+await runStudy({
   name: "convnext",
   title: "A ConvNeXt-style classifier",
   description: "A small ConvNeXt trained by SGD with weight decay and flip, crop and " +
@@ -70,19 +60,31 @@ await runExperiment({
     numEpochs: 1,
     cifar: { numTrain: 32, numVal: 16, numTest: 16 },
   },
-  loadData: async (s, requested) => {
-    // "auto" picks CIFAR-10 when it is there or downloadable, else digits (see loadStudyData).
-    const resolved = await studyData({ dataset: requested, numTrain: 1, seed: 0 });
-    const data = await cnnData({
-      dataset: resolved.dataset as ConvNeXtRunConfig["dataset"],
-      ...split(s, resolved.dataset),
+  // torchvision's ToTensor range, so colour jitter clamps to [0, 1] as torchvision does;
+  // the stem's LayerNorm makes centring the inputs unnecessary. Digits are padded to 32x32x3.
+  data: (s, dataset) =>
+    dataSpec({
+      dataset,
+      split: "partition",
+      ...(dataset === "cifar10" ? s.cifar : { numTrain: s.numTrain, numVal: s.numVal, numTest: s.numTest }),
       pixelRange: 1,
       subtractMean: false,
-    });
-    const fallback = resolved.description.match(/ \(CIFAR-10 not used: .*\)$/)?.[0] ?? "";
-    return { dataset: data.dataset, description: data.description + fallback };
-  },
-  runs: (s) => [convnextRun("convnext", { ...s, ...split(s, s.dataset) })],
+      padTo: dataset === "cifar10" ? null : 32,
+    }),
+  runs: (s) => [
+    classifierRun("convnext", {
+      data: s.data,
+      model: "convnext",
+      modelOptions: { filters: s.filters, stages: s.stages, blocksPerStage: s.blocksPerStage },
+      updateRule: s.updateRule,
+      optimConfig: { learningRate: s.learningRate, weightDecay: s.weightDecay },
+      numEpochs: s.numEpochs,
+      batchSize: s.batchSize,
+      augment: s.augment,
+      record: { valLoss: true },
+      seed: s.seed,
+    }),
+  ],
   figures: (outcomes, s) => {
     const records = outcomes.map((o) => o.record);
     const model = convnext({

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { runStudy } from "../lib/study/frame.ts";
 import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
-import { fcRun } from "../lib/train/fc.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [500],
@@ -20,7 +21,7 @@ const settings = {
   batchSize: 100,
 };
 
-await runExperiment({
+await runStudy({
   name: "dropout",
   title: "Dropout as a regularizer",
   description: "Without dropout a two-layer net memorizes 500 examples; with keep " +
@@ -28,6 +29,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 2 },
+  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) =>
     [1, 0.25].map((dropoutKeepProb) =>
       fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {

@@ -6,11 +6,24 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
 import { normalizationBatchSizeStudy } from "../lib/study/batch_size.ts";
+import { runStudy } from "../lib/study/frame.ts";
 
-await runExperiment(normalizationBatchSizeStudy({
+const settings = {
+  hiddenDims: [100, 100, 100, 100, 100],
+  weightScale: 2e-2,
+  numTrain: 1_000,
+  updateRule: "adam",
+  learningRate: 10 ** -3.5,
+  numEpochs: 10,
+  /** Batch sizes of the layernorm net; the baseline uses the first. */
+  batchSizes: [5, 10, 50],
+};
+
+await runStudy(normalizationBatchSizeStudy({
   name: "layernorm",
   normalization: "layernorm",
   script: import.meta.url,
+  settings,
+  quick: { numTrain: 100, numEpochs: 1 },
 }));

@@ -16,13 +16,14 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import type { ModelId } from "../lib/models/table.ts";
+import { epochCurves, misclassifiedGrid } from "../lib/plot/cnn_figures.ts";
 import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
 import { formatCell, table } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { epochCurves, misclassifiedGrid } from "../lib/plot/cnn_figures.ts";
-import { digitsDataset } from "../lib/train/cnn.ts";
-import { mnistData, mnistRun } from "../lib/train/mnist.ts";
+import { runStudy } from "../lib/study/frame.ts";
+import { classifierRun } from "../lib/train/classifier.ts";
 
 const settings = {
   /** The whole MNIST: its 60,000 training digits, tested on its 10,000 test digits. */
@@ -42,7 +43,7 @@ function split(s: typeof settings, dataset: string) {
 }
 
 /** Each variation: its model, and what it changes in the settings. */
-const variations = [
+const variations: { name: string; model: ModelId; updateRule?: string; learningRate?: number }[] = [
   { name: "(a) FC 784-50-50-10", model: "mnist_fc" },
   { name: "(b) CNN", model: "mnist_small_cnn" },
   { name: "(c) pool before relu", model: "mnist_pool_first" },
@@ -60,12 +61,17 @@ const variations = [
 
 /** "batch 128, lr 0.01, 15 epochs, 1 min 5 s". */
 function runFacts(record: RunRecord): string {
-  const c = record.config as { batchSize: number; learningRate: number; numEpochs: number };
-  return `batch ${c.batchSize}, ${record.config.updateRule} lr ${c.learningRate}, ` +
+  const c = record.config as {
+    batchSize: number;
+    updateRule: string;
+    optimConfig: { learningRate: number };
+    numEpochs: number;
+  };
+  return `batch ${c.batchSize}, ${c.updateRule} lr ${c.optimConfig.learningRate}, ` +
     `${c.numEpochs} epochs, ${formatCell(record.timings.totalMs, "milliseconds")}`;
 }
 
-await runExperiment({
+await runStudy({
   name: "mnist_variations",
   title: "Variations of a small MNIST CNN",
   description: "Convolutions beat a fully connected net; pooling before the activation " +
@@ -81,19 +87,28 @@ await runExperiment({
     numEpochs: 1,
     batchSize: 64,
   },
-  loadData: async (s, requested) => {
-    const dataset = await digitsDataset(requested);
-    const { numTrain, numTest } = split(s, dataset);
-    return await mnistData(dataset, numTrain, numTest);
-  },
+  datasets: "digits",
+  // PyTorch's ToTensor pixels (0..1), nothing subtracted, no validation split.
+  data: (s, dataset) =>
+    dataSpec({
+      dataset,
+      split: "partition",
+      ...split(s, dataset),
+      numVal: 0,
+      pixelRange: 1,
+      subtractMean: false,
+    }),
   runs: (s) =>
-    variations.map(({ name, ...changes }) =>
-      mnistRun(name, {
-        ...s,
-        ...split(s, s.dataset),
-        momentum: null,
-        numMisclassified: 10,
-        ...changes,
+    variations.map(({ name, model, updateRule, learningRate }) =>
+      classifierRun(name, {
+        data: s.data,
+        model,
+        updateRule: updateRule ?? s.updateRule,
+        optimConfig: { learningRate: learningRate ?? s.learningRate },
+        numEpochs: s.numEpochs,
+        batchSize: s.batchSize,
+        seed: s.seed,
+        record: { testEachEpoch: true, confusion: "test", misclassified: 10 },
       })
     ),
   figures: (outcomes) => {
@@ -114,7 +129,7 @@ await runExperiment({
         panels: [],
         table: table(records.map((r) => ({ variation: r.name, ...r.metrics, ...r.timings })), [
           { key: "variation", label: "variation", format: "text" },
-          { key: "trainAcc", label: "train accuracy", format: "percent" },
+          { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
           { key: "testAcc", label: "test accuracy", format: "percent" },
           { key: "testLoss", label: "test loss", format: "number" },
           { key: "iterations", label: "iterations", format: "integer" },

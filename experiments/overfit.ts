@@ -9,13 +9,13 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { epochCurves } from "../lib/plot/cnn_figures.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
-import { convNetRun } from "../lib/train/convnet.ts";
-import { studyData } from "../lib/train/study_data.ts";
+import { runStudy, type ResolvedSettings } from "../lib/study/frame.ts";
+import { classifierRun } from "../lib/train/classifier.ts";
 
 const settings = {
   numTrain: 100,
@@ -34,7 +34,28 @@ const settings = {
   full: { numTrain: null as number | null, hiddenDim: 500, reg: 1e-3, weightScale: 1e-3 },
 };
 
-await runExperiment({
+/** A run of cs231n's three-layer convnet with these settings. */
+function convNetRun(name: string, s: ResolvedSettings<typeof settings>) {
+  return classifierRun(name, {
+    data: s.data,
+    model: "three_layer_convnet",
+    modelOptions: {
+      numFilters: s.numFilters,
+      filterSize: s.filterSize,
+      hiddenDim: s.hiddenDim,
+      weightScale: s.weightScale,
+      reg: s.reg,
+    },
+    updateRule: s.updateRule,
+    optimConfig: { learningRate: s.learningRate },
+    numEpochs: s.numEpochs,
+    batchSize: s.batchSize,
+    printEvery: s.printEvery,
+    seed: s.seed,
+  });
+}
+
+await runStudy({
   name: "overfit",
   title: "A three-layer convnet overfits 100 images",
   description: "On 100 images the training loss goes to zero and training accuracy to " +
@@ -42,12 +63,15 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numVal: 200, full: { ...settings.full, numTrain: 200 } },
-  loadData: (s, dataset) => studyData({ dataset, numTrain: s.numTrain, numVal: s.numVal, seed: 0 }),
+  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain, numVal: s.numVal }),
   runs: (s) => [
-    convNetRun("100 images, 10 epochs", s),
-    convNetRun("whole training set, 1 epoch", {
+    convNetRun(`${s.numTrain} images, ${s.numEpochs} epochs`, s),
+    convNetRun(s.full.numTrain === null ? "whole training set, 1 epoch" : `${s.full.numTrain} images, 1 epoch`, {
       ...s,
-      ...s.full,
+      hiddenDim: s.full.hiddenDim,
+      reg: s.full.reg,
+      weightScale: s.full.weightScale,
+      data: { ...s.data, numTrain: s.full.numTrain },
       numEpochs: 1,
       printEvery: 20,
     }),
@@ -82,6 +106,6 @@ function overfitFigure(record: RunRecord): Figure {
 }
 
 /** A config value of a record, as text. */
-function configText(record: { config: Record<string, unknown> }, key: string): string {
-  return String(record.config[key]);
+function configText(record: RunRecord, key: string): string {
+  return String((record.config.modelOptions as Record<string, unknown>)[key]);
 }

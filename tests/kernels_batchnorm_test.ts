@@ -6,7 +6,7 @@ import {
   batchnormForwardRows,
   batchnormKernelsActive,
 } from "../lib/kernels/wasm/mod.ts";
-import { spatialBatchnorm } from "../lib/layers/mod.ts";
+import { spatialBatchnorm } from "../lib/layers/batchnorm.ts";
 import { randomValues, seededRandom, useWasmAndCpu } from "./kernels_helpers.ts";
 
 await useWasmAndCpu();

@@ -1,16 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import {
-  checkLayerGradients,
-  GELU,
-  gelu,
-  LeakyReLU,
-  leakyRelu,
-  ReLU,
-  relu,
-  Tanh,
-  tanh,
-} from "../lib/layers/mod.ts";
+import { GELU, gelu, LeakyReLU, leakyRelu, ReLU, relu, Tanh, tanh } from "../lib/layers/activations.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

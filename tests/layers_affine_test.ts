@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { Affine, affine, checkLayerGradients, Flatten, flatten } from "../lib/layers/mod.ts";
+import { Affine, affine } from "../lib/layers/affine.ts";
+import { Flatten, flatten } from "../lib/layers/flatten.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { checkLayerGradients, Conv2d, conv2d, type Padding } from "../lib/layers/mod.ts";
+import { Conv2d, conv2d } from "../lib/layers/conv.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
+import { type Padding } from "../lib/layers/padding.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

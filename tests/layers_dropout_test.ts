@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { checkLayerGradients, Dropout, dropout } from "../lib/layers/mod.ts";
+import { Dropout, dropout } from "../lib/layers/dropout.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

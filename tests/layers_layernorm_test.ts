@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { checkLayerGradients, LayerNorm, layernorm } from "../lib/layers/mod.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
+import { LayerNorm, layernorm } from "../lib/layers/layernorm.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

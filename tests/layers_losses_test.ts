@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { checkLayerGradients, softmaxLoss, svmLoss } from "../lib/layers/mod.ts";
+import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
+import { softmaxLoss, svmLoss } from "../lib/layers/losses.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

@@ -2,34 +2,22 @@ import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
-import {
-  accuracyCurves,
-  barChart,
-  confusionCounts,
-  confusionMatrix,
-  encodePng,
-  type Figure,
-  formatCell,
-  imageGrid,
-  jsonForScript,
-  learningCurves,
-  lineChart,
-  networkReferences,
-  type PageRun,
-  type PlotOptions,
-  powerOfTenLabel,
-  type Provenance,
-  readPageData,
-  renderFigure,
-  renderFigurePage,
-  renderPlot,
-  SERIES_COLORS,
-  sweepFigure,
-  table,
-  timeSplit,
-  writeFigurePage,
-  writeIndex,
-} from "../lib/plot/mod.ts";
+import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
+import { barChart } from "../lib/plot/bar_chart.ts";
+import { confusionCounts, confusionMatrix } from "../lib/plot/confusion_matrix.ts";
+import { type Figure, type PlotOptions, powerOfTenLabel, SERIES_COLORS } from "../lib/plot/figure.ts";
+import { jsonForScript } from "../lib/plot/html.ts";
+import { imageGrid } from "../lib/plot/image_grid.ts";
+import { writeIndex } from "../lib/plot/index_page.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { lineChart } from "../lib/plot/line_chart.ts";
+import { networkReferences } from "../lib/plot/offline_check.ts";
+import { type PageRun, type Provenance, readPageData, renderFigurePage, writeFigurePage } from "../lib/plot/page.ts";
+import { encodePng } from "../lib/plot/png.ts";
+import { renderFigure, renderPlot } from "../lib/plot/render.ts";
+import { sweepFigure } from "../lib/plot/sweep.ts";
+import { formatCell, table } from "../lib/plot/table.ts";
+import { timeSplit } from "../lib/plot/time_split.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
 import { decodePng, inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
 import { useTestBackend } from "./helpers.ts";

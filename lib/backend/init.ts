@@ -15,15 +15,17 @@ import os from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { oneOf } from "../errors.ts";
+import {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+  type HostInfo,
+} from "./info.ts";
 import { registerWasmKernels } from "../kernels/wasm/mod.ts";
 import { MAX_WASM_THREADS, startThreadedWasm } from "../kernels/wasm/threads.ts";
 
-/** The backend tiers, best first. */
-export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
-/** A backend tier. */
-export type BackendName = typeof BACKEND_NAMES[number];
-/** What a user may ask for: a tier, or `auto` for the best one that loads. */
-export type BackendRequest = BackendName | "auto";
+export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts";
 
 /** Options for {@linkcode initBackend}. */
 export interface BackendOptions {
@@ -39,27 +41,6 @@ export interface BackendLoader {
   load(options: BackendOptions): Promise<void>;
 }
 
-/** What was started, recorded with every run. */
-export interface BackendInfo {
-  backend: BackendName;
-  /** The package that provides it, e.g. `@tensorflow/tfjs-backend-wasm`. */
-  provider: string;
-  threads: number;
-  simd: boolean;
-  versions: Record<string, string>;
-  /** Why better tiers were passed over, one line each. */
-  skipped: string[];
-  host: HostInfo;
-}
-
-/** The machine a run ran on. */
-export interface HostInfo {
-  cpu: string;
-  cores: number;
-  os: string;
-  deno: string;
-}
-
 /** Describes this machine. */
 export function hostInfo(): HostInfo {
   const cpus = os.cpus();
@@ -68,6 +49,7 @@ export function hostInfo(): HostInfo {
     cores: navigator.hardwareConcurrency ?? cpus.length,
     os: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
     deno: Deno.version.deno,
+    hostname: os.hostname(),
   };
 }
 

@@ -210,7 +210,7 @@ function compareRun(
     name: a.name,
     found: b !== undefined,
     sameConfig,
-    sameCode: b !== undefined && a.sourceDigest === b.sourceDigest,
+    sameCode: b !== undefined && a.identity.code.digest === b.identity.code.digest,
     sameStatus,
     metrics,
     histories,

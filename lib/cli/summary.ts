@@ -14,19 +14,17 @@
 import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../backend/init.ts";
 import { argumentError } from "../errors.ts";
-import {
-  buildModel,
-  MODEL_DESCRIPTIONS,
-  MODEL_IDS,
-  MODEL_INPUT_SHAPES,
-  modelId,
-} from "../models/registry.ts";
+import { loadModel, type ModelId, MODEL_IDS, modelId, MODELS } from "../models/table.ts";
+import { Sequential } from "../models/sequential.ts";
 import type { ImageShape } from "../models/image_shape.ts";
 import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../models/summary.ts";
 
+/** The models built from a layer list (every one but cs231n's FullyConnectedNet). */
+const LAYERED: readonly ModelId[] = MODEL_IDS.filter((id) => id !== "fc_net");
+
 const USAGE = `usage: deno task summary <model> [--input N,H,W,C] [--trace] [--backend NAME]
 models:
-${MODEL_IDS.map((id) => `  ${id.padEnd(24)}${MODEL_DESCRIPTIONS[id]}`).join("\n")}`;
+${LAYERED.map((id) => `  ${id.padEnd(24)}${MODELS[id].description}`).join("\n")}`;
 
 /** Parses `--input 1,28,28,1` into [1, 28, 28, 1]. */
 function parseInput(text: string): number[] {
@@ -66,17 +64,21 @@ export async function summaryCommand(args: string[]): Promise<string> {
   if (positionals.length !== 1) {
     const got = positionals.length === 0 ? "no model" : `${positionals.length} models`;
     throw new Error(
-      `model: got ${got}; expected exactly one of ${MODEL_IDS.join(", ")} (${
+      `model: got ${got}; expected exactly one of ${LAYERED.join(", ")} (${
         USAGE.split("\n")[0]
       })`,
     );
   }
   const id = modelId(positionals[0]);
+  if (!LAYERED.includes(id)) {
+    throw new Error(`model: got "${id}"; it has no layer list; expected one of ${LAYERED.join(", ")}`);
+  }
   const inputShape = values.input !== undefined
     ? parseInput(values.input)
-    : [1, ...MODEL_INPUT_SHAPES[id]];
+    : [1, ...MODELS[id].inputShape];
   await initBackend({ backend: backendRequest(values.backend) });
-  const model = buildModel(id, { inputShape: inputShape.slice(1) as ImageShape });
+  const model = await loadModel(id, { inputShape: inputShape.slice(1) as ImageShape });
+  if (!(model instanceof Sequential)) throw new Error(`model ${id}: not a layer list`);
   try {
     if (values.trace) return formatShapeTrace(traceShapes(model, inputShape), inputShape);
     return formatSummary(summarize(model, inputShape, { title: id }));

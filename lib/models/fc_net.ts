@@ -15,6 +15,7 @@ import { LayerNorm } from "../layers/layernorm.ts";
 import { softmaxLoss } from "../layers/losses.ts";
 import { relu } from "../layers/activations.ts";
 import type { Module } from "../layers/module.ts";
+import type { ImageShape } from "./image_shape.ts";
 import { type LossAndGrads, lossAndGrads, type Model } from "./model.ts";
 
 /** Normalizations between the affine layers and the relus. */
@@ -167,4 +168,24 @@ export class FullyConnectedNet implements Model {
     if (y === undefined) return this.scores(X);
     return lossAndGrads(this.params, () => this.objective(X, y));
   }
+}
+
+/**
+ * A {@linkcode FullyConnectedNet} sized for images of `inputShape` (flattened), the
+ * model table's way to build it.
+ *
+ * @example
+ * ```ts
+ * const model = fullyConnectedNet({ hiddenDims: [100], inputShape: [28, 28, 1], seed: 0 });
+ * model.params.W1.shape; // [784, 100]
+ * ```
+ */
+export function fullyConnectedNet(
+  options: Omit<FullyConnectedNetOptions, "inputDim"> & { inputShape?: ImageShape },
+): FullyConnectedNet {
+  const { inputShape, ...rest } = options;
+  return new FullyConnectedNet({
+    ...rest,
+    ...(inputShape ? { inputDim: inputShape.reduce((a, b) => a * b, 1) } : {}),
+  });
 }

@@ -16,7 +16,8 @@
  * @module
  */
 import { argumentError, numberIn, oneOf } from "../errors.ts";
-import { childInit, type NamedModule } from "../blocks/mod.ts";
+import { childInit } from "../blocks/block.ts";
+import { type NamedModule } from "../blocks/children.ts";
 import { PreActResidualBlock } from "../blocks/preact_residual.ts";
 import { ResidualBlock } from "../blocks/residual.ts";
 import { ReLU, Tanh } from "../layers/activations.ts";

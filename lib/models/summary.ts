@@ -122,7 +122,7 @@ function recordShapes(
  *
  * @example
  * ```ts
- * const summary = summarize(buildModel("mnist_cnn"), [1, 28, 28, 1], { title: "mnist_cnn" });
+ * const summary = summarize(mnistCnn(), [1, 28, 28, 1], { title: "mnist_cnn" });
  * summary.totalParams; // 34826
  * console.log(formatSummary(summary));
  * ```
@@ -222,7 +222,7 @@ export interface ShapeTraceStep {
  *
  * @example
  * ```ts
- * traceShapes(buildModel("mnist_cnn"), [1, 28, 28, 1]);
+ * traceShapes(mnistCnn(), [1, 28, 28, 1]);
  * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ..., { name: "fc", ..., outputShape: [1, 10] }]
  * ```
  */

@@ -13,6 +13,7 @@ import { Affine } from "../layers/affine.ts";
 import { Conv2d } from "../layers/conv.ts";
 import { Flatten } from "../layers/flatten.ts";
 import { MaxPool } from "../layers/pool.ts";
+import type { ImageShape } from "./image_shape.ts";
 import { Sequential } from "./sequential.ts";
 
 /** Options of {@linkcode ThreeLayerConvNet}, with cs231n's defaults. */
@@ -113,4 +114,20 @@ export class ThreeLayerConvNet extends Sequential {
       },
     });
   }
+}
+
+/**
+ * A {@linkcode ThreeLayerConvNet} for images of `inputShape`, the model table's way to
+ * build it.
+ *
+ * @example
+ * ```ts
+ * const model = threeLayerConvNet({ inputShape: [28, 28, 1], weightScale: 1e-2, seed: 0 });
+ * ```
+ */
+export function threeLayerConvNet(
+  options: Omit<ThreeLayerConvNetOptions, "inputDim"> & { inputShape?: ImageShape } = {},
+): ThreeLayerConvNet {
+  const { inputShape, ...rest } = options;
+  return new ThreeLayerConvNet({ ...rest, ...(inputShape ? { inputDim: inputShape } : {}) });
 }

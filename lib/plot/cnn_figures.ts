@@ -1,6 +1,6 @@
 /**
  * Figures the convolutional studies share, built from run records whose `extra` holds
- * what lib/trainers/cnn.ts records: per-epoch losses and accuracies, per-layer output
+ * what lib/train/classifier.ts records: per-epoch losses and accuracies, per-layer output
  * shapes, a confusion matrix and misclassified examples.
  *
  * @module
@@ -9,12 +9,11 @@ import type { Figure } from "./figure.ts";
 import { imageGrid } from "./image_grid.ts";
 import { lineChart } from "./line_chart.ts";
 import { table } from "./table.ts";
-import type { RunRecord } from "../runs/record.ts";
-import type { ClassifierExtras, EpochRow } from "../train/cnn.ts";
+import type { EpochRow, RunRecord } from "../runs/record.ts";
 
-/** The per-epoch rows a CNN trainer stored in a record (empty for a record without them). */
+/** The per-epoch rows a classifier run stored in its record (empty for a record without them). */
 export function epochRows(record: RunRecord): EpochRow[] {
-  return (record.extra as ClassifierExtras | undefined)?.epochs ?? [];
+  return record.extra?.epochs ?? [];
 }
 
 /**
@@ -51,8 +50,8 @@ export function epochCurves(
         split: splitName(split),
         line: several ? record.name : splitName(split),
         epoch: row.epoch,
-        loss: split === "train" ? row.trainLoss : row.valLoss,
-        accuracy: split === "train" ? row.trainAcc : row.valAcc,
+        loss: split === "train" ? row.trainLoss : valName === "test" ? row.testLoss : row.valLoss,
+        accuracy: split === "train" ? row.trainAcc : valName === "test" ? row.testAcc : row.valAcc,
       }))
     )
   );
@@ -99,7 +98,7 @@ export function epochCurves(
  * ```
  */
 export function layerShapesTable(records: readonly RunRecord[], title: string): Figure {
-  const shapes = records.map((r) => (r.extra as ClassifierExtras | undefined)?.shapes)
+  const shapes = records.map((r) => r.extra?.shapes)
     .find((s) => s !== undefined) ?? [];
   const rows = shapes.map(([layer, shape]) => ({
     layer,
@@ -130,7 +129,7 @@ export function misclassifiedGrid(
   classNames: readonly string[],
   title: string,
 ): Figure | null {
-  const examples = (record.extra as ClassifierExtras | undefined)?.misclassified ?? [];
+  const examples = record.extra?.misclassified ?? [];
   if (examples.length === 0) return null;
   return imageGrid(
     examples.map((e) => ({

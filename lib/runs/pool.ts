@@ -1,48 +1,48 @@
 /**
- * Trains independent runs in parallel worker processes, one backend each (one thread
- * by default), and collects their records from the run store. Each worker stores its
- * record the moment it finishes, so an interrupted sweep keeps every finished run.
+ * Trains independent runs in parallel worker processes, one backend each, and collects
+ * their records from the run store. Each worker stores its record the moment it
+ * finishes, so an interrupted sweep keeps every finished run; a worker whose parent dies
+ * exits (see worker_main.ts).
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
-import type { BackendName } from "../backend/init.ts";
-import type { RunCache } from "./store.ts";
+import type { BackendName } from "../backend/info.ts";
 import type { RunRecord } from "./record.ts";
-import type { RunSpec } from "./runner.ts";
+import type { RunStore } from "./store.ts";
+import type { PlannedRun } from "./train_run.ts";
+import { decodeMessage, plainText, type WorkerJob, type WorkerMessage } from "./worker_protocol.ts";
 
-/** What one worker process is asked to do (sent as JSON on its standard input). */
-export interface WorkerJob {
-  spec: RunSpec;
-  key: string;
-  experiment: string;
-  cacheDir: string;
-  backend: BackendName;
+/** Options of {@linkcode trainInWorkers}. */
+export interface PoolOptions {
+  jobs: number;
   threads: number;
+  store: RunStore;
+  backend: BackendName;
+  study: string;
+  fresh?: boolean;
+  /** Called as each run ends with its stored record. */
+  onFinished: (index: number, record: RunRecord, trained: boolean) => void;
+  /** Called with every message a worker sends (progress, epochs, log lines). */
+  onMessage?: (index: number, message: WorkerMessage) => void;
+  /** Aborting ends every running worker (SIGTERM) and starts no new one. */
+  signal?: AbortSignal;
 }
 
 /**
- * Runs `items` over `jobs` worker processes and calls `onFinished` as each ends.
- * A worker that fails or crashes makes the whole call fail once the others are done;
- * the finished runs are already stored, so the next invocation resumes.
+ * Runs `items` over `jobs` worker processes and calls `onFinished` as each ends. A worker
+ * that fails makes the whole call fail once the others are done, with the worker's own
+ * error message (not its stack frames); the finished runs are already stored, so the
+ * next invocation resumes.
  *
  * @example
  * ```ts
- * await trainInWorkers(items, { jobs: 2, threads: 1, cache, backend: "wasm", onFinished });
+ * await trainInWorkers(items, { jobs: 2, threads: 1, store, backend: "wasm", study: "adam", onFinished });
  * ```
  */
 export async function trainInWorkers(
-  items: { spec: RunSpec; key: string; index: number }[],
-  options: {
-    jobs: number;
-    threads: number;
-    cache: RunCache;
-    backend: BackendName;
-    experiment?: string;
-    onFinished: (index: number, record: RunRecord) => void;
-    /** Aborting ends every running worker (SIGTERM) and starts no new one. */
-    signal?: AbortSignal;
-  },
+  items: { run: PlannedRun; index: number }[],
+  options: PoolOptions,
 ): Promise<void> {
   const queue = [...items];
   const failures: string[] = [];
@@ -51,34 +51,48 @@ export async function trainInWorkers(
   const lane = async () => {
     for (let item = queue.shift(); item && !options.signal?.aborted; item = queue.shift()) {
       const job: WorkerJob = {
-        spec: item.spec,
-        key: item.key,
-        experiment: options.experiment ?? "",
-        cacheDir: options.cache.dir,
+        run: item.run,
+        study: options.study,
+        storeDir: options.store.dir,
         backend: options.backend,
         threads: options.threads,
+        fresh: options.fresh ?? false,
       };
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--config", configPath, workerScript],
         stdin: "piped",
-        stdout: "inherit",
+        stdout: "piped",
         stderr: "piped",
+        env: { NO_COLOR: "1" },
         signal: options.signal,
       }).spawn();
       const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(JSON.stringify(job)));
-      await writer.close();
-      const [status, stderr] = await Promise.all([
+      // The job, then the pipe stays open: its closing is how the worker learns we died.
+      await writer.write(new TextEncoder().encode(JSON.stringify(job) + "\n"));
+      let error: string | undefined;
+      let done: { trained: boolean } | undefined;
+      const index = item.index;
+      const [status, , stderr] = await Promise.all([
         child.status,
+        readLines(child.stdout, (line) => {
+          const message = decodeMessage(line);
+          if (message === null) {
+            if (line.trim()) options.onMessage?.(index, { type: "log", line });
+          } else if (message.type === "error") error = message.message;
+          else if (message.type === "done") done = message;
+          else options.onMessage?.(index, message);
+        }),
         new Response(child.stderr).text(),
       ]);
-      const found = await options.cache.get(item.key);
-      if (status.success && found.hit) {
-        options.onFinished(item.index, found.record);
+      await writer.close().catch(() => {});
+      const found = await options.store.get(item.run.key);
+      if (status.success && done && found.hit) {
+        options.onFinished(index, found.record, done.trained);
       } else {
-        const reason = stderr.trim().split("\n").slice(-3).join(" | ") ||
-          `exit code ${status.code}${status.signal ? `, signal ${status.signal}` : ""}`;
-        failures.push(`run "${item.spec.name}": ${reason}`);
+        const lastLines = plainText(stderr).trim().split("\n").filter((l) => l.trim()).slice(-1);
+        const reason = error ?? (lastLines.join(" ") ||
+          `exit code ${status.code}${status.signal ? `, signal ${status.signal}` : ""}`);
+        failures.push(`run "${item.run.spec.name}": ${reason}`);
       }
     }
   };
@@ -89,4 +103,21 @@ export async function trainInWorkers(
         `same command again retrains only these):\n  ${failures.join("\n  ")}`,
     );
   }
+}
+
+/** Calls `onLine` for every line of a byte stream. */
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      onLine(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+    }
+  }
+  if (buffer) onLine(buffer);
 }

@@ -1,59 +1,20 @@
 /**
- * Runs a study's training jobs through the cache: a run whose key is unchanged is served
- * from `data/runs`, the others train (in this process, or in worker processes with
- * `jobs > 1`) and are stored the moment each one finishes, so a crash or Ctrl-C mid-sweep
- * keeps every finished run.
+ * Runs a study's training jobs through the store: works out each run's identity and key,
+ * serves every run whose key is stored, says in one line why each other one trains, and
+ * trains those (here, or in worker processes with `jobs > 1`), each under its claim and
+ * stored the moment it finishes, so a crash or Ctrl-C mid-sweep keeps every finished run.
  *
  * @module
  */
-import { relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BackendInfo } from "../backend/init.ts";
-import { describeMiss, RunCache, runKey } from "./store.ts";
-import { REPO_ROOT } from "../files.ts";
-import { gitInfo, localModuleGraph, sourceDigest } from "./source_graph.ts";
-import {
-  type GitInfo,
-  RUN_FORMAT,
-  type RunRecord,
-  type StepTimings,
-  type TrainingHistory,
-} from "./record.ts";
+import type { BackendInfo } from "../backend/info.ts";
+import { Progress } from "../train/progress.ts";
+import { backendIdentity, missCause, runIdentity, runKey } from "./identity.ts";
+import type { GitInfo, RunRecord, RunSpec } from "./record.ts";
+import { gitInfo } from "./source_graph.ts";
+import { describeMiss, RunStore } from "./store.ts";
+import { type PlannedRun, trainClaimed } from "./train_run.ts";
 
-/** One training job: a name for the figure, a JSON config, and the module that trains it. */
-export interface RunSpec<C extends Record<string, unknown> = Record<string, unknown>> {
-  name: string;
-  config: C;
-  /** URL of a module exporting `train(config, context): Promise<RunResult>`. */
-  trainer: string;
-}
-
-/** What a trainer hands back. */
-export interface RunResult {
-  status: "finished" | "diverged";
-  /** Why a diverged run stopped. */
-  error?: string;
-  history: TrainingHistory;
-  metrics: Record<string, number>;
-  timings: { perIteration: StepTimings; iterations: number };
-  extra?: Record<string, unknown>;
-}
-
-/** What a trainer is told besides its config. */
-export interface TrainContext {
-  /** The run's name, for progress lines and error messages. */
-  name: string;
-  /** Whether to draw a progress bar / print progress. */
-  verbose: boolean;
-}
-
-/** A trainer module's `train` export. */
-export type Trainer = (
-  config: Record<string, unknown>,
-  context: TrainContext,
-) => Promise<RunResult>;
-
-/** A run's outcome: its record, and whether it came from the cache. */
+/** A run's outcome: its record, and whether it came from the store. */
 export interface RunOutcome {
   spec: RunSpec;
   record: RunRecord;
@@ -62,10 +23,11 @@ export interface RunOutcome {
 
 /** Options for {@linkcode executeRuns}. */
 export interface ExecuteOptions {
-  experiment: string;
+  /** The study's name (its record field and page name). */
+  study: string;
   backend: BackendInfo;
-  cache?: RunCache;
-  /** Ignore cached records. */
+  store?: RunStore;
+  /** Ignore stored records and train again. */
   fresh?: boolean;
   /** Worker processes; 1 trains in this process. */
   jobs?: number;
@@ -73,78 +35,77 @@ export interface ExecuteOptions {
   workerThreads?: number;
   /** Progress output; defaults to console.log. */
   log?: (line: string) => void;
-  verbose?: boolean;
+  /** Draw a progress bar for runs trained in this process; default true. */
+  progress?: boolean;
 }
 
-const digests = new Map<string, Promise<string>>();
-
-/** Digest of a trainer module's source graph, computed once per process. */
-export function trainerDigest(trainer: string): Promise<string> {
-  let digest = digests.get(trainer);
-  if (!digest) {
-    digest = localModuleGraph(trainer).then((files) => sourceDigest(files));
-    digests.set(trainer, digest);
-  }
-  return digest;
-}
-
-/** The trainer's path relative to the repo root, as stored in keys and records. */
-export function trainerPath(trainer: string): string {
-  return relative(REPO_ROOT, fileURLToPath(trainer));
-}
-
-/** The key of a run (see cache.ts). */
-export async function keyOf(spec: RunSpec): Promise<string> {
-  return runKey(spec.config, trainerPath(spec.trainer), await trainerDigest(spec.trainer));
+/**
+ * Works out the identity and key of every run on `backend`.
+ *
+ * @example
+ * ```ts
+ * const planned = await planRuns(specs, backendInfo);
+ * planned[0].key; // "3f1c..."
+ * ```
+ */
+export async function planRuns(specs: RunSpec[], backend: BackendInfo): Promise<PlannedRun[]> {
+  const backendId = await backendIdentity(backend);
+  return await Promise.all(specs.map(async (spec) => {
+    const identity = await runIdentity(spec, backendId);
+    return { spec, identity, key: await runKey(spec.config, identity) };
+  }));
 }
 
 let git: Promise<GitInfo> | undefined;
 
 /**
- * Serves every run from the cache or trains it, in spec order.
+ * Serves every run from the store or trains it, in spec order.
  *
  * @example
  * ```ts
- * const outcomes = await executeRuns(specs, { experiment: "adam", backend: info });
+ * const outcomes = await executeRuns(specs, { study: "adam", backend: info });
  * ```
  */
 export async function executeRuns(
   specs: RunSpec[],
   options: ExecuteOptions,
 ): Promise<RunOutcome[]> {
-  const cache = options.cache ?? new RunCache();
+  const store = options.store ?? new RunStore();
   const log = options.log ?? ((line: string) => console.log(line));
   git ??= gitInfo();
-  const keys = await Promise.all(specs.map(keyOf));
+  await store.removeDeadTemporaries();
+  const planned = await planRuns(specs, options.backend);
   const outcomes: (RunOutcome | undefined)[] = new Array(specs.length);
   const pending: number[] = [];
+  const misses: { index: number; lookup: Awaited<ReturnType<RunStore["get"]>> }[] = [];
   for (let i = 0; i < specs.length; i++) {
     const lookup = options.fresh
       ? { hit: false as const, reason: "absent" as const }
-      : await cache.get(keys[i]);
+      : await store.get(planned[i].key);
     if (lookup.hit) {
       outcomes[i] = { spec: specs[i], record: lookup.record, cached: true };
     } else {
-      const why = describeMiss(lookup, cache.pathOf(keys[i]));
-      if (why) log(why);
+      misses.push({ index: i, lookup });
       pending.push(i);
     }
   }
+  if (!options.fresh) await explainMisses(misses, planned, store, options.study, log);
   const cachedCount = specs.length - pending.length;
   if (specs.length > 0) {
     log(
-      `${options.experiment}: ${cachedCount} of ${specs.length} runs cached, ${pending.length} to train`,
+      `${options.study}: ${cachedCount} of ${specs.length} runs cached, ${pending.length} to train`,
     );
   }
   const eta = new EtaClock(pending.length);
-  const finish = (i: number, record: RunRecord) => {
-    outcomes[i] = { spec: specs[i], record, cached: false };
+  const finish = (i: number, record: RunRecord, trained: boolean) => {
+    outcomes[i] = { spec: specs[i], record, cached: !trained };
     eta.tick();
     const status = record.status === "finished" ? summarize(record) : record.status;
+    const how = trained ? "" : " (trained by another process)";
     log(
       `[${eta.done}/${pending.length}] ${specs[i].name}: ${status} in ${
         seconds(record.timings.totalMs)
-      }${eta.text()}`,
+      }${how}${eta.text()}`,
     );
   };
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, pending.length));
@@ -153,26 +114,39 @@ export async function executeRuns(
   const workers = new AbortController();
   const stopListening = pending.length === 0 ? () => {} : onInterrupt((signal) => {
     log(
-      `${options.experiment}: ${signal}: ${eta.done} of ${pending.length} runs trained and ` +
-        `stored in ${cache.dir}; run the same command again to resume`,
+      `${options.study}: ${signal}: ${eta.done} of ${pending.length} runs trained and ` +
+        `stored in ${store.dir}; run the same command again to resume`,
     );
     workers.abort();
     Deno.exit(130);
   });
   try {
     if (jobs === 1) {
+      const showProgress = options.progress ?? true;
       for (const i of pending) {
-        finish(i, await trainInProcess(specs[i], keys[i], cache, options, await git));
+        const { record, trained } = await trainClaimed(planned[i], store, {
+          study: options.study,
+          backend: options.backend,
+          git: await git,
+          fresh: options.fresh,
+          log,
+          progress: showProgress ? (plan) => new Progress({ ...plan, verbose: true }) : undefined,
+        });
+        finish(i, record, trained);
       }
     } else {
       const { trainInWorkers } = await import("./pool.ts");
-      await trainInWorkers(pending.map((i) => ({ spec: specs[i], key: keys[i], index: i })), {
+      await trainInWorkers(pending.map((i) => ({ run: planned[i], index: i })), {
         jobs,
         threads: options.workerThreads ?? 1,
-        cache,
+        store,
         backend: options.backend.backend,
-        experiment: options.experiment,
-        onFinished: (index, record) => finish(index, record),
+        study: options.study,
+        fresh: options.fresh,
+        onFinished: finish,
+        onMessage: (_, message) => {
+          if (message.type === "log") log(message.line);
+        },
         signal: workers.signal,
       });
     }
@@ -180,6 +154,60 @@ export async function executeRuns(
     stopListening();
   }
   return outcomes as RunOutcome[];
+}
+
+/**
+ * One line per cause of a miss: a record that could not be used (torn, invalid,
+ * foreign), or what changed since the newest record of the same study and run name
+ * (settings, code files, backend). Runs stored by an older record format are counted
+ * once.
+ */
+async function explainMisses(
+  misses: { index: number; lookup: Awaited<ReturnType<RunStore["get"]>> }[],
+  planned: PlannedRun[],
+  store: RunStore,
+  study: string,
+  log: (line: string) => void,
+): Promise<void> {
+  if (misses.length === 0) return;
+  const byCause = new Map<string, string[]>();
+  let previous: Map<string, RunRecord> | undefined;
+  for (const { index, lookup } of misses) {
+    const run = planned[index];
+    const unusable = describeMiss(lookup, store.pathOf(run.key));
+    if (unusable) {
+      log(unusable);
+      continue;
+    }
+    if (!lookup.hit && lookup.reason === "running") continue; // waited for, not retrained
+    previous ??= newestByName(await store.list(), study);
+    const cause = missCause(previous.get(run.spec.name), { config: run.spec.config, identity: run.identity });
+    if (cause) byCause.set(cause, [...(byCause.get(cause) ?? []), run.spec.name]);
+  }
+  for (const [cause, names] of byCause) {
+    const which = names.length === 1
+      ? `"${names[0]}"`
+      : `${names.length} runs (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", ..." : ""})`;
+    log(`${study}: retraining ${which}: ${cause}`);
+  }
+  const older = (await store.olderFormat()).filter((entry) => entry.study === study);
+  if (older.length > 0) {
+    log(
+      `${study}: ${older.length} record(s) of an older nnlab format are not reused; their ` +
+        `runs train once under the current run identity`,
+    );
+  }
+}
+
+/** The newest result record of each run name of `study`. */
+function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
+  const newest = new Map<string, RunRecord>();
+  for (const record of records) {
+    if (record.study !== study || record.status === "running") continue;
+    const seen = newest.get(record.name);
+    if (!seen || (record.endedAt ?? "") > (seen.endedAt ?? "")) newest.set(record.name, record);
+  }
+  return newest;
 }
 
 /**
@@ -199,68 +227,6 @@ function onInterrupt(handler: (signal: Deno.Signal) => void): () => void {
     }
   }
   return () => removers.forEach((remove) => remove());
-}
-
-/**
- * Trains one run here and stores its record: first as `running` (so a crash is visible
- * and recomputed), then finished, diverged or failed.
- */
-export async function trainInProcess(
-  spec: RunSpec,
-  key: string,
-  cache: RunCache,
-  options: { experiment: string; backend: BackendInfo; verbose?: boolean },
-  gitState: GitInfo,
-): Promise<RunRecord> {
-  const record: RunRecord = {
-    format: RUN_FORMAT,
-    key,
-    experiment: options.experiment,
-    name: spec.name,
-    config: spec.config,
-    status: "running",
-    history: { lossHistory: [], trainAccHistory: [], valAccHistory: [] },
-    metrics: {},
-    timings: {
-      totalMs: 0,
-      perIteration: { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 },
-      iterations: 0,
-    },
-    environment: { ...options.backend, git: gitState },
-    sourceDigest: await trainerDigest(spec.trainer),
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-  };
-  await cache.put(record);
-  const start = performance.now();
-  try {
-    const { train } = await import(spec.trainer) as { train: Trainer };
-    if (typeof train !== "function") {
-      throw new Error(`trainer ${trainerPath(spec.trainer)}: has no exported train function`);
-    }
-    const result = await train(spec.config, { name: spec.name, verbose: options.verbose ?? true });
-    record.status = result.status;
-    if (result.error !== undefined) record.error = result.error;
-    record.history = result.history;
-    record.metrics = finiteOnly(result.metrics);
-    record.timings = { totalMs: performance.now() - start, ...result.timings };
-    if (result.extra !== undefined) record.extra = result.extra;
-  } catch (error) {
-    record.status = "failed";
-    record.error = (error as Error).stack ?? String(error);
-    record.timings.totalMs = performance.now() - start;
-    record.endedAt = new Date().toISOString();
-    await cache.put(record);
-    throw new Error(`run "${spec.name}" failed: ${(error as Error).message}`, { cause: error });
-  }
-  record.endedAt = new Date().toISOString();
-  await cache.put(record);
-  return record;
-}
-
-/** JSON has no NaN or Infinity: such metrics are dropped rather than written as null. */
-function finiteOnly(metrics: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
 }
 
 function summarize(record: RunRecord): string {

@@ -1,23 +1,77 @@
 /**
- * Entry point of one worker process: reads a {@linkcode WorkerJob} as JSON on standard
- * input, trains that run and stores its record. Started by lib/workers.ts.
+ * Entry point of one worker process (started by pool.ts): reads a {@linkcode WorkerJob}
+ * line on standard input, trains that run under its claim, and reports on standard output
+ * (worker_protocol.ts). When the parent dies its end of standard input closes, and the
+ * worker exits at once instead of training on for nobody.
  *
  * @module
  */
 import { initBackend } from "../backend/init.ts";
-import { RunCache } from "./store.ts";
 import { gitInfo } from "./source_graph.ts";
-import { trainInProcess } from "./runner.ts";
-import type { WorkerJob } from "./pool.ts";
+import { RunStore } from "./store.ts";
+import { trainClaimed } from "./train_run.ts";
+import { encodeMessage, type WorkerJob, type WorkerMessage } from "./worker_protocol.ts";
+
+const encoder = new TextEncoder();
+
+function send(message: WorkerMessage): void {
+  Deno.stdout.writeSync(encoder.encode(encodeMessage(message)));
+}
+
+/** Reads the first line of standard input, then exits the process when the pipe closes. */
+async function readJobThenWatchParent(): Promise<WorkerJob> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) Deno.exit(3); // the parent went away before sending a job
+    buffer += value;
+    const newline = buffer.indexOf("\n");
+    if (newline >= 0) {
+      const job = JSON.parse(buffer.slice(0, newline)) as WorkerJob;
+      (async () => {
+        while (!(await reader.read()).done) {
+          // the parent sends nothing more; only the end of the stream matters
+        }
+        Deno.exit(4); // parent died: stop training for nobody
+      })();
+      return job;
+    }
+  }
+}
 
 if (import.meta.main) {
-  const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as WorkerJob;
-  const backend = await initBackend({ backend: job.backend, threads: job.threads });
-  await trainInProcess(
-    job.spec,
-    job.key,
-    new RunCache(job.cacheDir),
-    { experiment: job.experiment, backend, verbose: false },
-    await gitInfo(),
-  );
+  const job = await readJobThenWatchParent();
+  try {
+    const backend = await initBackend({ backend: job.backend, threads: job.threads });
+    const { trained } = await trainClaimed(job.run, new RunStore(job.storeDir), {
+      study: job.study,
+      backend,
+      git: await gitInfo(),
+      fresh: job.fresh,
+      log: (line) => send({ type: "log", line }),
+      progress: (plan) => ({
+        iteration: (iteration, loss) => {
+          // One message per print interval keeps the pipe quiet on fast runs.
+          if (iteration % plan.printEvery === 0 || iteration === 1) {
+            send({
+              type: "progress",
+              iteration,
+              iterations: plan.numEpochs * plan.iterationsPerEpoch,
+              loss,
+              epoch: Math.floor((iteration - 1) / plan.iterationsPerEpoch),
+            });
+          }
+        },
+        epoch: (report) =>
+          send({ type: "epoch", epoch: report.epoch, trainAcc: report.trainAcc, valAcc: report.valAcc }),
+        finish: () => {},
+      }),
+    });
+    send({ type: "done", trained });
+    Deno.exit(0);
+  } catch (error) {
+    send({ type: "error", message: (error as Error).message });
+    Deno.exit(1);
+  }
 }

@@ -1,51 +1,59 @@
 /**
  * The batch-size study shared by exp:batch-size (batchnorm) and exp:layernorm: a
- * normalized six-layer net at batch sizes 5, 10 and 50, and a baseline at batch 5.
+ * normalized net at several batch sizes, and a baseline at the smallest. The scripts
+ * state the settings; this builds the runs and the figure from them.
  *
  * @module
  */
-import type { ExperimentDefinition } from "./frame.ts";
+import { type DataSpec, dataSpec } from "../data/spec.ts";
 import { accuracyCurves } from "../plot/accuracy_curves.ts";
-import { fcRun } from "../train/fc.ts";
+import type { StudyDefinition } from "./frame.ts";
+import { fcRun } from "./fc_run.ts";
 
-const settings = {
-  hiddenDims: [100, 100, 100, 100, 100],
-  weightScale: 2e-2,
-  numTrain: 1_000,
-  updateRule: "adam",
-  learningRate: 10 ** -3.5,
-  numEpochs: 10,
+/** What both scripts state. */
+export interface BatchSizeSettings extends Record<string, unknown> {
+  hiddenDims: number[];
+  weightScale: number;
+  numTrain: number;
+  updateRule: string;
+  learningRate: number;
+  numEpochs: number;
   /** Batch sizes of the normalized net; the baseline uses the first. */
-  batchSizes: [5, 10, 50],
-};
+  batchSizes: number[];
+}
 
 /**
- * The study for one normalization.
+ * The study definition for `normalization`.
  *
  * @example
  * ```ts
- * await runExperiment(normalizationBatchSizeStudy({
- *   name: "layernorm", normalization: "layernorm", script: import.meta.url,
+ * await runStudy(normalizationBatchSizeStudy({
+ *   name: "layernorm", normalization: "layernorm", script: import.meta.url, settings,
+ *   quick: { numTrain: 100, numEpochs: 1 },
  * }));
  * ```
  */
 export function normalizationBatchSizeStudy(
-  { name, normalization, script }: {
+  { name, normalization, script, settings, quick }: {
     name: string;
     normalization: "batchnorm" | "layernorm";
     script: string;
+    settings: BatchSizeSettings;
+    quick: Partial<BatchSizeSettings>;
   },
-): ExperimentDefinition<typeof settings> {
+): StudyDefinition<BatchSizeSettings> {
   return {
     name,
     title: `${normalization === "batchnorm" ? "Batchnorm" : "Layernorm"} and batch size`,
     description: normalization === "batchnorm"
-      ? "Batchnorm estimates its statistics from the batch: at batch size 5 they are noisy " +
-        "and training suffers."
-      : "Layernorm normalizes each example by itself, so it trains the same at any batch size.",
+      ? "Batchnorm estimates its statistics from the batch: at small batch sizes they are " +
+        "noisy, which hurts training."
+      : "Layernorm normalizes each example by itself, so the batch size does not enter " +
+        "its statistics.",
     script,
     settings,
-    quick: { numTrain: 100, numEpochs: 1 },
+    quick,
+    data: (s, dataset): DataSpec => dataSpec({ dataset, numTrain: s.numTrain }),
     runs: (s) => [
       fcRun(`baseline, batch ${s.batchSizes[0]}`, { ...s, batchSize: s.batchSizes[0] }),
       ...s.batchSizes.map((batchSize) =>

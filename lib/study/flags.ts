@@ -5,12 +5,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendRequest } from "../backend/init.ts";
-import { DATASET_NAMES, type DatasetName } from "../data/study.ts";
+import { BACKEND_NAMES, type BackendRequest } from "../backend/info.ts";
+import { DATASET_NAMES, type DatasetName } from "../data/spec.ts";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
 
 /** Parsed common flags. */
-export interface ExperimentFlags {
+export interface StudyFlags {
   /** Tiny sizes so the study finishes in seconds. */
   quick: boolean;
   backend: BackendRequest;
@@ -55,11 +55,11 @@ export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
  *
  * @example
  * ```ts
- * const flags = parseExperimentFlags(["--quick", "--seed", "3"]);
+ * const flags = parseStudyFlags(["--quick", "--seed", "3"]);
  * flags.seed; // 3
  * ```
  */
-export function parseExperimentFlags(args: string[]): ExperimentFlags {
+export function parseStudyFlags(args: string[]): StudyFlags {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));

@@ -1,58 +1,54 @@
 /**
- * The frame every experiment script shares: parse the common flags, start the backend,
- * say which data set is used, serve or train the runs, and write the figure page and the
- * index. A script supplies its settings, its runs and its figures.
+ * The frame every study script shares: parse the common flags, start the backend,
+ * resolve and load the study's data once, serve or train the runs, and write the figure
+ * page and the index. A script supplies its settings, its data, its runs and its figures.
+ *
+ * Where the page goes: `plots/<name>.html`, or `plots/<name>.quick.html` with `--quick`
+ * (a quick page never replaces a full one), or `--out FILE`. nnlab never overwrites a file
+ * it did not write: `--out` onto another program's file, a folder, a name without .html or
+ * an unwritable place is refused before anything trains.
  *
  * @module
  */
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "../backend/init.ts";
-import { RunCache } from "../runs/store.ts";
-import type { DatasetName } from "../data/study.ts";
-import { type ExperimentFlags, FLAGS_HELP, parseExperimentFlags } from "./flags.ts";
-import { gitInfo } from "../runs/source_graph.ts";
+import { loadData } from "../data/load.ts";
+import { type DataSpec, type DatasetFamily, type ResolvedDataset, resolveDataset } from "../data/spec.ts";
 import { REPO_ROOT } from "../files.ts";
 import type { Figure } from "../plot/figure.ts";
 import { writeIndex } from "../plot/index_page.ts";
-import { writeFigurePage } from "../plot/page.ts";
-import { executeRuns, type RunOutcome, type RunSpec } from "../runs/runner.ts";
-import { studyData } from "../train/study_data.ts";
+import { readPageData, writeFigurePage } from "../plot/page.ts";
+import type { RunSpec } from "../runs/record.ts";
+import { executeRuns, type RunOutcome } from "../runs/runner.ts";
+import { gitInfo } from "../runs/source_graph.ts";
+import { RunStore } from "../runs/store.ts";
+import { FLAGS_HELP, parseStudyFlags, type StudyFlags } from "./flags.ts";
 
-/** Settings every study has: how many training examples it uses. */
-export interface BaseSettings extends Record<string, unknown> {
-  numTrain: number;
-}
-
-/** Settings as the runs see them: the study's, plus the resolved data set and the seed. */
-export type ResolvedSettings<S> = S & { dataset: Exclude<DatasetName, "auto">; seed: number };
+/** Settings as the runs see them: the study's, plus its resolved data and the seed. */
+export type ResolvedSettings<S> = S & { data: DataSpec; seed: number };
 
 /** What a study script declares. */
-export interface ExperimentDefinition<S extends BaseSettings> {
+export interface StudyDefinition<S extends Record<string, unknown>> {
   /** File name of the figure: plots/<name>.html. */
   name: string;
   title: string;
-  /** One line: what the study shows. */
-  description: string;
+  /** One line: what the study shows. Built from the settings when it states a size. */
+  description: string | ((settings: S) => string);
   /** The script's `import.meta.url`, for the provenance. */
   script: string;
   /** Settings of a full run. */
   settings: S;
   /** What `--quick` changes: sizes and epochs only. */
   quick: Partial<S>;
+  /** Which data sets `--dataset auto` tries: the course's chain (default) or the digits'. */
+  datasets?: DatasetFamily;
+  /** The study's data for a resolved data set: its split and scaling, as a value. */
+  data: (settings: S, dataset: ResolvedDataset) => DataSpec;
   /** The runs, from the settings. */
   runs: (settings: ResolvedSettings<S>) => RunSpec[];
   /** The figures, from the runs' outcomes (in the order of `runs`). */
   figures: (outcomes: RunOutcome[], settings: ResolvedSettings<S>) => Figure[];
-  /**
-   * The data the runs see, for the data line and to resolve `--dataset auto`; default
-   * `loadStudyData({dataset, numTrain})`. For studies that cut or scale the data
-   * otherwise (pixels 0..1, a train/test split), so the line says what the runs use.
-   */
-  loadData?: (
-    settings: S,
-    dataset: DatasetName,
-  ) => Promise<{ dataset: string; description: string }>;
 }
 
 /** The npm pins of deno.json, e.g. { "@tensorflow/tfjs": "4.22.0", ... }. */
@@ -67,30 +63,34 @@ async function pinnedVersions(): Promise<Record<string, string>> {
 }
 
 /**
- * Runs a study from the command line (`Deno.args`) and writes its figure.
+ * Runs a study from the command line (`Deno.args`) and writes its figure; returns the
+ * page's path, or undefined after an error (printed in one line, exit code 1).
  *
  * @example
  * ```ts
- * await runExperiment({
+ * await runStudy({
  *   name: "adam", title: "Update rules", description: "...", script: import.meta.url,
  *   settings: { numTrain: 4_000, numEpochs: 5 }, quick: { numTrain: 200, numEpochs: 1 },
- *   runs: (s) => rules.map((rule) => fcRun(rule, { ...s, updateRule: rule })),
+ *   data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+ *   runs: (s) => [fcRun("adam", { ...s, hiddenDims: [100], weightScale: 5e-2,
+ *     updateRule: "adam", learningRate: 1e-3, batchSize: 100 })],
  *   figures: (outcomes) => [learningCurves(outcomes.map((o) => o.record))],
  * });
  * ```
  */
-export async function runExperiment<S extends BaseSettings>(
-  definition: ExperimentDefinition<S>,
+export async function runStudy<S extends Record<string, unknown>>(
+  definition: StudyDefinition<S>,
   args: string[] = Deno.args,
 ): Promise<string | undefined> {
-  let flags: ExperimentFlags;
+  let flags: StudyFlags;
   try {
-    flags = parseExperimentFlags(args);
+    flags = parseStudyFlags(args);
   } catch (error) {
     return fail(error);
   }
   if (flags.help) {
-    console.log(`${definition.title}: ${definition.description}\n\nflags:\n${FLAGS_HELP}`);
+    const description = describe(definition, definition.settings);
+    console.log(`${definition.title}: ${description}\n\nflags:\n${FLAGS_HELP}`);
     return;
   }
   try {
@@ -100,47 +100,93 @@ export async function runExperiment<S extends BaseSettings>(
   }
 }
 
+function describe<S extends Record<string, unknown>>(definition: StudyDefinition<S>, settings: S) {
+  const { description } = definition;
+  return typeof description === "function" ? description(settings) : description;
+}
+
 function fail(error: unknown): undefined {
   console.error(`error: ${(error as Error).message}`);
   Deno.exitCode = 1;
   return undefined;
 }
 
-async function runWithFlags<S extends BaseSettings>(
-  definition: ExperimentDefinition<S>,
-  flags: ExperimentFlags,
+/**
+ * Where the page goes, checked before anything trains: a `.html` path that is not a
+ * folder, in a folder that exists and can be written, and not a file some other program
+ * wrote. Returns the absolute path.
+ *
+ * @example
+ * ```ts
+ * await pagePath({ name: "adam", quick: true }); // "/repo/plots/adam.quick.html"
+ * ```
+ */
+export async function pagePath(
+  options: { name: string; quick: boolean; out?: string },
+): Promise<string> {
+  if (options.out === undefined) {
+    return join(REPO_ROOT, "plots", `${options.name}${options.quick ? ".quick" : ""}.html`);
+  }
+  const out = resolve(options.out);
+  const refuse = (why: string) => new Error(`--out ${options.out}: ${why}`);
+  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
+  const existing = await Deno.stat(out).catch(() => null);
+  if (existing?.isDirectory) throw refuse("is a folder; expected a file name ending in .html");
+  if (existing) {
+    const html = await Deno.readTextFile(out).catch(() => "");
+    if (readPageData(html) === null) {
+      throw refuse("exists and is not an nnlab figure page; nnlab never overwrites a file it did not write");
+    }
+  }
+  const folder = await Deno.stat(dirname(out)).catch(() => null);
+  if (!folder?.isDirectory) throw refuse(`the folder ${dirname(out)} does not exist`);
+  const probe = join(dirname(out), `.nnlab-write-check-${Deno.pid}`);
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (error) {
+    throw refuse(`cannot write in ${dirname(out)} (${(error as Error).message.split(":")[0]})`);
+  }
+  return out;
+}
+
+async function runWithFlags<S extends Record<string, unknown>>(
+  definition: StudyDefinition<S>,
+  flags: StudyFlags,
 ): Promise<string> {
   const start = performance.now();
+  const out = await pagePath({ name: definition.name, quick: flags.quick, out: flags.out });
   const backend = await initBackend({ backend: flags.backend, threads: flags.threads });
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
-  const data = definition.loadData
-    ? await definition.loadData(base, flags.dataset)
-    : await studyData({ dataset: flags.dataset, numTrain: base.numTrain, seed: 0 });
-  console.log(`data: ${data.description}`);
+  const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
+  const spec = definition.data(base, choice.dataset);
+  const data = await loadData(spec);
+  const dataLine = data.description + (choice.fallback ? ` (${choice.fallback})` : "");
+  console.log(`data: ${dataLine}`);
   console.log(
     `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})`,
   );
-  const settings = {
-    ...base,
-    dataset: data.dataset as ResolvedSettings<S>["dataset"],
-    seed: flags.seed,
-  } as ResolvedSettings<S>;
+  let jobs = flags.jobs;
+  if (jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
+    console.log(`jobs: 1 (starting worker processes is not permitted here)`);
+    jobs = 1;
+  }
+  const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
   const outcomes = await executeRuns(definition.runs(settings), {
-    experiment: definition.name,
+    study: definition.name,
     backend,
-    cache: new RunCache(),
+    store: new RunStore(),
     fresh: flags.fresh,
-    jobs: flags.jobs,
+    jobs,
     workerThreads: flags.threads ?? 1,
   });
   const scriptFile = fileURLToPath(definition.script);
   const git = await gitInfo();
-  const out = flags.out ?? join(REPO_ROOT, "plots", `${definition.name}.html`);
   await writeFigurePage({
     out,
     title: definition.title,
-    description: definition.description,
-    dataLine: data.description,
+    description: describe(definition, base),
+    dataLine,
     figures: definition.figures(outcomes, settings),
     runs: outcomes.map(({ record, cached }) => ({ record, cached })),
     provenance: {
@@ -154,7 +200,8 @@ async function runWithFlags<S extends BaseSettings>(
       dirty: git.dirty,
     },
   });
-  await writeIndex(join(out, ".."));
+  const plots = join(REPO_ROOT, "plots");
+  if (dirname(out) === plots) await writeIndex(plots);
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
   console.log(`wrote ${relative(Deno.cwd(), out) || out} in ${seconds} s`);
   return out;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TrainingProgress } from "../runs/record.ts";
 
 /** Where progress goes; `isTerminal` selects the redrawn bar over plain lines. */
 export interface ProgressOutput {
@@ -49,7 +50,8 @@ export interface EpochReport {
   /** Epochs completed; 0 before training. */
   epoch: number;
   trainAcc: number;
-  valAcc: number;
+  /** null without a validation split. */
+  valAcc: number | null;
   /** Learning rate for the next epoch. */
   learningRate: number;
 }
@@ -69,7 +71,7 @@ const BAR_WIDTH = 20;
  * progress.finish();
  * ```
  */
-export class Progress {
+export class Progress implements TrainingProgress {
   readonly #options: ProgressOptions;
   readonly #output: ProgressOutput;
   readonly #totalIterations: number;
@@ -107,8 +109,9 @@ export class Progress {
   epoch({ epoch, trainAcc, valAcc, learningRate }: EpochReport): void {
     const { verbose, numEpochs, name } = this.#options;
     if (!verbose) return;
+    const val = valAcc === null ? "" : `val acc: ${valAcc.toFixed(4)}; `;
     const line = `${name} (Epoch ${epoch} / ${numEpochs}) train acc: ${trainAcc.toFixed(4)}; ` +
-      `val acc: ${valAcc.toFixed(4)}; lr: ${learningRate.toExponential(2)}\n`;
+      `${val}lr: ${learningRate.toExponential(2)}\n`;
     // On a terminal the epoch line replaces the bar, which the next iteration redraws.
     this.#output.write(this.#barShown ? `\r\x1b[2K${line}` : line);
     this.#barShown = false;

@@ -30,9 +30,13 @@ import {
   type UpdateRule,
   updateRule as lookUpRule,
 } from "./optim.ts";
-import { Progress, type ProgressOutput } from "./progress.ts";
 import { Random } from "../random.ts";
-import type { StepTimings, TrainingHistory } from "../runs/record.ts";
+import type {
+  ProgressPlan,
+  StepTimings,
+  TrainingHistory,
+  TrainingProgress,
+} from "../runs/record.ts";
 
 /** Options of the {@linkcode Solver}; every one has cs231n's default. */
 export interface SolverOptions {
@@ -54,6 +58,12 @@ export interface SolverOptions {
   printEvery?: number;
   /** Print progress. Default true. */
   verbose?: boolean;
+  /**
+   * Builds where progress goes instead of plain lines on standard output, e.g. a bar
+   * (`(plan) => new Progress({ ...plan, verbose: true })`, lib/train/progress.ts); used
+   * only when `verbose`.
+   */
+  progress?: (plan: ProgressPlan) => TrainingProgress;
   /** Seed of the minibatch and accuracy-subsample draws. Default 0. */
   seed?: number;
   /** The run's name, used in progress lines and error messages. Default "run". */
@@ -62,8 +72,6 @@ export interface SolverOptions {
   onIteration?: (report: IterationReport) => void;
   /** Called after every accuracy check (epoch 0 = before training); may be async. */
   onEpoch?: (report: EpochSummary) => void | Promise<void>;
-  /** Where progress goes. Default standard output. */
-  output?: ProgressOutput;
   /**
    * Transforms each training minibatch (N, H, W, C) before the forward pass, e.g. data
    * augmentation (lib/data/augment.ts); its time counts as data time. Gets the 1-based
@@ -88,7 +96,8 @@ export interface EpochSummary {
   /** Epochs completed; 0 before training. */
   epoch: number;
   trainAcc: number;
-  valAcc: number;
+  /** null without a validation split. */
+  valAcc: number | null;
   /** Learning rate of the next epoch. */
   learningRate: number;
 }
@@ -96,7 +105,10 @@ export interface EpochSummary {
 /** What `train()` returns. */
 export interface TrainingResult {
   history: TrainingHistory;
-  /** Best validation accuracy seen, fraction 0..1; its parameters are now the model's. */
+  /**
+   * Best validation accuracy seen, fraction 0..1; its parameters are now the model's.
+   * NaN without a validation split (the model keeps its final parameters).
+   */
   bestValAcc: number;
   /** Mean per-iteration split, milliseconds. */
   timings: StepTimings;
@@ -106,8 +118,8 @@ export interface TrainingResult {
 }
 
 /**
- * The loss became NaN or infinite: the run stopped. `history` holds what was recorded
- * up to the bad iteration (its loss excluded).
+ * The loss or a gradient became NaN or infinite: the run stopped. `history` holds what
+ * was recorded up to the bad iteration (its loss excluded).
  *
  * @example
  * ```ts
@@ -122,14 +134,19 @@ export interface TrainingResult {
 export class DivergedError extends Error {
   constructor(
     readonly run: string,
-    /** 1-based iteration whose loss was not finite. */
+    /** 1-based iteration whose loss or gradient was not finite. */
     readonly iteration: number,
     readonly learningRate: number,
     readonly loss: number,
     readonly history: TrainingHistory,
+    /** The parameter whose gradient was not finite; absent when the loss was not. */
+    readonly parameter?: string,
   ) {
     super(
-      `run "${run}": loss became ${loss} at iteration ${iteration} (learning rate ${learningRate})`,
+      parameter === undefined || !Number.isFinite(loss)
+        ? `run "${run}": loss became ${loss} at iteration ${iteration} (learning rate ${learningRate})`
+        : `run "${run}": the gradient of ${parameter} became non-finite at iteration ${iteration} ` +
+          `(loss ${loss}, learning rate ${learningRate})`,
     );
     this.name = "DivergedError";
   }
@@ -149,7 +166,7 @@ const OPTION_NAMES: readonly (keyof SolverOptions)[] = [
   "name",
   "onIteration",
   "onEpoch",
-  "output",
+  "progress",
   "augment",
 ];
 
@@ -202,8 +219,11 @@ export class Solver {
       throw argumentError("augment", options.augment, "a function (x, iteration) => x");
     }
     checkImages("data.train", data?.train);
-    checkImages("data.val", data?.val);
-    if (data.train.shape.slice(1).join() !== data.val.shape.slice(1).join()) {
+    checkImages("data.val", data?.val, 0);
+    if (
+      data.val.shape[0] > 0 &&
+      data.train.shape.slice(1).join() !== data.val.shape.slice(1).join()
+    ) {
       throw argumentError(
         "data.val.shape",
         data.val.shape,
@@ -249,14 +269,11 @@ export class Solver {
     const checkRandom = new Random(this.seed + 1);
     const history: TrainingHistory = { lossHistory: [], trainAccHistory: [], valAccHistory: [] };
     const totals: StepTimings = { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 };
-    const progress = new Progress({
-      name,
-      numEpochs,
-      iterationsPerEpoch,
-      printEvery: this.printEvery,
-      verbose: this.verbose,
-      output: this.#options.output,
-    });
+    const plan = { name, numEpochs, iterationsPerEpoch, printEvery: this.printEvery };
+    const progress: TrainingProgress = !this.verbose
+      ? { iteration: () => {}, epoch: () => {}, finish: () => {} }
+      : this.#options.progress?.(plan) ?? plainLines(plan);
+    const hasVal = this.data.val.shape[0] > 0;
     const paramNames = Object.keys(model.params);
     let learningRate = this.baseLearningRate;
     this.#configs = Object.fromEntries(
@@ -270,10 +287,12 @@ export class Solver {
 
     const checkEpoch = async (epoch: number) => {
       const trainAcc = this.checkAccuracy(this.data.train, this.numTrainSamples, 100, checkRandom);
-      const valAcc = this.checkAccuracy(this.data.val, this.numValSamples, 100, checkRandom);
+      const valAcc = hasVal
+        ? this.checkAccuracy(this.data.val, this.numValSamples, 100, checkRandom)
+        : null;
       history.trainAccHistory.push(trainAcc);
-      history.valAccHistory.push(valAcc);
-      if (valAcc > best.valAcc) {
+      if (valAcc !== null) history.valAccHistory.push(valAcc);
+      if (valAcc !== null && valAcc > best.valAcc) {
         tf.dispose(Object.values(best.params));
         best = { valAcc, params: mapValues(model.params, (p) => tf.clone(p)) };
       }
@@ -287,8 +306,15 @@ export class Solver {
       for (let t = 0; t < numIterations; t++) {
         const epoch = Math.floor(t / iterationsPerEpoch);
         const step = this.#step(batchRandom, t + 1);
-        if (!Number.isFinite(step.loss)) {
-          throw new DivergedError(name, t + 1, learningRate, step.loss, copyHistory(history));
+        if (!Number.isFinite(step.loss) || step.nonFiniteGradient !== undefined) {
+          throw new DivergedError(
+            name,
+            t + 1,
+            learningRate,
+            step.loss,
+            copyHistory(history),
+            step.nonFiniteGradient,
+          );
         }
         history.lossHistory.push(step.loss);
         for (const key of Object.keys(totals) as (keyof StepTimings)[]) {
@@ -313,7 +339,7 @@ export class Solver {
           lastYieldMs = performance.now();
         }
       }
-      for (const p of paramNames) model.params[p].assign(best.params[p]);
+      if (hasVal) for (const p of paramNames) model.params[p].assign(best.params[p]);
     } finally {
       progress.finish();
       tf.dispose(Object.values(best.params));
@@ -324,7 +350,7 @@ export class Solver {
     const iterations = history.lossHistory.length;
     return {
       history,
-      bestValAcc: best.valAcc,
+      bestValAcc: hasVal ? best.valAcc : NaN,
       timings: {
         dataMs: totals.dataMs / iterations,
         forwardMs: totals.forwardMs / iterations,
@@ -369,8 +395,14 @@ export class Solver {
     return correct / indices.length;
   }
 
-  /** One minibatch update (1-based `iteration`); returns its loss and time split. */
-  #step(random: Random, iteration: number): { loss: number; timings: StepTimings } {
+  /**
+   * One minibatch update (1-based `iteration`); returns its loss, time split, and the
+   * first parameter whose gradient is not finite (then nothing is updated).
+   */
+  #step(
+    random: Random,
+    iteration: number,
+  ): { loss: number; timings: StepTimings; nonFiniteGradient?: string } {
     const { train } = this.data;
     const dataStart = performance.now();
     const indices = Int32Array.from(
@@ -400,13 +432,18 @@ export class Solver {
     const { loss, grads, forwardMs, backwardMs } = result;
 
     const updateStart = performance.now();
+    let nonFiniteGradient: string | undefined;
     try {
-      if (Number.isFinite(loss)) {
+      const names = Object.keys(this.model.params);
+      for (const p of names) {
+        if (!grads[p]) {
+          throw argumentError(`model.loss grads`, Object.keys(grads), `a gradient for "${p}"`);
+        }
+      }
+      nonFiniteGradient = firstNonFinite(names, grads);
+      if (Number.isFinite(loss) && nonFiniteGradient === undefined) {
         for (const [p, param] of Object.entries(this.model.params)) {
           const dw = grads[p];
-          if (!dw) {
-            throw argumentError(`model.loss grads`, Object.keys(grads), `a gradient for "${p}"`);
-          }
           const [nextW, nextConfig] = this.rule(param, dw, this.#configs[p]);
           param.assign(nextW);
           nextW.dispose();
@@ -418,7 +455,7 @@ export class Solver {
       tf.dispose(Object.values(grads));
     }
     const updateMs = performance.now() - updateStart;
-    return { loss, timings: { dataMs, forwardMs, backwardMs, updateMs } };
+    return { loss, timings: { dataMs, forwardMs, backwardMs, updateMs }, nonFiniteGradient };
   }
 
   /** optimConfig's learning rate, or the default the rule fills in (asked on a scalar). */
@@ -460,20 +497,51 @@ function gather(data: LabeledImages, indices: Int32Array): LabeledImages {
   return { x, y, shape: [indices.length, ...data.shape.slice(1)] };
 }
 
-/** Checks that a data set's arrays agree with its shape. */
-function checkImages(name: string, data: LabeledImages | undefined): void {
+/** Checks that a data set's arrays agree with its shape and it has at least `minRows` rows. */
+function checkImages(name: string, data: LabeledImages | undefined, minRows = 1): void {
   if (!data || !(data.x instanceof Float32Array) || !(data.y instanceof Int32Array)) {
     throw argumentError(name, data, "{x: Float32Array, y: Int32Array, shape: number[]}");
   }
   const [n] = data.shape;
   const size = data.shape.reduce((a, b) => a * b, 1);
-  if (!(n >= 1) || data.x.length !== size || data.y.length !== n) {
+  if (!(n >= minRows) || data.x.length !== size || data.y.length !== n) {
     throw argumentError(
       `${name}.shape`,
       data.shape,
-      `N >= 1 rows matching x (${data.x.length} values) and y (${data.y.length} labels)`,
+      `N >= ${minRows} rows matching x (${data.x.length} values) and y (${data.y.length} labels)`,
     );
   }
+}
+
+/**
+ * The first parameter whose gradient holds a NaN or an infinity, or undefined. Computed
+ * as sum(g * 0), which is 0 for finite values and NaN otherwise on every backend, however
+ * its kernels order or clamp NaNs elsewhere; one read for all parameters.
+ */
+function firstNonFinite(names: string[], grads: Record<string, tf.Tensor>): string | undefined {
+  const flags = tf.tidy(() => tf.stack(names.map((p) => tf.sum(tf.mul(grads[p], 0)))));
+  const values = flags.dataSync();
+  flags.dispose();
+  const index = values.findIndex((v) => !Number.isFinite(v));
+  return index < 0 ? undefined : names[index];
+}
+
+/** cs231n's progress printout: a loss line every `printEvery` iterations, one per epoch. */
+function plainLines(plan: ProgressPlan): TrainingProgress {
+  const { name, numEpochs, iterationsPerEpoch, printEvery } = plan;
+  const numIterations = numEpochs * iterationsPerEpoch;
+  return {
+    iteration: (t, loss) => {
+      if ((t - 1) % printEvery === 0) {
+        console.log(`${name} (Iteration ${t} / ${numIterations}) loss: ${loss.toFixed(6)}`);
+      }
+    },
+    epoch: ({ epoch, trainAcc, valAcc }) => {
+      const val = valAcc === null ? "" : `; val acc: ${valAcc.toFixed(4)}`;
+      console.log(`${name} (Epoch ${epoch} / ${numEpochs}) train acc: ${trainAcc.toFixed(4)}${val}`);
+    },
+    finish: () => {},
+  };
 }
 
 /** A sample count option: a positive integer, or null for all. */

@@ -12,7 +12,7 @@
 import { dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { argumentError, numberIn } from "../../errors.ts";
-import { FLAGS_HELP, parseExperimentFlags } from "../../study/flags.ts";
+import { FLAGS_HELP, parseStudyFlags } from "../../study/flags.ts";
 import { REPO_ROOT } from "../../files.ts";
 import { coalesce } from "./coalesce.ts";
 import { affectedExperiments, experimentGraph } from "./dependents.ts";
@@ -80,7 +80,7 @@ export function parseDevFlags(args: string[]): DevOptions {
     if (!/^\d+$/.test(text)) throw argumentError(flag, text, `an integer from 0 to ${max}`);
     return numberIn(flag, Number(text), { min: 0, max, integer: true });
   };
-  const experimentFlags = parseExperimentFlags(rest);
+  const experimentFlags = parseStudyFlags(rest);
   if (experimentFlags.out !== undefined) {
     throw argumentError(
       "--out",

@@ -1,0 +1,250 @@
+/**
+ * Per-run claims: exactly one process trains a run, across processes and across hosts
+ * that share the run store's file system (NFS included).
+ *
+ * A claim is the file `<key>.claim` next to the record. It is created by writing a
+ * temporary file and hard-linking it to the claim's name: `link` fails when the name
+ * exists, atomically, also on NFS (where exclusive create was long unreliable), and the
+ * claim is never seen half-written. It names its holder ({@linkcode ProcessId}) and a
+ * heartbeat counter that the holder bumps every {@linkcode HEARTBEAT_MS}.
+ *
+ * A claim whose holder died is taken over:
+ * - holder on this host: its pid is gone (or reused by a process started later);
+ * - holder on another host: its heartbeat has not changed for {@linkcode STALE_AFTER_MS},
+ *   measured on the observer's own clock, so clock skew between hosts does not matter.
+ *
+ * Taking over holds a second lock (`<key>.claim.takeover`, same link technique), re-reads
+ * the claim and replaces it only if it is still the stale one, so two processes never
+ * both take over.
+ *
+ * @module
+ */
+import { temporaryPath } from "../files.ts";
+import { processAlive, type ProcessId, thisProcess } from "./process_id.ts";
+
+/** How often a holder bumps its heartbeat, milliseconds. */
+export const HEARTBEAT_MS = 5_000;
+/** A claim of another host with no heartbeat for this long is abandoned, milliseconds. */
+export const STALE_AFTER_MS = 30_000;
+
+/** The content of a claim file. */
+export interface ClaimInfo {
+  holder: ProcessId;
+  /** The run's name, for messages. */
+  run: string;
+  claimedAt: string;
+  /** Heartbeat counter, bumped every HEARTBEAT_MS while the holder lives. */
+  beat: number;
+}
+
+const encoder = new TextEncoder();
+
+/** Creates `path` holding `text` if it does not exist; false if it does. Atomic. */
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  const temporary = temporaryPath(path);
+  await Deno.writeFile(temporary, encoder.encode(text));
+  try {
+    await Deno.link(temporary, path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    throw error;
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
+  }
+}
+
+/**
+ * Reads a claim file: its content, null when there is none, or "unreadable".
+ *
+ * @example
+ * ```ts
+ * const info = await readClaim("data/runs/3f1c....claim");
+ * ```
+ */
+export async function readClaim(path: string): Promise<ClaimInfo | null | "unreadable"> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  try {
+    const info = JSON.parse(text) as ClaimInfo;
+    if (typeof info?.holder?.pid !== "number" || typeof info.beat !== "number") {
+      return "unreadable";
+    }
+    return info;
+  } catch {
+    return "unreadable";
+  }
+}
+
+const sameHolder = (a: ProcessId, b: ProcessId) =>
+  a.pid === b.pid && a.hostname === b.hostname && a.bootId === b.bootId &&
+  a.startTicks === b.startTicks;
+
+/**
+ * A claim held by this process: bumps its heartbeat until released.
+ *
+ * @example
+ * ```ts
+ * const claim = await tryClaim(path, "adam");
+ * if (claim) {
+ *   try { await train(); } finally { await claim.release(); }
+ * }
+ * ```
+ */
+export class RunClaim {
+  #info: ClaimInfo;
+  #timer: number | undefined;
+  #lost = false;
+
+  constructor(readonly path: string, info: ClaimInfo) {
+    this.#info = info;
+    // Deno's timers are numbers; the cast only quiets @types/node's Timeout.
+    this.#timer = setInterval(() => this.#beat(), HEARTBEAT_MS) as unknown as number;
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** True once another process took the claim over (this one was thought dead). */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  async #beat(): Promise<void> {
+    const current = await readClaim(this.path).catch(() => null);
+    if (current === null || current === "unreadable" || !sameHolder(current.holder, this.#info.holder)) {
+      this.#lost = true;
+      clearInterval(this.#timer);
+      return;
+    }
+    this.#info = { ...this.#info, beat: this.#info.beat + 1 };
+    const temporary = temporaryPath(this.path);
+    try {
+      await Deno.writeTextFile(temporary, JSON.stringify(this.#info));
+      await Deno.rename(temporary, this.path);
+    } catch {
+      await Deno.remove(temporary).catch(() => {});
+    }
+  }
+
+  /** Removes the claim if this process still holds it. */
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    const current = await readClaim(this.path).catch(() => null);
+    if (current !== null && current !== "unreadable" && sameHolder(current.holder, this.#info.holder)) {
+      await Deno.remove(this.path).catch(() => {});
+    }
+  }
+}
+
+/**
+ * Claims a run for this process; null when another process holds it.
+ *
+ * @example
+ * ```ts
+ * const claim = await tryClaim("data/runs/3f1c....claim", "adam");
+ * ```
+ */
+export async function tryClaim(path: string, run: string): Promise<RunClaim | null> {
+  const info: ClaimInfo = {
+    holder: thisProcess(),
+    run,
+    claimedAt: new Date().toISOString(),
+    beat: 0,
+  };
+  return await createExclusive(path, JSON.stringify(info)) ? new RunClaim(path, info) : null;
+}
+
+/**
+ * Watches other processes' claims and says when one is abandoned: the holder on this host
+ * is dead, or the heartbeat of one on another host stood still for STALE_AFTER_MS.
+ *
+ * @example
+ * ```ts
+ * const watcher = new ClaimWatcher();
+ * const state = await watcher.check(path); // { state: "held", info } | { state: "free" } | ...
+ * ```
+ */
+export class ClaimWatcher {
+  /** Last beat seen per claim path, and when (this process's clock). */
+  readonly #seen = new Map<string, { beat: number; holderPid: number; at: number }>();
+
+  constructor(private readonly staleAfterMs: number = STALE_AFTER_MS) {}
+
+  /** The claim's state now. */
+  async check(
+    path: string,
+  ): Promise<{ state: "free" } | { state: "held" | "abandoned"; info: ClaimInfo | null }> {
+    const info = await readClaim(path);
+    if (info === null) {
+      this.#seen.delete(path);
+      return { state: "free" };
+    }
+    const now = performance.now();
+    if (info === "unreadable") {
+      // Claims are written whole (link of a complete file), so this is damage, not a
+      // write in progress: abandoned once it has stayed so for the stale limit.
+      const last = this.#seen.get(path);
+      if (!last || last.holderPid !== -1) {
+        this.#seen.set(path, { beat: -1, holderPid: -1, at: now });
+        return { state: "held", info: null };
+      }
+      return { state: now - last.at > this.staleAfterMs ? "abandoned" : "held", info: null };
+    }
+    const alive = processAlive(info.holder);
+    if (alive === false) return { state: "abandoned", info };
+    const last = this.#seen.get(path);
+    if (!last || last.beat !== info.beat || last.holderPid !== info.holder.pid) {
+      this.#seen.set(path, { beat: info.beat, holderPid: info.holder.pid, at: now });
+      return { state: "held", info };
+    }
+    if (alive === true) return { state: "held", info };
+    return { state: now - last.at > this.staleAfterMs ? "abandoned" : "held", info };
+  }
+}
+
+/**
+ * Takes over an abandoned claim: under the takeover lock, replaces the claim only if it
+ * still is the one judged abandoned. Null when another process got there first.
+ *
+ * @example
+ * ```ts
+ * const claim = await takeOver(path, "adam", seen.info);
+ * ```
+ */
+export async function takeOver(
+  path: string,
+  run: string,
+  abandoned: ClaimInfo | null,
+): Promise<RunClaim | null> {
+  const lockPath = `${path}.takeover`;
+  if (!(await createExclusive(lockPath, JSON.stringify(thisProcess())))) {
+    await removeStaleLock(lockPath);
+    return null;
+  }
+  try {
+    const current = await readClaim(path);
+    const unchanged = current === "unreadable"
+      ? abandoned === null
+      : current !== null && abandoned !== null && sameHolder(current.holder, abandoned.holder) &&
+        current.beat === abandoned.beat;
+    if (current !== null && !unchanged) return null;
+    await Deno.remove(path).catch(() => {});
+    return await tryClaim(path, run);
+  } finally {
+    await Deno.remove(lockPath).catch(() => {});
+  }
+}
+
+/** A takeover lock left by a process that died inside the takeover (seconds long at most). */
+async function removeStaleLock(lockPath: string): Promise<void> {
+  try {
+    const { mtime } = await Deno.stat(lockPath);
+    if (mtime && Date.now() - mtime.getTime() > STALE_AFTER_MS) await Deno.remove(lockPath);
+  } catch {
+    // gone already
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Trains one run into the store under its claim, in whatever process this runs in (the
+ * study's, a worker's, a cluster array task's): exactly one process trains a run; the
+ * others wait for it and serve its record.
+ *
+ * @module
+ */
+import type { BackendInfo } from "../backend/info.ts";
+import { repoPath } from "./identity.ts";
+import {
+  type GitInfo,
+  RUN_FORMAT,
+  type RunIdentity,
+  type RunRecord,
+  type RunSpec,
+  type TrainContext,
+  type Trainer,
+  TRAINER_EXPORT,
+} from "./record.ts";
+import type { RunStore } from "./store.ts";
+
+/** A run with its identity and key worked out. */
+export interface PlannedRun {
+  spec: RunSpec;
+  identity: RunIdentity;
+  key: string;
+}
+
+/** What {@linkcode trainClaimed} needs besides the run. */
+export interface TrainRunOptions {
+  study: string;
+  backend: BackendInfo;
+  git: GitInfo;
+  /** Progress display for the trainer; absent: none. */
+  progress?: TrainContext["progress"];
+  /** Retrain even when the store holds a result (`--fresh`). */
+  fresh?: boolean;
+  /** Messages such as "waiting for pid 4242"; default none. */
+  log?: (line: string) => void;
+  /** Time between two looks at another process's claim, milliseconds; default 1000. */
+  pollMs?: number;
+}
+
+/**
+ * Serves `run` from the store or trains it here under its claim. While another live
+ * process holds the claim, waits for it; when that process dies, takes the run over.
+ *
+ * @returns the record, and whether this process trained it.
+ * @example
+ * ```ts
+ * const { record, trained } = await trainClaimed(run, store, { study: "adam", backend, git });
+ * ```
+ */
+export async function trainClaimed(
+  run: PlannedRun,
+  store: RunStore,
+  options: TrainRunOptions,
+): Promise<{ record: RunRecord; trained: boolean }> {
+  let waiting = false;
+  let fresh = options.fresh ?? false;
+  for (;;) {
+    if (!fresh) {
+      const found = await store.get(run.key);
+      if (found.hit) return { record: found.record, trained: false };
+    }
+    const claim = await store.claim(run.key, run.spec.name);
+    if (claim) {
+      try {
+        if (!fresh) {
+          // Finished by another process between the look-up and the claim.
+          const again = await store.get(run.key);
+          if (again.hit) return { record: again.record, trained: false };
+        }
+        return { record: await trainHere(run, store, options), trained: true };
+      } finally {
+        await claim.release();
+      }
+    }
+    if (!waiting) {
+      const holder = await store.claimHolder(run.key) ?? "another process";
+      options.log?.(`${run.spec.name}: being trained by ${holder}; waiting for it`);
+      waiting = true;
+    }
+    // Another process trains it now: its result serves `--fresh` too.
+    fresh = false;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}
+
+/**
+ * Trains `run` in this process and stores its record: first as `running` (so a crash is
+ * visible and recomputed), then finished, diverged or failed. The caller holds the claim.
+ */
+async function trainHere(
+  run: PlannedRun,
+  store: RunStore,
+  options: TrainRunOptions,
+): Promise<RunRecord> {
+  const { spec } = run;
+  const record: RunRecord = {
+    format: RUN_FORMAT,
+    key: run.key,
+    study: options.study,
+    name: spec.name,
+    config: spec.config,
+    identity: run.identity,
+    status: "running",
+    history: { lossHistory: [], trainAccHistory: [], valAccHistory: [] },
+    metrics: {},
+    timings: {
+      totalMs: 0,
+      perIteration: { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 },
+      iterations: 0,
+    },
+    environment: { ...options.backend, git: options.git },
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+  };
+  await store.put(record);
+  const start = performance.now();
+  try {
+    const module = await import(spec.trainer);
+    const trainer = module[TRAINER_EXPORT] as Trainer | undefined;
+    if (typeof trainer !== "function") {
+      throw new Error(
+        `trainer ${repoPath(spec.trainer)}: exports no ${TRAINER_EXPORT} function`,
+      );
+    }
+    const result = await trainer(spec.config, { name: spec.name, progress: options.progress });
+    record.status = result.status;
+    if (result.error !== undefined) record.error = result.error;
+    record.history = result.history;
+    record.metrics = finiteOnly(result.metrics);
+    record.timings = { totalMs: performance.now() - start, ...result.timings };
+    if (result.extra !== undefined) record.extra = result.extra;
+  } catch (error) {
+    record.status = "failed";
+    record.error = (error as Error).stack ?? String(error);
+    record.timings.totalMs = performance.now() - start;
+    record.endedAt = new Date().toISOString();
+    await store.put(record);
+    throw new Error(`run "${spec.name}" failed: ${(error as Error).message}`, { cause: error });
+  }
+  record.endedAt = new Date().toISOString();
+  await store.put(record);
+  return record;
+}
+
+/** JSON has no NaN or Infinity: such metrics are dropped rather than written as null. */
+function finiteOnly(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+}
