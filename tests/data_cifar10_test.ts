@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { checkCifarRecords, CIFAR10_RECORD_BYTES, decodeCifarRecords, ensureCifar10, hasCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
+import {
+  checkCifarRecords,
+  CIFAR10_RECORD_BYTES,
+  decodeCifarRecords,
+  ensureCifar10,
+  hasCifar10,
+  loadCifar10,
+} from "../lib/data/cifar10.ts";
 import { loadStudyData } from "../lib/data/study.ts";
 import { readTar } from "../lib/data/tar.ts";
 

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { download, type DownloadProgress, DownloadUnreachableError, progressReporter, sha256File } from "../lib/data/download.ts";
+import {
+  download,
+  type DownloadProgress,
+  DownloadUnreachableError,
+  progressReporter,
+  sha256File,
+} from "../lib/data/download.ts";
 import { Random } from "../lib/random.ts";
 
 // Downloads only: no tensors, so no backend is started. Every server is a local

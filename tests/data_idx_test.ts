@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzip, isGzip } from "../lib/data/gzip.ts";
-import { loadMnistIdx, MNIST_IDX_NAMES, parseIdxImages, parseIdxLabels } from "../lib/data/mnist_idx.ts";
+import {
+  loadMnistIdx,
+  MNIST_IDX_NAMES,
+  parseIdxImages,
+  parseIdxLabels,
+} from "../lib/data/mnist_idx.ts";
 
 // Pure JS parsers: no tensors, so no backend is started.
 

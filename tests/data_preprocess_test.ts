@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { meanImage, randomSubset, subtractMeanImage, takeFirst, takeIndices, trainValSplit } from "../lib/data/preprocess.ts";
+import {
+  meanImage,
+  randomSubset,
+  subtractMeanImage,
+  takeFirst,
+  takeIndices,
+  trainValSplit,
+} from "../lib/data/preprocess.ts";
 import { syntheticBlobs } from "../lib/data/synthetic.ts";
 import { extractTar } from "../lib/data/tar.ts";
 import { type LabeledImages } from "../lib/data/types.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type BackendInfo, initBackend } from "../lib/backend/init.ts";
+import type { BackendInfo } from "../lib/backend/info.ts";
+import { initBackend } from "../lib/backend/init.ts";
 
 /** Starts the backend the tests run on. */
 export function useTestBackend(): Promise<BackendInfo> {

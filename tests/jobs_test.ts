@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/runs/store.ts";
+import { RunStore } from "../lib/runs/store.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { executeRuns, type RunSpec } from "../lib/runs/runner.ts";
@@ -53,8 +53,8 @@ Deno.test("--jobs 2 gives the same records as --jobs 1, with done/total and ETA 
   const parallel = join(work, "parallel");
   const serialLog = await sweep(serial, 1);
   const parallelLog = await sweep(parallel, 2);
-  const a = await new RunCache(serial).list();
-  const b = await new RunCache(parallel).list();
+  const a = await new RunStore(serial).list();
+  const b = await new RunStore(parallel).list();
   assert.equal(a.length, 6, "3 weight scales x {baseline, batchnorm} in --quick mode");
   assert.deepEqual(results(b), results(a));
   assert.ok(b.every((r) => r.environment.threads === 1), "one backend thread per worker");
@@ -86,11 +86,11 @@ Deno.test("Ctrl-C mid-sweep keeps finished runs; the next invocation trains only
     /weight_scale: SIGINT: \d of 6 runs trained and stored .*run the same command again to resume/,
   );
 
-  const kept = await new RunCache(runsDir).list();
+  const kept = await new RunStore(runsDir).list();
   assert.ok(kept.length >= 1 && kept.length < 6, `${kept.length} finished runs kept`);
   const again = await sweep(runsDir, 2);
   assert.match(again, new RegExp(`${kept.length} of 6 runs cached, ${6 - kept.length} to train`));
-  const all = await new RunCache(runsDir).list();
+  const all = await new RunStore(runsDir).list();
   assert.equal(all.length, 6);
   for (const record of kept) {
     const now = all.find((r) => r.key === record.key)!;
@@ -99,7 +99,7 @@ Deno.test("Ctrl-C mid-sweep keeps finished runs; the next invocation trains only
 });
 
 const CRASHING_TRAINER = `
-export function train(config) {
+export const trainRun = (config) => {
   if (config.crash && Deno.env.get("NNLAB_TEST_CRASH") === "1") Deno.exit(3);
   return Promise.resolve({
     status: "finished",
@@ -107,7 +107,7 @@ export function train(config) {
     metrics: { finalLoss: config.value },
     timings: { perIteration: { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 }, iterations: 1 },
   });
-}
+};
 `;
 
 Deno.test("a crashed worker loses only its run; the next invocation trains only that one", async () => {
@@ -122,12 +122,12 @@ Deno.test("a crashed worker loses only its run; the next invocation trains only 
     config: { value: i, crash: name === "b" },
     trainer,
   }));
-  const cache = new RunCache(join(dir, "runs"));
+  const store = new RunStore(join(dir, "runs"));
   const lines: string[] = [];
   const options = {
-    experiment: "jobs-test",
+    study: "jobs-test",
     backend,
-    cache,
+    store,
     jobs: 2,
     log: (line: string) => lines.push(line),
   };
@@ -140,7 +140,7 @@ Deno.test("a crashed worker loses only its run; the next invocation trains only 
   } finally {
     Deno.env.delete("NNLAB_TEST_CRASH");
   }
-  assert.deepEqual((await cache.list()).map((r) => r.name).sort(), ["a", "c"]);
+  assert.deepEqual((await store.list()).map((r) => r.name).sort(), ["a", "c"]);
   const outcomes = await executeRuns(specs, options);
   assert.ok(lines.includes("jobs-test: 2 of 3 runs cached, 1 to train"), lines.join("\n"));
   assert.deepEqual(outcomes.map((o) => o.cached), [true, false, true]);
@@ -148,4 +148,4 @@ Deno.test("a crashed worker loses only its run; the next invocation trains only 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test({ name: "clean up", fn: () => Deno.remove(work, { recursive: true }) });
+globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));

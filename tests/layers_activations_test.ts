@@ -1,6 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { GELU, gelu, LeakyReLU, leakyRelu, ReLU, relu, Tanh, tanh } from "../lib/layers/activations.ts";
+import {
+  GELU,
+  gelu,
+  LeakyReLU,
+  leakyRelu,
+  ReLU,
+  relu,
+  Tanh,
+  tanh,
+} from "../lib/layers/activations.ts";
 import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
 import { useTestBackend } from "./helpers.ts";
 

@@ -1,6 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { BatchNorm, batchnorm, batchnormAutodiff, type BatchnormOptions, SpatialBatchNorm, spatialBatchnorm } from "../lib/layers/batchnorm.ts";
+import {
+  BatchNorm,
+  batchnorm,
+  batchnormAutodiff,
+  type BatchnormOptions,
+  SpatialBatchNorm,
+  spatialBatchnorm,
+} from "../lib/layers/batchnorm.ts";
 import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
 import { LayerNorm } from "../lib/layers/layernorm.ts";
 import { normRelError } from "../lib/gradcheck.ts";

@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { checkLayerGradients } from "../lib/layers/gradcheck_layer.ts";
-import { AvgPool, avgPool, GlobalAvgPool, globalAvgPool, MaxPool, maxPool, type PoolOptions } from "../lib/layers/pool.ts";
+import {
+  AvgPool,
+  avgPool,
+  GlobalAvgPool,
+  globalAvgPool,
+  MaxPool,
+  maxPool,
+  type PoolOptions,
+} from "../lib/layers/pool.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();

@@ -5,14 +5,25 @@ import { deflateSync } from "node:zlib";
 import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
 import { barChart } from "../lib/plot/bar_chart.ts";
 import { confusionCounts, confusionMatrix } from "../lib/plot/confusion_matrix.ts";
-import { type Figure, type PlotOptions, powerOfTenLabel, SERIES_COLORS } from "../lib/plot/figure.ts";
+import {
+  type Figure,
+  type PlotOptions,
+  powerOfTenLabel,
+  SERIES_COLORS,
+} from "../lib/plot/figure.ts";
 import { jsonForScript } from "../lib/plot/html.ts";
 import { imageGrid } from "../lib/plot/image_grid.ts";
 import { writeIndex } from "../lib/plot/index_page.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { lineChart } from "../lib/plot/line_chart.ts";
 import { networkReferences } from "../lib/plot/offline_check.ts";
-import { type PageRun, type Provenance, readPageData, renderFigurePage, writeFigurePage } from "../lib/plot/page.ts";
+import {
+  type PageRun,
+  type Provenance,
+  readPageData,
+  renderFigurePage,
+  writeFigurePage,
+} from "../lib/plot/page.ts";
 import { encodePng } from "../lib/plot/png.ts";
 import { renderFigure, renderPlot } from "../lib/plot/render.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { LabeledImages } from "../lib/data/types.ts";
 import { type LossAndGrads, lossAndGrads, type Model } from "../lib/models/model.ts";
 import { type OptimConfig, sgd, stepDecay } from "../lib/train/optim.ts";
-import type { ProgressOutput } from "../lib/train/progress.ts";
+import { Progress, type ProgressOutput } from "../lib/train/progress.ts";
 import { Random } from "../lib/random.ts";
 import { DivergedError, Solver, type SolverOptions } from "../lib/train/solver.ts";
 import { useTestBackend } from "./helpers.ts";
@@ -279,6 +279,72 @@ Deno.test("an Infinity loss and a real divergence (huge learning rate) stop the 
   model.dispose();
 });
 
+/** Wraps a model so that the gradient of `param` holds a NaN from the `badCall`-th call on. */
+function gradientBecomesNaN(model: TwoLayerNet, badCall: number, param: string): Model {
+  let calls = 0;
+  return {
+    params: model.params,
+    scores: (X, options) => model.scores(X, options),
+    loss: (X, y) => {
+      const result = model.loss(X, y);
+      if (++calls < badCall) return result;
+      const grad = result.grads[param];
+      const poisoned = tf.tidy(() => {
+        const values = grad.dataSync().slice();
+        values[values.length - 1] = NaN;
+        return tf.tensor(values, grad.shape);
+      });
+      grad.dispose();
+      return { ...result, grads: { ...result.grads, [param]: poisoned } };
+    },
+  };
+}
+
+Deno.test("a non-finite gradient with a finite loss stops the run and names the parameter", async () => {
+  const model = new TwoLayerNet(4, 8, 3, 0);
+  const before = model.values();
+  const solver = new Solver(gradientBecomesNaN(model, 1, "b2"), data, {
+    ...quiet,
+    name: "nan grad",
+    optimConfig: { learningRate: 0.1 },
+    batchSize: 10,
+  });
+  const error = await solver.train().then(() => null, (e) => e);
+  assert.ok(error instanceof DivergedError, String(error));
+  assert.match(
+    error.message,
+    /^run "nan grad": the gradient of b2 became non-finite at iteration 1 \(loss [\d.]+, learning rate 0\.1\)$/,
+  );
+  assert.equal(error.parameter, "b2");
+  assert.deepEqual(model.values(), before, "no parameter was updated with the bad gradient");
+  model.dispose();
+});
+
+Deno.test("without a validation split the Solver keeps the final parameters and records no val", async () => {
+  const model = new TwoLayerNet(4, 8, 3, 0);
+  const epochs: (number | null)[] = [];
+  let last: Record<string, number[]> = {};
+  const result = await new Solver(model, {
+    train: data.train,
+    val: { ...data.val, x: new Float32Array(0), y: new Int32Array(0), shape: [0, 4] },
+  }, {
+    ...quiet,
+    numEpochs: 3,
+    batchSize: 10,
+    optimConfig: { learningRate: 0.1 },
+    onEpoch: (summary) => void epochs.push(summary.valAcc),
+    onIteration: () => {
+      last = model.values();
+    },
+  }).train();
+  assert.deepEqual(result.history.valAccHistory, []);
+  assert.equal(result.history.trainAccHistory.length, 4);
+  assert.ok(Number.isNaN(result.bestValAcc));
+  assert.deepEqual(epochs, [null, null, null, null]);
+  assert.deepEqual(model.values(), last, "the final parameters stay");
+  model.dispose();
+});
+
 Deno.test("no tensor leaks: the tensor count after N iterations equals the count after 1", async () => {
   for (const rule of ["sgd", "sgd_momentum", "adam"]) {
     const model = new TwoLayerNet(4, 8, 3, 0);
@@ -315,7 +381,7 @@ Deno.test("progress: plain lines every printEvery iterations and each epoch; sil
     numEpochs: 2,
     batchSize: 10,
     printEvery: 4,
-    output: plain,
+    progress: (plan) => new Progress({ ...plan, verbose: true, output: plain }),
   })
     .train();
   const lines = plain.text().trimEnd().split("\n");
@@ -333,8 +399,12 @@ Deno.test("progress: plain lines every printEvery iterations and each epoch; sil
   assert.ok(!plain.text().includes("\r"));
 
   const terminal = capture(true);
-  await new Solver(model, data, { name: "bar", numEpochs: 2, batchSize: 10, output: terminal })
-    .train();
+  await new Solver(model, data, {
+    name: "bar",
+    numEpochs: 2,
+    batchSize: 10,
+    progress: (plan) => new Progress({ ...plan, verbose: true, output: terminal }),
+  }).train();
   // The last iteration is always drawn, in place: carriage return, erase line, bar.
   const drawn = terminal.text().split("\r\u001b[2K");
   assert.ok(drawn.length > 1, "the bar is redrawn with \\r");
@@ -345,8 +415,29 @@ Deno.test("progress: plain lines every printEvery iterations and each epoch; sil
   assert.ok(terminal.text().endsWith("\n"));
 
   const silent = capture(false);
-  await new Solver(model, data, { verbose: false, numEpochs: 1, output: silent }).train();
-  assert.equal(silent.text(), "");
+  await new Solver(model, data, {
+    verbose: false,
+    numEpochs: 1,
+    progress: (plan) => new Progress({ ...plan, verbose: true, output: silent }),
+  }).train();
+  assert.equal(silent.text(), "", "verbose: false silences even a given progress display");
+
+  // Without a display, the Solver prints cs231n's plain lines itself.
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => void printed.push(line);
+  try {
+    await new Solver(model, data, { name: "own", numEpochs: 1, batchSize: 10, printEvery: 2 })
+      .train();
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(printed.filter((l) => l.includes("Iteration")).map((l) => l.split(")")[0]), [
+    "own (Iteration 1 / 5",
+    "own (Iteration 3 / 5",
+    "own (Iteration 5 / 5",
+  ]);
+  assert.match(printed[0], /^own \(Epoch 0 \/ 1\) train acc: [01]\.\d{4}; val acc: [01]\.\d{4}$/);
   model.dispose();
 });
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/runs/store.ts";
+import { RunStore } from "../lib/runs/store.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import { networkReferences } from "../lib/plot/offline_check.ts";
 import { type PageData, readPageData } from "../lib/plot/page.ts";
@@ -41,10 +41,10 @@ export async function quickStudy(
   assert.deepEqual(networkReferences(page), [], "no http(s) reference in src, href or url()");
   const data = readPageData(page);
   assert.ok(data, "the page embeds its data");
-  const cache = new RunCache(join(work, "runs"));
+  const store = new RunStore(join(work, "runs"));
   for (const { record } of data.runs) {
-    const stored = await cache.get(record.key);
-    assert.ok(stored.hit, `run ${record.name} is in the cache`);
+    const stored = await store.get(record.key);
+    assert.ok(stored.hit, `run ${record.name} is in the store`);
     assert.deepEqual(record, stored.record, `embedded run ${record.name} equals its record`);
     assert.equal(record.history.valAccHistory.length, (record.config.numEpochs as number) + 1);
   }

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../backend/init.ts";
 import { argumentError } from "../errors.ts";
-import { loadModel, type ModelId, MODEL_IDS, modelId, MODELS } from "../models/table.ts";
+import { loadModel, MODEL_IDS, type ModelId, modelId, MODELS } from "../models/table.ts";
 import { Sequential } from "../models/sequential.ts";
 import type { ImageShape } from "../models/image_shape.ts";
 import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../models/summary.ts";
@@ -64,14 +64,14 @@ export async function summaryCommand(args: string[]): Promise<string> {
   if (positionals.length !== 1) {
     const got = positionals.length === 0 ? "no model" : `${positionals.length} models`;
     throw new Error(
-      `model: got ${got}; expected exactly one of ${LAYERED.join(", ")} (${
-        USAGE.split("\n")[0]
-      })`,
+      `model: got ${got}; expected exactly one of ${LAYERED.join(", ")} (${USAGE.split("\n")[0]})`,
     );
   }
   const id = modelId(positionals[0]);
   if (!LAYERED.includes(id)) {
-    throw new Error(`model: got "${id}"; it has no layer list; expected one of ${LAYERED.join(", ")}`);
+    throw new Error(
+      `model: got "${id}"; it has no layer list; expected one of ${LAYERED.join(", ")}`,
+    );
   }
   const inputShape = values.input !== undefined
     ? parseInput(values.input)

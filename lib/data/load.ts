@@ -109,7 +109,13 @@ function finish(
     `, ${splits.train.shape.slice(1).join("x")}` +
     (spec.padTo !== null ? " (zero-padded, grey repeated to RGB)" : "") +
     `, pixels 0..${spec.pixelRange}` + (spec.subtractMean ? ", mean image subtracted" : "");
-  return { ...splits, classNames: source.classNames, dataset: source.dataset, description, meanImage };
+  return {
+    ...splits,
+    classNames: source.classNames,
+    dataset: source.dataset,
+    description,
+    meanImage,
+  };
 }
 
 /** Examples [start, start + count) of the concatenation of `parts` (copied). */

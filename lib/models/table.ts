@@ -12,11 +12,7 @@ import { oneOf } from "../errors.ts";
 import type { ConvNeXtOptions } from "./convnext.ts";
 import type { FullyConnectedNetOptions } from "./fc_net.ts";
 import type { ImageShape } from "./image_shape.ts";
-import type {
-  MnistCnnOptions,
-  MnistFcOptions,
-  SmallCnnVariationOptions,
-} from "./mnist_nets.ts";
+import type { MnistCnnOptions, MnistFcOptions, SmallCnnVariationOptions } from "./mnist_nets.ts";
 import type { Model } from "./model.ts";
 import type { ThreeLayerConvNetOptions } from "./three_layer_convnet.ts";
 

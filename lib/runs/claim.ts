@@ -115,7 +115,9 @@ export class RunClaim {
 
   async #beat(): Promise<void> {
     const current = await readClaim(this.path).catch(() => null);
-    if (current === null || current === "unreadable" || !sameHolder(current.holder, this.#info.holder)) {
+    if (
+      current === null || current === "unreadable" || !sameHolder(current.holder, this.#info.holder)
+    ) {
       this.#lost = true;
       clearInterval(this.#timer);
       return;
@@ -134,7 +136,9 @@ export class RunClaim {
   async release(): Promise<void> {
     clearInterval(this.#timer);
     const current = await readClaim(this.path).catch(() => null);
-    if (current !== null && current !== "unreadable" && sameHolder(current.holder, this.#info.holder)) {
+    if (
+      current !== null && current !== "unreadable" && sameHolder(current.holder, this.#info.holder)
+    ) {
       await Deno.remove(this.path).catch(() => {});
     }
   }

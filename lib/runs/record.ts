@@ -111,7 +111,9 @@ export interface TrainingProgress {
   /** After every iteration (1-based) with its loss. */
   iteration(iteration: number, loss: number): void;
   /** After every accuracy check; epoch 0 is before training. */
-  epoch(report: { epoch: number; trainAcc: number; valAcc: number | null; learningRate: number }): void;
+  epoch(
+    report: { epoch: number; trainAcc: number; valAcc: number | null; learningRate: number },
+  ): void;
   /** Once, when training ends for any reason. */
   finish(): void;
 }

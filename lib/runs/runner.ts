@@ -181,7 +181,10 @@ async function explainMisses(
     }
     if (!lookup.hit && lookup.reason === "running") continue; // waited for, not retrained
     previous ??= newestByName(await store.list(), study);
-    const cause = missCause(previous.get(run.spec.name), { config: run.spec.config, identity: run.identity });
+    const cause = missCause(previous.get(run.spec.name), {
+      config: run.spec.config,
+      identity: run.identity,
+    });
     if (cause) byCause.set(cause, [...(byCause.get(cause) ?? []), run.spec.name]);
   }
   for (const [cause, names] of byCause) {

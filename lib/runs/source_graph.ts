@@ -9,8 +9,8 @@
  *   a type, and `export type ... from` are left out, as the compiler erases them. Dynamic
  *   `import("./x.ts")` with a literal path counts. npm packages are pinned in deno.json and
  *   covered by the backend's library versions, so only files inside the repository count.
- * - The digest covers each file's tokens, not its bytes: comments, JSDoc and formatting do
- *   not change it, a changed identifier, literal or operator does.
+ * - The digest covers each file's tokens, not its bytes: comments, JSDoc, layout and
+ *   trailing commas do not change it; a changed identifier, literal or operator does.
  *
  * Parsing is cached per file content, so a study with 40 runs parses each file once.
  *
@@ -72,7 +72,23 @@ async function parseText(path: string, text: string): Promise<ParsedModule> {
   };
   visit(source);
   // NUL never occurs inside a token, so joining cannot make two token lists collide.
-  return { tokenDigest: await sha256Hex(tokens.join("\0")), imports, urlReferences };
+  return {
+    tokenDigest: await sha256Hex(withoutTrailingCommas(tokens).join("\0")),
+    imports,
+    urlReferences,
+  };
+}
+
+const CLOSERS = new Set([")", "]", "}", ">"]);
+
+/**
+ * Drops commas that only end a list (`f(a, b,)`, `{ a, }`), which formatters add or
+ * remove at will. A comma after `[` or another comma is an array hole and stays.
+ */
+function withoutTrailingCommas(tokens: string[]): string[] {
+  return tokens.filter((token, i) =>
+    token !== "," || !CLOSERS.has(tokens[i + 1]) || tokens[i - 1] === "[" || tokens[i - 1] === ","
+  );
 }
 
 /** Records `node` when it is a runtime import, a dynamic import or a `new URL(...)` reference. */
@@ -192,7 +208,10 @@ export interface CodeIdentity {
  * code.files["lib/train/solver.ts"]; // "3f1c..."
  * ```
  */
-export async function codeIdentity(files: string[], root: string = REPO_ROOT): Promise<CodeIdentity> {
+export async function codeIdentity(
+  files: string[],
+  root: string = REPO_ROOT,
+): Promise<CodeIdentity> {
   const entries: [string, string][] = [];
   for (const file of [...new Set(files)].sort()) {
     entries.push([relative(root, file), (await parseModule(file)).tokenDigest]);

@@ -162,7 +162,7 @@ export class RunStore {
     return hostname === thisProcess().hostname ? `pid ${pid}` : `pid ${pid} on ${hostname}`;
   }
 
-  /** Every valid record in the store (for listings and tests). */
+  /** Every record holding a result (finished or diverged), validated, in file-name order. */
   async list(): Promise<RunRecord[]> {
     const records: RunRecord[] = [];
     for (const name of await this.#names()) {
@@ -170,7 +170,7 @@ export class RunStore {
       const text = await Deno.readTextFile(join(this.dir, name)).catch(() => null);
       if (text === null) continue;
       const found = await this.#parse(name.slice(0, -5), text);
-      if (found.hit || found.record) records.push(found.hit ? found.record : found.record!);
+      if (found.hit) records.push(found.record);
     }
     return records;
   }

@@ -78,7 +78,9 @@ const epochRow = object({
 const extras = object({
   epochs: arrayOf(epochRow),
   shapes: arrayOf((v, p) =>
-    Array.isArray(v) && v.length === 2 ? string(v[0], `${p}[0]`) ?? arrayOf(integer)(v[1], `${p}[1]`) : `${p}: not a [name, shape] pair`
+    Array.isArray(v) && v.length === 2
+      ? string(v[0], `${p}[0]`) ?? arrayOf(integer)(v[1], `${p}[1]`)
+      : `${p}: not a [name, shape] pair`
   ),
   evaluatedOn: optional(literal("val", "test")),
   confusion: optional(arrayOf(arrayOf(integer))),

@@ -64,7 +64,12 @@ if (import.meta.main) {
           }
         },
         epoch: (report) =>
-          send({ type: "epoch", epoch: report.epoch, trainAcc: report.trainAcc, valAcc: report.valAcc }),
+          send({
+            type: "epoch",
+            epoch: report.epoch,
+            trainAcc: report.trainAcc,
+            valAcc: report.valAcc,
+          }),
         finish: () => {},
       }),
     });

@@ -7,7 +7,7 @@
 import type { DataSpec } from "../data/spec.ts";
 import type { Normalization } from "../models/fc_net.ts";
 import type { RunSpec } from "../runs/record.ts";
-import { type ClassifierRunConfig, classifierRun } from "../train/classifier.ts";
+import { classifierRun, type ClassifierRunConfig } from "../train/classifier.ts";
 
 /** A fully connected run in the course's words. */
 export interface FcRunSettings {

@@ -14,7 +14,12 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "../backend/init.ts";
 import { loadData } from "../data/load.ts";
-import { type DataSpec, type DatasetFamily, type ResolvedDataset, resolveDataset } from "../data/spec.ts";
+import {
+  type DatasetFamily,
+  type DataSpec,
+  resolveDataset,
+  type ResolvedDataset,
+} from "../data/spec.ts";
 import { REPO_ROOT } from "../files.ts";
 import type { Figure } from "../plot/figure.ts";
 import { writeIndex } from "../plot/index_page.ts";
@@ -135,7 +140,9 @@ export async function pagePath(
   if (existing) {
     const html = await Deno.readTextFile(out).catch(() => "");
     if (readPageData(html) === null) {
-      throw refuse("exists and is not an nnlab figure page; nnlab never overwrites a file it did not write");
+      throw refuse(
+        "exists and is not an nnlab figure page; nnlab never overwrites a file it did not write",
+      );
     }
   }
   const folder = await Deno.stat(dirname(out)).catch(() => null);

@@ -140,7 +140,9 @@ export function classifierRun(
   const entry = MODELS[config.model];
   if (!entry) {
     throw new Error(
-      `model: got ${JSON.stringify(config.model)}; expected one of ${Object.keys(MODELS).join(", ")}`,
+      `model: got ${JSON.stringify(config.model)}; expected one of ${
+        Object.keys(MODELS).join(", ")
+      }`,
     );
   }
   const modules = [entry.module, ...(config.augment ? [AUGMENT_MODULE] : [])];
@@ -191,15 +193,17 @@ async function train(
     const last = summary.epoch === config.numEpochs;
     const val = record.valLoss && data.val.shape[0] > 0 ? evaluate(model, data.val) : null;
     const test = record.testEachEpoch && data.test.shape[0] > 0 ? evaluate(model, data.test) : null;
-    extra.epochs.push({
-      epoch: summary.epoch,
-      trainLoss: epochLoss.count > 0 ? epochLoss.sum / epochLoss.count : null,
-      trainAcc: summary.trainAcc,
-      valAcc: summary.valAcc,
-      valLoss: val?.loss ?? null,
-      testAcc: test ? accuracy(test.predicted, data.test.y) : null,
-      testLoss: test?.loss ?? null,
-    } satisfies EpochRow);
+    extra.epochs.push(
+      {
+        epoch: summary.epoch,
+        trainLoss: epochLoss.count > 0 ? epochLoss.sum / epochLoss.count : null,
+        trainAcc: summary.trainAcc,
+        valAcc: summary.valAcc,
+        valLoss: val?.loss ?? null,
+        testAcc: test ? accuracy(test.predicted, data.test.y) : null,
+        testLoss: test?.loss ?? null,
+      } satisfies EpochRow,
+    );
     if (last) {
       if (val) finalMetrics.finalValLoss = val.loss;
       finalMetrics.finalEpochLoss = epochLoss.sum / epochLoss.count;
@@ -270,7 +274,10 @@ async function train(
 /** The augmentation transform, loaded only by runs that augment (its module is in their identity). */
 async function augmentOf(settings: AugmentSettings, seed: number) {
   const { augmentation } = await import(AUGMENT_MODULE) as {
-    augmentation: (options: AugmentOptions, seed: number) => (x: tf.Tensor4D, i: number) => tf.Tensor4D;
+    augmentation: (
+      options: AugmentOptions,
+      seed: number,
+    ) => (x: tf.Tensor4D, i: number) => tf.Tensor4D;
   };
   return augmentation({
     flip: settings.flip,

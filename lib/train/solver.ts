@@ -339,7 +339,7 @@ export class Solver {
           lastYieldMs = performance.now();
         }
       }
-      if (hasVal) for (const p of paramNames) model.params[p].assign(best.params[p]);
+      if (hasVal) { for (const p of paramNames) model.params[p].assign(best.params[p]); }
     } finally {
       progress.finish();
       tf.dispose(Object.values(best.params));
@@ -538,7 +538,9 @@ function plainLines(plan: ProgressPlan): TrainingProgress {
     },
     epoch: ({ epoch, trainAcc, valAcc }) => {
       const val = valAcc === null ? "" : `; val acc: ${valAcc.toFixed(4)}`;
-      console.log(`${name} (Epoch ${epoch} / ${numEpochs}) train acc: ${trainAcc.toFixed(4)}${val}`);
+      console.log(
+        `${name} (Epoch ${epoch} / ${numEpochs}) train acc: ${trainAcc.toFixed(4)}${val}`,
+      );
     },
     finish: () => {},
   };
