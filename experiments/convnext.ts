@@ -66,7 +66,9 @@ await runStudy({
     dataSpec({
       dataset,
       split: "partition",
-      ...(dataset === "cifar10" ? s.cifar : { numTrain: s.numTrain, numVal: s.numVal, numTest: s.numTest }),
+      ...(dataset === "cifar10"
+        ? s.cifar
+        : { numTrain: s.numTrain, numVal: s.numVal, numTest: s.numTest }),
       pixelRange: 1,
       subtractMean: false,
       padTo: dataset === "cifar10" ? null : 32,

@@ -14,7 +14,7 @@ import { epochCurves } from "../lib/plot/cnn_figures.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { runStudy, type ResolvedSettings } from "../lib/study/frame.ts";
+import { type ResolvedSettings, runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
 
 const settings = {
@@ -66,15 +66,20 @@ await runStudy({
   data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain, numVal: s.numVal }),
   runs: (s) => [
     convNetRun(`${s.numTrain} images, ${s.numEpochs} epochs`, s),
-    convNetRun(s.full.numTrain === null ? "whole training set, 1 epoch" : `${s.full.numTrain} images, 1 epoch`, {
-      ...s,
-      hiddenDim: s.full.hiddenDim,
-      reg: s.full.reg,
-      weightScale: s.full.weightScale,
-      data: { ...s.data, numTrain: s.full.numTrain },
-      numEpochs: 1,
-      printEvery: 20,
-    }),
+    convNetRun(
+      s.full.numTrain === null
+        ? "whole training set, 1 epoch"
+        : `${s.full.numTrain} images, 1 epoch`,
+      {
+        ...s,
+        hiddenDim: s.full.hiddenDim,
+        reg: s.full.reg,
+        weightScale: s.full.weightScale,
+        data: { ...s.data, numTrain: s.full.numTrain },
+        numEpochs: 1,
+        printEvery: 20,
+      },
+    ),
   ],
   figures: (outcomes) => {
     const [overfit, full] = outcomes.map((o) => o.record);

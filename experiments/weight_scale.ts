@@ -47,11 +47,14 @@ await runStudy({
     ),
   figures: (outcomes) => [
     sweepFigure(
-      outcomes.map(({ record }) => ({
-        weightScale: record.config.weightScale,
-        normalization: record.config.normalization ?? "baseline",
-        ...record.metrics,
-      })),
+      outcomes.map(({ record }) => {
+        const net = record.config.modelOptions as { weightScale: number; normalization: string };
+        return {
+          weightScale: net.weightScale,
+          normalization: net.normalization ?? "baseline",
+          ...record.metrics,
+        };
+      }),
       {
         x: "weightScale",
         xLabel: "weight initialization scale",

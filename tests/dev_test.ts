@@ -8,12 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { coalesce } from "../lib/cli/dev/coalesce.ts";
-import {
-  affectedExperiments,
-  type DenoInfoGraph,
-  experimentGraph,
-  moduleGraphFiles,
-} from "../lib/cli/dev/dependents.ts";
+import { affectedExperiments, experimentGraph } from "../lib/cli/dev/dependents.ts";
 import {
   ERROR_OVERLAY_ID,
   EVENTS_PATH,
@@ -28,58 +23,9 @@ import { REPO_ROOT } from "../lib/files.ts";
 import { readPageData } from "../lib/plot/page.ts";
 import { writeFileAtomic } from "../lib/files.ts";
 
-/** A graph shaped like `deno info --json` output: two roots' worth of modules. */
-const FIXTURE: DenoInfoGraph = {
-  roots: ["file:///w/experiments/adam.ts"],
-  modules: [
-    {
-      specifier: "file:///w/experiments/adam.ts",
-      local: "/w/experiments/adam.ts",
-      dependencies: [
-        { specifier: "../lib/experiment.ts", code: { specifier: "file:///w/lib/experiment.ts" } },
-        { specifier: "../lib/run.ts", type: { specifier: "file:///w/lib/run.ts" } },
-        { specifier: "../lib/old.ts", code: { specifier: "file:///w/lib/old.ts" } },
-      ],
-    },
-    {
-      specifier: "file:///w/lib/experiment.ts",
-      local: "/w/lib/experiment.ts",
-      dependencies: [
-        { specifier: "./optim.ts", code: { specifier: "file:///w/lib/optim.ts" } },
-        { specifier: "@tensorflow/tfjs", code: { specifier: "npm:/@tensorflow/tfjs@4.22.0" } },
-        { specifier: "./missing.ts", code: { specifier: "file:///w/lib/missing.ts" } },
-      ],
-    },
-    {
-      // a cycle back to experiment.ts must not loop forever
-      specifier: "file:///w/lib/optim.ts",
-      local: "/w/lib/optim.ts",
-      dependencies: [{
-        specifier: "./experiment.ts",
-        code: { specifier: "file:///w/lib/experiment.ts" },
-      }],
-    },
-    { specifier: "file:///w/lib/run.ts", local: "/w/lib/run.ts" },
-    { specifier: "file:///w/lib/new.ts", local: "/w/lib/new.ts" },
-    { specifier: "npm:/@tensorflow/tfjs@4.22.0", kind: "npm" },
-    { specifier: "file:///w/lib/unreached.ts", local: "/w/lib/unreached.ts" },
-  ],
-  redirects: { "file:///w/lib/old.ts": "file:///w/lib/new.ts" },
-};
-
-Deno.test("moduleGraphFiles follows code, type and redirected imports; skips npm and unreached", () => {
-  assert.deepEqual(moduleGraphFiles(FIXTURE), [
-    "/w/experiments/adam.ts",
-    "/w/lib/experiment.ts",
-    "/w/lib/new.ts",
-    "/w/lib/optim.ts",
-    "/w/lib/run.ts",
-  ]);
-});
-
 Deno.test("affectedExperiments: a lib file re-runs its importers only; a new script runs itself", () => {
   const graphs = new Map([
-    ["/w/experiments/adam.ts", moduleGraphFiles(FIXTURE)],
+    ["/w/experiments/adam.ts", ["/w/experiments/adam.ts", "/w/lib/frame.ts", "/w/lib/optim.ts"]],
     ["/w/experiments/weight_scale.ts", [
       "/w/experiments/weight_scale.ts",
       "/w/lib/optim.ts",
@@ -108,8 +54,12 @@ Deno.test("experimentGraph on the real studies: the sweep figure builder belongs
   const adam = await experimentGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
   const sweep = await experimentGraph(join(REPO_ROOT, "experiments/weight_scale.ts"), REPO_ROOT);
   const at = (path: string) => join(REPO_ROOT, path);
-  assert.ok(adam.includes(at("lib/train/fc.ts")), "adam trains with the fc trainer");
+  assert.ok(
+    adam.includes(at("lib/train/classifier.ts")),
+    "adam trains with the classifier trainer",
+  );
   assert.ok(adam.includes(at("lib/train/optim.ts")));
+  assert.ok(adam.includes(at("lib/models/fc_net.ts")), "the model table's modules count for dev");
   assert.ok(!adam.includes(at("lib/plot/sweep.ts")));
   assert.ok(sweep.includes(at("lib/plot/sweep.ts")));
   assert.ok(adam.every((file) => !file.includes("node_modules")));
@@ -253,12 +203,14 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
     );
     const events = changeEvents((await fetch(`${url}${EVENTS_PATH.slice(1)}`)).body!);
     const learningRateOf = async (run: string) => {
-      const html = await (await fetch(`${url}adam.html`)).text();
+      const html = await (await fetch(`${url}adam.quick.html`)).text();
       assert.ok(html.includes(RELOAD_SCRIPT_ID), "the served page carries the reload hook");
       const data = readPageData(html)!;
       return {
         html,
-        rate: data.runs.find((r) => r.record.name === run)!.record.config.learningRate,
+        rate: (data.runs.find((r) =>
+          r.record.name === run
+        )!.record.config.optimConfig as { learningRate: number }).learningRate,
       };
     };
 
@@ -266,7 +218,7 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
     for (const rate of ["6e-3", "7e-3", "8e-3"]) {
       await Deno.writeTextFile(script, source.replace("sgd: 5e-3,", `sgd: ${rate},`));
     }
-    await events.next("adam.html", 120_000);
+    await events.next("adam.quick.html", 120_000);
     await waitForLog(/experiments\/adam\.ts: done in/, 30_000);
     const first = await learningRateOf("sgd");
     assert.equal(first.rate, 8e-3);
@@ -277,14 +229,14 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
         `changed experiments/adam\\.ts: re-running experiments/adam\\.ts \\(1 of ${studies}`,
       ),
     );
-    const onDisk = await Deno.readTextFile(join(work, "plots", "adam.html"));
+    const onDisk = await Deno.readTextFile(join(work, "plots", "adam.quick.html"));
     assert.ok(!onDisk.includes(RELOAD_SCRIPT_ID), "the file on disk stays script-free");
 
     // A failing edit: the error shows on the page and in the terminal; the server goes on.
     await Deno.writeTextFile(script, `throw new Error("deliberately broken");\n${source}`);
     await waitForLog(/adam\.ts: FAILED/, 60_000);
-    await events.next("adam.html", 10_000);
-    const broken = await (await fetch(`${url}adam.html`)).text();
+    await events.next("adam.quick.html", 10_000);
+    const broken = await (await fetch(`${url}adam.quick.html`)).text();
     assert.ok(broken.includes(ERROR_OVERLAY_ID));
     assert.match(broken, /deliberately broken/);
     assert.match(log, /adam\.ts: FAILED/);
@@ -292,7 +244,7 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
 
     // The fix: only the edited run retrains, and the overlay is gone.
     await Deno.writeTextFile(script, source.replace("sgd: 5e-3,", "sgd: 9e-3,"));
-    await events.next("adam.html", 120_000);
+    await events.next("adam.quick.html", 120_000);
     await waitForLog(/adam: 3 of 4 runs cached, 1 to train/, 60_000);
     await waitForLog(/adam\.ts: done in[\s\S]*adam\.ts: done in/, 60_000);
     const fixed = await learningRateOf("sgd");

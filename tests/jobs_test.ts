@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { RunStore } from "../lib/runs/store.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { executeRuns, type RunSpec } from "../lib/runs/runner.ts";
+import type { RunSpec } from "../lib/runs/record.ts";
+import { executeRuns } from "../lib/runs/runner.ts";
 import { useTestBackend } from "./helpers.ts";
 import { toFileUrl } from "./paths.ts";
 

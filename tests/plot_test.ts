@@ -69,9 +69,15 @@ function fakeRun(name: string, { iterations = 20, epochs = 4, speed = 1 } = {}):
   return {
     format: RUN_FORMAT,
     key: `key-${name}`,
-    experiment: "test",
+    study: "test",
     name,
     config: { updateRule: name, learningRate: 1e-3 },
+    identity: {
+      trainer: "lib/train/classifier.ts",
+      modules: [],
+      code: { digest: "digest", files: {} },
+      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
+    },
     status: "finished",
     history: { lossHistory, trainAccHistory: accuracy(0), valAccHistory: accuracy(0.1) },
     metrics: { bestValAcc: 0.5 * speed, finalLoss: lossHistory[iterations - 1] },
@@ -81,7 +87,6 @@ function fakeRun(name: string, { iterations = 20, epochs = 4, speed = 1 } = {}):
       iterations,
     },
     environment: {} as RunRecord["environment"],
-    sourceDigest: "digest",
     startedAt: "2025-01-01T00:00:00.000Z",
     endedAt: "2025-01-01T00:00:01.000Z",
   };

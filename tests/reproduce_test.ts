@@ -127,7 +127,7 @@ Deno.test("a script copied with lib/ and deno.json runs elsewhere; its figure re
       stderr: "piped",
     }).output();
     assert.equal(ran.code, 0, decode(ran.stderr));
-    const page = join(work, "plots", "batchnorm.html");
+    const page = join(work, "plots", "batchnorm.quick.html");
     const { data, scriptSource } = readFigure(await Deno.readTextFile(page));
     assert.equal(data.provenance.scriptPath, "experiments/batchnorm.ts");
     assert.equal(scriptSource, await Deno.readTextFile(join(work, "experiments/batchnorm.ts")));
@@ -141,7 +141,7 @@ Deno.test("a script copied with lib/ and deno.json runs elsewhere; its figure re
     assert.match(same.stdout, /batchnorm: 0 of 2 runs cached, 2 to train/, "it really retrains");
     assert.match(same.stdout, /settings: same as the figure's/);
     assert.match(same.stdout, /^ {2}bestValAcc .* match$/m);
-    assert.match(same.stdout, /^MATCH: 12 metrics in 2 runs compared/m);
+    assert.match(same.stdout, /^MATCH: 18 metrics in 2 runs compared/m);
 
     // A deliberate change: the embedded script's learning rate.
     const html = await Deno.readTextFile(page);

@@ -111,7 +111,7 @@ Deno.test("a run failing in a worker is reported with its own message, not stack
       /1 run\(s\) failed in workers[^]*run "bad": run "bad" failed: boom: bad failed on purpose/,
     );
     // deno-lint-ignore no-control-regex
-    assert.doesNotMatch(out.stdout, /\u001b\[|    at /, "no colour codes, no stack frames");
+    assert.doesNotMatch(out.stdout, /\u001b\[| {4}at /, "no colour codes, no stack frames");
     const store = new RunStore(fixture.storeDir);
     assert.deepEqual((await store.list()).map((r) => r.name), ["good"]);
   } finally {

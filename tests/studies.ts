@@ -46,7 +46,7 @@ export async function quickStudy(
     const stored = await store.get(record.key);
     assert.ok(stored.hit, `run ${record.name} is in the store`);
     assert.deepEqual(record, stored.record, `embedded run ${record.name} equals its record`);
-    assert.equal(record.history.valAccHistory.length, (record.config.numEpochs as number) + 1);
+    assert.equal(record.history.trainAccHistory.length, (record.config.numEpochs as number) + 1);
   }
   return { page, data, stdout: result.stdout };
 }

@@ -95,7 +95,10 @@ export function reproductionFlags(data: PageData): string[] {
   args.push("--backend", data.provenance.backend.backend);
   if (typeof flags.threads === "number") args.push("--threads", String(flags.threads));
   if (typeof flags.jobs === "number") args.push("--jobs", String(flags.jobs));
-  if (typeof config.dataset === "string") args.push("--dataset", config.dataset);
+  // Pages before the data spec recorded the data set name itself.
+  const spec = config.data as { dataset?: unknown } | undefined;
+  const dataset = spec?.dataset ?? config.dataset;
+  if (typeof dataset === "string") args.push("--dataset", dataset);
   return args;
 }
 
@@ -210,7 +213,7 @@ function compareRun(
     name: a.name,
     found: b !== undefined,
     sameConfig,
-    sameCode: b !== undefined && a.identity.code.digest === b.identity.code.digest,
+    sameCode: b !== undefined && a.identity?.code.digest === b.identity?.code.digest,
     sameStatus,
     metrics,
     histories,

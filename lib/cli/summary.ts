@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../backend/init.ts";
-import { argumentError } from "../errors.ts";
+import { argumentError, oneOf } from "../errors.ts";
 import { loadModel, MODEL_IDS, type ModelId, modelId, MODELS } from "../models/table.ts";
 import { Sequential } from "../models/sequential.ts";
 import type { ImageShape } from "../models/image_shape.ts";
@@ -67,12 +67,7 @@ export async function summaryCommand(args: string[]): Promise<string> {
       `model: got ${got}; expected exactly one of ${LAYERED.join(", ")} (${USAGE.split("\n")[0]})`,
     );
   }
-  const id = modelId(positionals[0]);
-  if (!LAYERED.includes(id)) {
-    throw new Error(
-      `model: got "${id}"; it has no layer list; expected one of ${LAYERED.join(", ")}`,
-    );
-  }
+  const id = oneOf("model id", positionals[0], LAYERED);
   const inputShape = values.input !== undefined
     ? parseInput(values.input)
     : [1, ...MODELS[id].inputShape];

@@ -118,7 +118,7 @@ function fail(error: unknown): undefined {
 
 /**
  * Where the page goes, checked before anything trains: a `.html` path that is not a
- * folder, in a folder that exists and can be written, and not a file some other program
+ * folder, in a folder that can be created and written, and not a file some other program
  * wrote. Returns the absolute path.
  *
  * @example
@@ -145,8 +145,13 @@ export async function pagePath(
       );
     }
   }
-  const folder = await Deno.stat(dirname(out)).catch(() => null);
-  if (!folder?.isDirectory) throw refuse(`the folder ${dirname(out)} does not exist`);
+  try {
+    await Deno.mkdir(dirname(out), { recursive: true });
+  } catch (error) {
+    throw refuse(
+      `cannot create the folder ${dirname(out)} (${(error as Error).message.split(":")[0]})`,
+    );
+  }
   const probe = join(dirname(out), `.nnlab-write-check-${Deno.pid}`);
   try {
     await Deno.writeTextFile(probe, "");

@@ -152,7 +152,9 @@ export async function startDev(
 
   const show = (path: string) => relative(root, path);
   const rerun = async (script: string) => {
-    const page = pageFileOf(script);
+    // A --quick page is written beside the full one (plots/<name>.quick.html).
+    const quick = options.experimentFlags.includes("--quick");
+    const page = pageFileOf(script).replace(/\.html$/, quick ? ".quick.html" : ".html");
     running.set(page, `running ${show(script)} ...`);
     print(`re-running ${show(script)} ${options.experimentFlags.join(" ")}`.trimEnd());
     const result = await rerunExperiment(script, options.experimentFlags, { cwd: root, print });
