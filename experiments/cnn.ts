@@ -9,13 +9,16 @@
  * @module
  */
 import { runExperiment } from "../lib/study/frame.ts";
-import { table } from "../lib/plot/table.ts";
-import { epochCurves, layerShapesTable } from "../lib/plot/cnn_figures.ts";
+import { buildModel, MODEL_INPUT_SHAPES } from "../lib/models/registry.ts";
+import { summarize } from "../lib/models/summary.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { modelSummary } from "../lib/plot/model_summary.ts";
+import { resultsTable } from "../lib/plot/results_table.ts";
 import { digitsDataset } from "../lib/train/cnn.ts";
 import { mnistData, mnistRun } from "../lib/train/mnist.ts";
 
 const settings = {
-  model: "mnist_cnn",
+  model: "mnist_cnn" as const,
   /** 70/30 of 10,000 MNIST digits: the first 7,000 training digits, the last 3,000 test digits. */
   numTrain: 7_000,
   numTest: 3_000,
@@ -52,24 +55,24 @@ await runExperiment({
         numMisclassified: 0,
       })
     ),
-  figures: (outcomes) => {
+  figures: (outcomes, s) => {
     const records = outcomes.map((o) => o.record);
     return [
       epochCurves(records, { title: "Loss and accuracy per epoch", valName: "test" }),
-      {
+      resultsTable(records, {
         title: "Final accuracy",
         caption: "After the last epoch: accuracy on the whole training and test sets.",
-        panels: [],
-        table: table(records.map((r) => ({ optimizer: r.name, ...r.metrics, ...r.timings })), [
-          { key: "optimizer", label: "optimizer", format: "text" },
+        nameLabel: "optimizer",
+        columns: [
           { key: "trainAcc", label: "train accuracy", format: "percent" },
           { key: "testAcc", label: "test accuracy", format: "percent" },
           { key: "trainLoss", label: "last-epoch train loss", format: "number" },
           { key: "testLoss", label: "test loss", format: "number" },
-          { key: "totalMs", label: "wall time", format: "milliseconds" },
-        ]),
-      },
-      layerShapesTable(records, `Output shape after every layer (${settings.model})`),
+        ],
+      }),
+      modelSummary(summarize(buildModel(s.model), [1, ...MODEL_INPUT_SHAPES[s.model]], {
+        title: s.model,
+      })),
     ];
   },
 });

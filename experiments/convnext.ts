@@ -20,9 +20,9 @@
 import { runExperiment } from "../lib/study/frame.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { summarize } from "../lib/models/summary.ts";
-import { table } from "../lib/plot/table.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { modelSummary } from "../lib/plot/model_summary.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
 import { cnnData } from "../lib/train/cnn.ts";
 import { convnextRun, type ConvNeXtRunConfig } from "../lib/train/convnext.ts";
 import { studyData } from "../lib/train/study_data.ts";
@@ -92,32 +92,10 @@ await runExperiment({
     });
     const summary = summarize(model, [1, 32, 32, 3], { title: "convnext" });
     model.dispose();
-    const rows = summary.rows.map((row) => ({
-      layer: `${"\u00a0\u00a0\u00a0".repeat(row.depth - 1)}${
-        row.path.split(".").at(-1)
-      } (${row.type})`,
-      outputShape: row.outputShape ? `[${row.outputShape.join(", ")}]` : "--",
-      params: row.params === 0 ? null : row.params,
-    }));
     return [
       epochCurves(records, { title: "Loss and accuracy per epoch", valName: "val" }),
       timeSplit(records),
-      {
-        title: `Model summary: ${summary.totalParams.toLocaleString("en-US")} parameters`,
-        caption: `Input [1, 32, 32, 3]; output [${summary.outputShape.join(", ")}]. ` +
-          `Parameters ${summary.paramsMB.toFixed(2)} MB; forward/backward activations ` +
-          `${summary.forwardBackwardMB.toFixed(2)} MB per example.`,
-        panels: [],
-        table: table([...rows, {
-          layer: "Total params",
-          outputShape: "",
-          params: summary.totalParams,
-        }], [
-          { key: "layer", label: "layer (type)", format: "text" },
-          { key: "outputShape", label: "output shape", format: "text" },
-          { key: "params", label: "param #", format: "integer" },
-        ]),
-      },
+      modelSummary(summary),
     ];
   },
 });

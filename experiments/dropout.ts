@@ -7,7 +7,7 @@
  * @module
  */
 import { runExperiment } from "../lib/study/frame.ts";
-import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { fcRun } from "../lib/train/fc.ts";
 
 const settings = {
@@ -36,7 +36,8 @@ await runExperiment({
       })
     ),
   figures: (outcomes) => [
-    accuracyCurves(outcomes.map((o) => o.record), {
+    learningCurves(outcomes.map((o) => o.record), {
+      loss: false,
       title: "Accuracy per epoch, with and without dropout",
       legendLabel: "dropout",
     }),

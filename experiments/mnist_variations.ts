@@ -18,9 +18,11 @@
  */
 import { runExperiment } from "../lib/study/frame.ts";
 import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
-import { formatCell, table } from "../lib/plot/table.ts";
+import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { epochCurves, misclassifiedGrid } from "../lib/plot/cnn_figures.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { misclassifiedGrid } from "../lib/plot/misclassified_grid.ts";
+import { resultsTable } from "../lib/plot/results_table.ts";
 import { digitsDataset } from "../lib/train/cnn.ts";
 import { mnistData, mnistRun } from "../lib/train/mnist.ts";
 
@@ -108,19 +110,17 @@ await runExperiment({
     const grid = best &&
       misclassifiedGrid(best, digits, `Misclassified test digits of ${best.name}`);
     return [
-      {
+      resultsTable(records, {
         title: "Final accuracies and times",
         caption: "After the last epoch, on the whole training and test sets.",
-        panels: [],
-        table: table(records.map((r) => ({ variation: r.name, ...r.metrics, ...r.timings })), [
-          { key: "variation", label: "variation", format: "text" },
+        nameLabel: "variation",
+        columns: [
           { key: "trainAcc", label: "train accuracy", format: "percent" },
           { key: "testAcc", label: "test accuracy", format: "percent" },
           { key: "testLoss", label: "test loss", format: "number" },
           { key: "iterations", label: "iterations", format: "integer" },
-          { key: "totalMs", label: "wall time", format: "milliseconds" },
-        ]),
-      },
+        ],
+      }),
       ...(best && counts.length > 0
         ? [{
           ...confusionMatrix(counts, digits),

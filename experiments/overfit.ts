@@ -13,7 +13,7 @@ import { runExperiment } from "../lib/study/frame.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
 import { convNetRun } from "../lib/train/convnet.ts";
 import { studyData } from "../lib/train/study_data.ts";
 

@@ -1,11 +1,11 @@
 /**
- * The accuracy-per-epoch panel shared by the learning-curve and batch-size figures.
+ * The accuracy-per-epoch panel of the learning-curve figures, and whole-epoch ticks.
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
 import type { TrainingHistory } from "../runs/record.ts";
-import type { PlotOptions } from "./figure.ts";
+import type { Panel } from "./figure.ts";
+import { seriesPanel } from "./series_panel.ts";
 
 /** One accuracy measurement: a run, a split, an epoch (0 = before training). */
 export interface AccuracyRow {
@@ -66,7 +66,7 @@ export function accuracyDomain(rows: readonly { accuracy: number }[]): [number, 
 }
 
 /**
- * One panel: accuracy per epoch for one split, a line with dots per run.
+ * One panel: accuracy per epoch for one split, a line with dots per run, in percent.
  *
  * @example
  * ```ts
@@ -83,25 +83,38 @@ export function accuracyPanel(
     width?: number;
     height?: number;
   },
-): PlotOptions {
+): Panel {
   const splitRows = rows.filter((r) => r.split === split);
   const maxEpoch = Math.max(1, ...splitRows.map((r) => r.epoch));
-  return {
+  return seriesPanel(splitRows as unknown as Record<string, unknown>[], {
+    x: "epoch",
+    y: "accuracy",
+    series: "run",
+    color,
+    xLabel: "epoch",
+    yLabel: `${split === "train" ? "training" : "validation"} accuracy`,
+    percent: true,
+    dots: 2.5,
     width,
     height,
     marginLeft: 45,
-    color,
-    x: { label: "epoch", domain: [0, maxEpoch], ticks: Math.min(maxEpoch, 10), tickFormat: "d" },
-    y: {
-      label: `${split === "train" ? "training" : "validation"} accuracy (%)`,
-      // With `percent`, Plot scales values by 100 before the domain applies.
-      domain: [domain[0] * 100, domain[1] * 100],
-      percent: true,
-      grid: true,
-    },
-    marks: [
-      Plot.line(splitRows, { x: "epoch", y: "accuracy", stroke: "run", strokeWidth: 1.5 }),
-      Plot.dot(splitRows, { x: "epoch", y: "accuracy", fill: "run", r: 2.5 }),
-    ],
-  };
+    xScale: { domain: [0, maxEpoch], ...epochTicks(maxEpoch) },
+    // With `percent`, Plot scales values by 100 before the domain applies.
+    yScale: { domain: [domain[0] * 100, domain[1] * 100] },
+  }).panel;
+}
+
+/**
+ * Ticks for an epoch axis: whole epochs only (never 1.2, 1.4), at most about ten.
+ *
+ * @example
+ * ```ts
+ * Plot.plot({ x: { domain: [0, 2], ...epochTicks(2) }, marks }); // ticks 0, 1, 2
+ * ```
+ */
+export function epochTicks(maxEpoch: number): { ticks: number[]; tickFormat: string } {
+  const step = Math.max(1, Math.ceil(maxEpoch / 10));
+  const ticks: number[] = [];
+  for (let epoch = 0; epoch <= maxEpoch; epoch += step) ticks.push(epoch);
+  return { ticks, tickFormat: "d" };
 }

@@ -9,6 +9,7 @@ import type { ColorScheme } from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { colorRampPanel } from "./color_legend.ts";
 import type { Figure } from "./figure.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /** One cell of the matrix. */
 export interface ConfusionCell {
@@ -66,7 +67,7 @@ export function confusionMatrix(
   counts: readonly (readonly number[])[],
   classNames: readonly string[],
   { title = "Confusion matrix", caption }: { title?: string; caption?: string } = {},
-): Figure {
+): Figure & Displayable {
   const classes = classNames.length;
   if (classes === 0) throw argumentError("classNames", classNames, "at least one class name");
   if (counts.length !== classes || counts.some((row) => row.length !== classes)) {
@@ -91,7 +92,7 @@ export function confusionMatrix(
   const side = Math.max(28, Math.min(48, Math.floor(480 / classes)));
   const total = cells.reduce((sum, cell) => sum + cell.count, 0);
   const correct = counts.reduce((sum, row, i) => sum + row[i], 0);
-  return {
+  return displayable({
     title,
     caption: caption ??
       `Rows: true class; columns: predicted class. ${correct} of ${total} examples on the ` +
@@ -125,5 +126,5 @@ export function confusionMatrix(
       colorRampPanel({ scheme: SCHEME, domain: color.domain, label: "examples per cell" }),
     ],
     data: { cells, classNames: [...classNames] },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * Figures: builders that turn run data into Observable Plot options, server-side
- * rendering on linkedom, and the self-contained HTML page writer.
+ * rendering on linkedom, the self-contained HTML page writer, the index of pages and
+ * runs, and the notebook display.
  *
  * @example
  * ```ts
@@ -11,12 +12,29 @@
  *
  * @module
  */
-export type { Figure, PlotOptions, SwatchLegend } from "./figure.ts";
+export type { Figure, Panel, PlotOptions, Readout, SwatchLegend } from "./figure.ts";
 export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./figure.ts";
-export { accuracyDomain, accuracyPanel, type AccuracyRow, accuracyRows } from "./accuracy_panel.ts";
+export {
+  accuracyDomain,
+  accuracyPanel,
+  type AccuracyRow,
+  accuracyRows,
+  epochTicks,
+} from "./accuracy_panel.ts";
 export { learningCurves, type LossRow } from "./learning_curves.ts";
-export { accuracyCurves } from "./accuracy_curves.ts";
+export { seriesClass, seriesPanel, type SeriesPanelOptions } from "./series_panel.ts";
+export {
+  type FittedRows,
+  fitToScale,
+  OFF_SCALE_FACTOR,
+  offScaleNotes,
+  type OffScaleSeries,
+} from "./off_scale.ts";
 export { sweepFigure, type SweepMetric } from "./sweep.ts";
+export { epochCurves, epochRows } from "./epoch_curves.ts";
+export { misclassifiedGrid } from "./misclassified_grid.ts";
+export { modelSummary } from "./model_summary.ts";
+export { type ResultColumn, resultsTable } from "./results_table.ts";
 export { colorRampPanel } from "./color_legend.ts";
 export { type ConfusionCell, confusionCounts, confusionMatrix } from "./confusion_matrix.ts";
 export { type ImageExample, imageGrid } from "./image_grid.ts";
@@ -24,8 +42,27 @@ export { encodePng, pngDataUri } from "./png.ts";
 export { lineChart } from "./line_chart.ts";
 export { barChart } from "./bar_chart.ts";
 export { timeSplit, type TimeSplitRow } from "./time_split.ts";
-export { type CellFormat, formatCell, table, type TableColumn, type TableSpec } from "./table.ts";
-export { renderFigure, renderPlot, renderSwatches, renderTable } from "./render.ts";
+export {
+  type CellFormat,
+  formatCell,
+  formatDuration,
+  table,
+  type TableColumn,
+  type TableSpec,
+} from "./table.ts";
+export { configText, keyLabel, varyingKeys } from "./varying.ts";
+export {
+  type FigureExport,
+  type ReadoutPoint,
+  type RenderedReadout,
+  renderFigure,
+  renderLegend,
+  renderPanel,
+  renderPlot,
+  renderTable,
+} from "./render.ts";
+export { FIGURE_SCRIPT, figureScript } from "./figure_script.ts";
+export { type Displayable, displayable, figureDisplay, JUPYTER_DISPLAY } from "./notebook.ts";
 export { escapeHtml, jsonForScript } from "./html.ts";
 export { type NetworkReference, networkReferences } from "./offline_check.ts";
 export {
@@ -34,6 +71,7 @@ export {
   PAGE_DATA_ID,
   PAGE_FORMAT,
   type PageData,
+  pageDisplay,
   type PageRun,
   type Provenance,
   readPageData,
@@ -41,5 +79,5 @@ export {
   writeFigurePage,
 } from "./page.ts";
 export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./index_page.ts";
-export { PAGE_STYLE } from "./style.ts";
+export { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
 export { writeFileAtomic } from "../files.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExperimentDefinition } from "./frame.ts";
-import { accuracyCurves } from "../plot/accuracy_curves.ts";
+import { learningCurves } from "../plot/learning_curves.ts";
 import { fcRun } from "../train/fc.ts";
 
 const settings = {
@@ -53,7 +53,8 @@ export function normalizationBatchSizeStudy(
       ),
     ],
     figures: (outcomes) => [
-      accuracyCurves(outcomes.map((o) => o.record), {
+      learningCurves(outcomes.map((o) => o.record), {
+        loss: false,
         title: "Accuracy per epoch by batch size",
         legendLabel: "batch size",
       }),
