@@ -78,6 +78,16 @@ export {
   renderFigurePage,
   writeFigurePage,
 } from "./page.ts";
-export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./index_page.ts";
+export {
+  firstChart,
+  INDEX_MARKER,
+  type IndexEntry,
+  type IndexRun,
+  readIndexEntries,
+  renderIndex,
+  writeIndex,
+} from "./index_page.ts";
+export { INDEX_SCRIPT, indexScript } from "./index_script.ts";
+export { sanitizeSvg } from "./sanitize_svg.ts";
 export { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
 export { writeFileAtomic } from "../files.ts";
