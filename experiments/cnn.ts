@@ -12,6 +12,7 @@ import { runExperiment } from "../lib/study/frame.ts";
 import { buildModel, MODEL_INPUT_SHAPES } from "../lib/models/registry.ts";
 import { summarize } from "../lib/models/summary.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
 import { modelSummary } from "../lib/plot/model_summary.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 import { digitsDataset } from "../lib/train/cnn.ts";
@@ -59,17 +60,20 @@ await runExperiment({
     const records = outcomes.map((o) => o.record);
     return [
       epochCurves(records, { title: "Loss and accuracy per epoch", valName: "test" }),
-      resultsTable(records, {
-        title: "Final accuracy",
-        caption: "After the last epoch: accuracy on the whole training and test sets.",
-        nameLabel: "optimizer",
-        columns: [
-          { key: "trainAcc", label: "train accuracy", format: "percent" },
-          { key: "testAcc", label: "test accuracy", format: "percent" },
-          { key: "trainLoss", label: "last-epoch train loss", format: "number" },
-          { key: "testLoss", label: "test loss", format: "number" },
-        ],
-      }),
+      {
+        ...resultsTable(records, {
+          title: "Final accuracy",
+          caption: "After the last epoch: accuracy on the whole training and test sets.",
+          nameLabel: "optimizer",
+          columns: [
+            { key: "trainAcc", label: "train accuracy", format: "percent" },
+            { key: "testAcc", label: "test accuracy", format: "percent" },
+            { key: "trainLoss", label: "last-epoch train loss", format: "number" },
+            { key: "testLoss", label: "test loss", format: "number" },
+          ],
+        }),
+        findings: rankRuns(records, { metric: "testAcc", label: "test accuracy" }),
+      },
       modelSummary(summarize(buildModel(s.model), [1, ...MODEL_INPUT_SHAPES[s.model]], {
         title: s.model,
       })),

@@ -21,6 +21,7 @@ import { runExperiment } from "../lib/study/frame.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { summarize } from "../lib/models/summary.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
 import { modelSummary } from "../lib/plot/model_summary.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
 import { cnnData } from "../lib/train/cnn.ts";
@@ -93,7 +94,10 @@ await runExperiment({
     const summary = summarize(model, [1, 32, 32, 3], { title: "convnext" });
     model.dispose();
     return [
-      epochCurves(records, { title: "Loss and accuracy per epoch", valName: "val" }),
+      {
+        ...epochCurves(records, { title: "Loss and accuracy per epoch", valName: "val" }),
+        findings: rankRuns(records, { metric: "finalValAcc", label: "validation accuracy" }),
+      },
       timeSplit(records),
       modelSummary(summary),
     ];

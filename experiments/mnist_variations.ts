@@ -21,6 +21,8 @@ import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
 import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
+import { plural } from "../lib/plot/plural.ts";
 import { misclassifiedGrid } from "../lib/plot/misclassified_grid.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 import { digitsDataset } from "../lib/train/cnn.ts";
@@ -64,16 +66,16 @@ const variations = [
 function runFacts(record: RunRecord): string {
   const c = record.config as { batchSize: number; learningRate: number; numEpochs: number };
   return `batch ${c.batchSize}, ${record.config.updateRule} lr ${c.learningRate}, ` +
-    `${c.numEpochs} epochs, ${formatCell(record.timings.totalMs, "milliseconds")}`;
+    `${plural(c.numEpochs, "epoch")}, ${formatCell(record.timings.totalMs, "milliseconds")}`;
 }
 
 await runExperiment({
   name: "mnist_variations",
   title: "Variations of a small MNIST CNN",
-  description: "Convolutions beat a fully connected net; pooling before the activation " +
-    "gives the same net (max pooling commutes with relu and tanh); adam trains faster " +
-    "than plain SGD; residual blocks let a deep net train where the same net without " +
-    "skips does not.",
+  description: "Eight variations of a small digits classifier: a fully connected net " +
+    "against convolutions, pooling before the activation (max pooling commutes with relu " +
+    "and tanh, so (c) computes what (b) does), tanh, adam against plain SGD, and a deep " +
+    "net with and without residual skips and batchnorm. Which trains best?",
   script: import.meta.url,
   settings,
   quick: {
@@ -110,17 +112,20 @@ await runExperiment({
     const grid = best &&
       misclassifiedGrid(best, digits, `Misclassified test digits of ${best.name}`);
     return [
-      resultsTable(records, {
-        title: "Final accuracies and times",
-        caption: "After the last epoch, on the whole training and test sets.",
-        nameLabel: "variation",
-        columns: [
-          { key: "trainAcc", label: "train accuracy", format: "percent" },
-          { key: "testAcc", label: "test accuracy", format: "percent" },
-          { key: "testLoss", label: "test loss", format: "number" },
-          { key: "iterations", label: "iterations", format: "integer" },
-        ],
-      }),
+      {
+        ...resultsTable(records, {
+          title: "Final accuracies and times",
+          caption: "After the last epoch, on the whole training and test sets.",
+          nameLabel: "variation",
+          columns: [
+            { key: "trainAcc", label: "train accuracy", format: "percent" },
+            { key: "testAcc", label: "test accuracy", format: "percent" },
+            { key: "testLoss", label: "test loss", format: "number" },
+            { key: "iterations", label: "iterations", format: "integer" },
+          ],
+        }),
+        findings: rankRuns(records, { metric: "testAcc", label: "test accuracy" }),
+      },
       ...(best && counts.length > 0
         ? [{
           ...confusionMatrix(counts, digits),

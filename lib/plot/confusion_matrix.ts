@@ -8,6 +8,7 @@ import * as Plot from "@observablehq/plot";
 import type { ColorScheme } from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { colorRampPanel } from "./color_legend.ts";
+import { plural } from "./plural.ts";
 import type { Figure } from "./figure.ts";
 import { type Displayable, displayable } from "./notebook.ts";
 
@@ -95,7 +96,9 @@ export function confusionMatrix(
   return displayable({
     title,
     caption: caption ??
-      `Rows: true class; columns: predicted class. ${correct} of ${total} examples on the ` +
+      `Rows: true class; columns: predicted class. ${correct} of ${
+          plural(total, "example")
+        } on the ` +
         `diagonal (${total > 0 ? ((100 * correct) / total).toFixed(1) : "0.0"}% accuracy).`,
     panels: [
       {

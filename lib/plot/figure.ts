@@ -53,6 +53,8 @@ export interface Figure {
   title: string;
   /** One or two sentences under the figure: what to read from it. */
   caption?: string;
+  /** What these runs found, built from their results (see findings.ts), above the caption. */
+  findings?: string;
   /** Sentences that qualify the drawing, e.g. that a run went off the scale. */
   notes?: string[];
   /** Observable Plot options, one per panel. */

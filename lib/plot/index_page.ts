@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../files.ts";
 import { escapeHtml } from "./html.ts";
 import { INDEX_SCRIPT } from "./index_script.ts";
-import { formatDate, type PageRun, readPageData } from "./page.ts";
+import { dataLineParts, formatDate, type PageRun, readPageData } from "./page.ts";
+import { plural } from "./plural.ts";
 import { sanitizeSvg } from "./sanitize_svg.ts";
 import { PAGE_STYLE } from "./style.ts";
 import { formatCell } from "./table.ts";
@@ -70,16 +71,6 @@ export function firstChart(html: string): string {
   return markup ? sanitizeSvg(markup) : "";
 }
 
-/**
- * Pages written before the data line and its fallback were apart ended the line with
- * " (CIFAR-10 not used: ...)"; this splits them so the reason is still said once.
- */
-function splitFallback(dataLine: string): { dataLine: string; dataFallback: string | null } {
-  const at = dataLine.lastIndexOf(" (CIFAR-10 not used: ");
-  if (at < 0 || !dataLine.endsWith(")")) return { dataLine, dataFallback: null };
-  return { dataLine: dataLine.slice(0, at), dataFallback: dataLine.slice(at + 2, -1) };
-}
-
 /** An object, or {} for anything else (a page's JSON is not trusted to be well formed). */
 function objectOr<T extends object>(value: unknown): T {
   return (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {}) as T;
@@ -128,9 +119,7 @@ export async function readIndexEntries(plotsDir: string): Promise<IndexEntry[]> 
       });
       continue;
     }
-    const data_ = data.page.dataFallback === null
-      ? splitFallback(String(data.page.dataLine))
-      : { dataLine: String(data.page.dataLine), dataFallback: String(data.page.dataFallback) };
+    const data_ = dataLineParts(String(data.page.dataLine), data.page.dataFallback);
     entries.push({
       file: item.name,
       title: String(data.page.title),
@@ -236,7 +225,7 @@ function runBrowser(entries: readonly IndexEntry[]): string {
 <input id="nnlab-filter" type="search" placeholder="filter: e.g. adam 0.001" aria-label="filter runs">
 <select id="nnlab-study" aria-label="study"><option value="">all studies</option>${options}</select>
 <label><input id="nnlab-hide-quick" type="checkbox"> hide quick runs</label>
-<span id="nnlab-count" class="nnlab-note">${runCount} runs</span>
+<span id="nnlab-count" class="nnlab-note">${plural(runCount, "run")}</span>
 </div>
 <div class="nnlab-scroll"><table class="nnlab-table nnlab-runbrowser"><thead><tr>${head}</tr></thead><tbody>
 ${rows}

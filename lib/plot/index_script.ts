@@ -57,7 +57,7 @@ export function indexScript(): void {
       row.hidden = !visible;
       if (visible) shown++;
     }
-    if (count) count.textContent = `${shown} of ${rows.length} runs`;
+    if (count) count.textContent = `${shown} of ${rows.length} run${rows.length === 1 ? "" : "s"}`;
     // A column is shown when a shown run has a value in it.
     headings.forEach((heading, column) => {
       const used = rows.some((row) => !row.hidden && row.children[column]?.dataset.empty !== "1");

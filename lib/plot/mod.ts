@@ -51,6 +51,8 @@ export {
   type TableSpec,
 } from "./table.ts";
 export { configText, keyLabel, varyingKeys } from "./varying.ts";
+export { rankRuns } from "./findings.ts";
+export { plural } from "./plural.ts";
 export {
   type FigureExport,
   type ReadoutPoint,
@@ -66,6 +68,7 @@ export { type Displayable, displayable, figureDisplay, JUPYTER_DISPLAY } from ".
 export { escapeHtml, jsonForScript } from "./html.ts";
 export { type NetworkReference, networkReferences } from "./offline_check.ts";
 export {
+  dataLineParts,
   type FigurePageOptions,
   formatDate,
   PAGE_DATA_ID,

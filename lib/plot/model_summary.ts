@@ -6,6 +6,7 @@
  */
 import type { ModelSummary } from "../models/summary.ts";
 import type { Figure } from "./figure.ts";
+import { plural } from "./plural.ts";
 import { table } from "./table.ts";
 import { type Displayable, displayable } from "./notebook.ts";
 
@@ -35,9 +36,8 @@ export function modelSummary(
     outputShape: shapeText(row.outputShape),
     params: row.params === 0 ? null : row.params,
   }));
-  const total = summary.totalParams.toLocaleString("en-US");
   return displayable({
-    title: title ?? `Model summary: ${total} parameters`,
+    title: title ?? `Model summary: ${plural(summary.totalParams, "parameter")}`,
     caption: caption ??
       `${summary.title}: input ${shapeText(summary.inputShape)}, output ` +
         `${shapeText(summary.outputShape)}, NHWC (batch, height, width, channels). ` +

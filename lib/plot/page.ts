@@ -15,6 +15,7 @@ import type { Figure } from "./figure.ts";
 import { writeFileAtomic } from "../files.ts";
 import { FIGURE_SCRIPT } from "./figure_script.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
+import { plural } from "./plural.ts";
 import { renderFigure, renderTable } from "./render.ts";
 import { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
 import { type CellFormat, table } from "./table.ts";
@@ -161,10 +162,10 @@ function provenanceSection(p: Provenance): string {
   const backendLine = [
     b.backend,
     b.provider ? `(${b.provider})` : "",
-    b.threads !== undefined ? `${b.threads} thread${b.threads === 1 ? "" : "s"}` : "",
+    b.threads !== undefined ? plural(b.threads, "thread") : "",
     b.simd !== undefined ? `SIMD ${b.simd ? "on" : "off"}` : "",
   ].filter(Boolean).join(", ").replace(", (", " (");
-  const host = b.host ? `${b.host.cpu}, ${b.host.cores} cores, ${b.host.os}` : "unknown";
+  const host = b.host ? `${b.host.cpu}, ${plural(b.host.cores, "core")}, ${b.host.os}` : "unknown";
   const versions = Object.entries(p.versions).map(([name, version]) =>
     `<code>${escapeHtml(name)}</code> ${escapeHtml(version)}`
   ).join(", ");
@@ -187,10 +188,31 @@ ${
 <details><summary>Config</summary><pre><code>${
     escapeHtml(JSON.stringify(p.config, null, 2))
   }</code></pre></details>
-<details><summary>Source of <code>${
-    escapeHtml(p.scriptPath)
-  }</code> (${lines} lines)</summary><pre><code>${escapeHtml(p.scriptSource)}</code></pre></details>
+<details><summary>Source of <code>${escapeHtml(p.scriptPath)}</code> (${
+    plural(lines, "line")
+  })</summary><pre><code>${escapeHtml(p.scriptSource)}</code></pre></details>
 </section>`;
+}
+
+/**
+ * The data line and the fallback reason, apart. A data line may still end with
+ * " (CIFAR-10 not used: ...)" (pages written, or options given, before `dataFallback`
+ * existed); that ending is taken out and becomes the reason, so it is said once.
+ *
+ * @example
+ * ```ts
+ * dataLineParts("MNIST digits: 200 train (CIFAR-10 not used: offline)", null);
+ * // { dataLine: "MNIST digits: 200 train", dataFallback: "CIFAR-10 not used: offline" }
+ * ```
+ */
+export function dataLineParts(
+  dataLine: string,
+  dataFallback: string | null | undefined,
+): { dataLine: string; dataFallback: string | null } {
+  if (dataFallback) return { dataLine, dataFallback };
+  const at = dataLine.lastIndexOf(" (CIFAR-10 not used: ");
+  if (at < 0 || !dataLine.endsWith(")")) return { dataLine, dataFallback: null };
+  return { dataLine: dataLine.slice(0, at), dataFallback: dataLine.slice(at + 2, -1) };
 }
 
 /**
@@ -209,7 +231,8 @@ export function formatDate(iso: string): string {
 
 /** The embedded JSON of a page. */
 function pageData(options: FigurePageOptions): PageData {
-  const { title, description, dataLine, figures, runs, provenance } = options;
+  const { title, description, figures, runs, provenance } = options;
+  const { dataLine, dataFallback } = dataLineParts(options.dataLine, options.dataFallback);
   const { scriptSource: _source, ...provenanceMeta } = provenance;
   return {
     format: PAGE_FORMAT,
@@ -217,7 +240,7 @@ function pageData(options: FigurePageOptions): PageData {
       title,
       description,
       dataLine,
-      dataFallback: options.dataFallback ?? null,
+      dataFallback,
       quick: options.quick ?? false,
       date: provenance.date,
       runCount: runs.length,
@@ -231,7 +254,8 @@ function pageData(options: FigurePageOptions): PageData {
 
 /** The page's content: header, figures, runs, provenance, data note. */
 function pageBody(options: FigurePageOptions, { crumb = true } = {}): string {
-  const { title, description, dataLine, figures, runs, provenance } = options;
+  const { title, description, figures, runs, provenance } = options;
+  const { dataLine, dataFallback } = dataLineParts(options.dataLine, options.dataFallback);
   const cachedCount = runs.filter((run) => run.cached).length;
   const freshCount = runs.length - cachedCount;
   const quick = options.quick
@@ -239,9 +263,7 @@ function pageBody(options: FigurePageOptions, { crumb = true } = {}): string {
       `tiny data sets and few epochs, to check that the study runs. Its numbers do not show ` +
       `what the full study shows; run it without <code>--quick</code> for that.</p>`
     : "";
-  const fallback = options.dataFallback
-    ? `<p class="nnlab-note">${escapeHtml(options.dataFallback)}</p>`
-    : "";
+  const fallback = dataFallback ? `<p class="nnlab-note">${escapeHtml(dataFallback)}</p>` : "";
   return `<header>
 ${crumb ? `<p class="nnlab-crumb"><a href="index.html">nnlab figures</a></p>` : ""}
 <h1>${escapeHtml(title)}</h1>
@@ -254,8 +276,8 @@ ${quick}
 ${figures.map(renderFigure).join("\n")}
 <section class="nnlab-runs">
 <h2>Runs</h2>
-<p class="nnlab-note">${runs.length} run${
-    runs.length === 1 ? "" : "s"
+<p class="nnlab-note">${
+    plural(runs.length, "run")
   }: ${freshCount} trained now, ${cachedCount} served from the cache (<code>data/runs</code>). The columns after the run's name are the settings that differ between runs. Accuracies are fractions shown as percentages; wall time is the whole run.</p>
 <div class="nnlab-scroll">${runsTable(runs)}</div>
 </section>

@@ -240,6 +240,7 @@ export function renderFigure(figure: Figure): string {
     parts.push(`<div class="nnlab-panels">${panels.join("\n")}</div>`);
   }
   if (figure.table) parts.push(`<div class="nnlab-scroll">${renderTable(figure.table)}</div>`);
+  if (figure.findings) parts.push(`<p class="nnlab-findings">${escapeHtml(figure.findings)}</p>`);
   if (figure.caption) parts.push(`<figcaption>${escapeHtml(figure.caption)}</figcaption>`);
   for (const note of figure.notes ?? []) {
     parts.push(`<p class="nnlab-offscale">${escapeHtml(note)}</p>`);

@@ -102,6 +102,7 @@ export const FIGURE_STYLE = `
 }
 .nnlab-tip b { display: inline-flex; align-items: center; gap: 5px; }
 .nnlab-root figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 100ch; }
+.nnlab-findings { margin: 8px 0 0; max-width: 100ch; }
 .nnlab-offscale { color: var(--muted); font-size: 13.5px; margin: 4px 0 0; max-width: 100ch; }
 .nnlab-scroll { overflow-x: auto; }
 .nnlab-table { border-collapse: collapse; font-size: 13.5px; margin: 6px 0 4px; }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ExperimentDefinition } from "./frame.ts";
+import { rankRuns } from "../plot/findings.ts";
 import { learningCurves } from "../plot/learning_curves.ts";
 import { fcRun } from "../train/fc.ts";
 
@@ -39,10 +40,14 @@ export function normalizationBatchSizeStudy(
   return {
     name,
     title: `${normalization === "batchnorm" ? "Batchnorm" : "Layernorm"} and batch size`,
-    description: normalization === "batchnorm"
-      ? "Batchnorm estimates its statistics from the batch: at batch size 5 they are noisy " +
-        "and training suffers."
-      : "Layernorm normalizes each example by itself, so it trains the same at any batch size.",
+    description:
+      (normalization === "batchnorm"
+        ? "Batchnorm estimates its statistics from the batch, so small batches give noisy " +
+          "estimates"
+        : "Layernorm normalizes each example by itself, with no statistics from the batch") +
+      `: how does a six-layer net train with it at batch sizes ${
+        settings.batchSizes.join(", ")
+      }, against a baseline at ${settings.batchSizes[0]}?`,
     script,
     settings,
     quick: { numTrain: 100, numEpochs: 1 },
@@ -52,12 +57,16 @@ export function normalizationBatchSizeStudy(
         fcRun(`${normalization}, batch ${batchSize}`, { ...s, normalization, batchSize })
       ),
     ],
-    figures: (outcomes) => [
-      learningCurves(outcomes.map((o) => o.record), {
-        loss: false,
-        title: "Accuracy per epoch by batch size",
-        legendLabel: "batch size",
-      }),
-    ],
+    figures: (outcomes) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records, {
+          loss: false,
+          title: "Accuracy per epoch by batch size",
+          legendLabel: "batch size",
+        }),
+        findings: rankRuns(records, { metric: "finalValAcc", label: "final validation accuracy" }),
+      }];
+    },
   };
 }
