@@ -39,7 +39,9 @@ await runExperiment({
       ...learningCurves(records),
       findings: `${
         rankRuns(records, { metric: "bestTrainAcc", label: "best training accuracy" })
-      } ${rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" })}`,
+      } ${
+        rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy", size: false })
+      }`,
     }];
   },
 });

@@ -12,7 +12,6 @@
 import { runExperiment } from "../lib/study/frame.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { displayable } from "../lib/plot/notebook.ts";
-import { rankRuns } from "../lib/plot/findings.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
@@ -68,7 +67,9 @@ await runExperiment({
             "sample of the training images (up to 1,000) and on the validation set, before " +
             "and after the epoch.",
         }),
-        findings: rankRuns([full], { metric: "finalValAcc", label: "validation accuracy" }),
+        findings: `After the epoch: training accuracy ${
+          formatCell(full.metrics.finalTrainAcc, "percent")
+        } (on the sample), validation accuracy ${formatCell(full.metrics.finalValAcc, "percent")}.`,
       },
     ];
   },

@@ -41,11 +41,13 @@ function trainingSize(records: readonly Pick<RunRecord, "config">[]): string | n
  */
 export function rankRuns(
   records: readonly Pick<RunRecord, "name" | "status" | "metrics" | "config">[],
-  { metric, label, format = "percent", lowerIsBetter = false }: {
+  { metric, label, format = "percent", lowerIsBetter = false, size: withSize = true }: {
     metric: string;
     label: string;
     format?: "percent" | "number";
     lowerIsBetter?: boolean;
+    /** Start with the epochs and training-set size the runs share (default true). */
+    size?: boolean;
   },
 ): string {
   const valued = records.filter((r) =>
@@ -58,7 +60,9 @@ export function rankRuns(
     ...ranked.map((r) => `${r.name} ${formatCell(r.metrics[metric], format)}`),
     ...others.map((r) => `${r.name} ${r.status === "finished" ? "–" : r.status}`),
   ];
-  const size = trainingSize(records);
+  const size = withSize ? trainingSize(records) : null;
+  // Run names like "SGD lr 1e-2, batch 256" hold commas: then items are kept apart by ";".
+  const separator = records.some((r) => r.name.includes(",")) ? "; " : ", ";
   return `${size ? `After ${size}, ${label}` : label[0].toUpperCase() + label.slice(1)}: ` +
-    `${items.join(", ")}.`;
+    `${items.join(separator)}.`;
 }

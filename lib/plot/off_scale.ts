@@ -114,7 +114,7 @@ export function fitToScale<R extends Record<string, unknown>>(
 /** A number for a note: "23.4", "1.3e34". */
 function short(value: number): string {
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3)
-    ? value.toExponential(1).replace("e+", "e")
+    ? value.toExponential(1).replace(".0e", "e").replace("e+", "e")
     : String(Number(value.toPrecision(3)));
 }
 
