@@ -22,6 +22,7 @@ export interface AccuracyRow {
  *
  * @example
  * ```ts
+ * const history = { trainAccHistory: [0.1, 0.5], valAccHistory: [0.1, 0.4] };
  * accuracyRows([{ name: "adam", history }]);
  * // [{ run: "adam", split: "train", epoch: 0, accuracy: 0.1 }, ...]
  * ```
@@ -70,8 +71,12 @@ export function accuracyDomain(rows: readonly { accuracy: number }[]): [number, 
  *
  * @example
  * ```ts
- * const rows = accuracyRows(runs);
- * const panel = accuracyPanel(rows, "val", { color: seriesColors(names), domain: accuracyDomain(rows) });
+ * import { seriesColors } from "./figure.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
+ * const rows = accuracyRows(records);
+ * const color = seriesColors(records.map((r) => r.name));
+ * const panel = accuracyPanel(rows, "val", { color, domain: accuracyDomain(rows) });
  * ```
  */
 export function accuracyPanel(
@@ -109,7 +114,8 @@ export function accuracyPanel(
  *
  * @example
  * ```ts
- * Plot.plot({ x: { domain: [0, 2], ...epochTicks(2) }, marks }); // ticks 0, 1, 2
+ * epochTicks(2); // { ticks: [0, 1, 2], tickFormat: "d" }
+ * epochTicks(25).ticks; // [0, 3, 6, ..., 24]
  * ```
  */
 export function epochTicks(maxEpoch: number): { ticks: number[]; tickFormat: string } {

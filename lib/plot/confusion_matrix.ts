@@ -61,7 +61,8 @@ export function confusionCounts(
  *
  * @example
  * ```ts
- * const figure = confusionMatrix(confusionCounts(yTest, predicted, 10), classNames);
+ * const counts = confusionCounts([0, 1, 2, 2], [0, 2, 2, 2], 3); // true labels, predictions
+ * const figure = confusionMatrix(counts, ["cat", "dog", "ship"]);
  * ```
  */
 export function confusionMatrix(

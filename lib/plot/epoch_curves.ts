@@ -18,6 +18,8 @@ import { type Displayable, displayable } from "./notebook.ts";
  *
  * @example
  * ```ts
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const record: RunRecord;
  * epochRows(record).map((row) => row.valAcc); // [0.1, 0.62, 0.81]
  * ```
  */
@@ -34,7 +36,9 @@ export function epochRows(record: RunRecord): EpochRow[] {
  *
  * @example
  * ```ts
- * epochCurves([record], { title: "(b) CNN", valName: "test" }); // train and test lines
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
+ * epochCurves([records[0]], { title: "(b) CNN", valName: "test" }); // train and test lines
  * epochCurves(records, { title: "Loss per epoch", valName: "test" }); // one line per run
  * ```
  */

@@ -74,6 +74,11 @@ export interface Figure {
  * not (its yellow and orange, the adam page's sgd_momentum and rmsprop, were hard to tell
  * apart). Ordered so the first four, the most a study draws, are the most distinct and
  * the yellow, faint on white, comes late; the black is drawn light grey in dark mode.
+ *
+ * @example
+ * ```ts
+ * SERIES_COLORS[0]; // "#0072b2", the first run's blue
+ * ```
  */
 export const SERIES_COLORS: readonly string[] = [
   "#0072b2", // blue

@@ -21,7 +21,10 @@
  *
  * @example
  * ```ts
- * const html = `${renderFigure(figure)}<script>${FIGURE_SCRIPT}</script>`;
+ * import { renderFigure } from "./render.ts";
+ * import type { Figure } from "./figure.ts";
+ * declare const figure: Figure;
+ * const html = `${renderFigure(figure)}<script>(${figureScript})();</script>`;
  * ```
  */
 export function figureScript(): void {

@@ -35,6 +35,8 @@ function trainingSize(records: readonly Pick<RunRecord, "config">[]): string | n
  *
  * @example
  * ```ts
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
  * rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" });
  * rankRuns(records, { metric: "finalLoss", label: "final training loss", format: "number", lowerIsBetter: true });
  * ```

@@ -42,10 +42,10 @@ function toBytes(pixels: ArrayLike<number>): Uint8Array {
  *
  * @example
  * ```ts
- * const figure = imageGrid(misclassified.map((i) => ({
- *   pixels: test.x.subarray(i * 784, (i + 1) * 784), height: 28, width: 28, channels: 1,
- *   trueLabel: String(test.y[i]), predictedLabel: String(predicted[i]),
- * })), { title: "Ten misclassified digits" });
+ * const digit = new Float32Array(28 * 28); // one 28x28 grey image, values in any range
+ * const figure = imageGrid([
+ *   { pixels: digit, height: 28, width: 28, channels: 1, trueLabel: "3", predictedLabel: "5" },
+ * ], { title: "Misclassified digits" });
  * ```
  */
 export function imageGrid(

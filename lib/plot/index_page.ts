@@ -21,7 +21,14 @@ import { PAGE_STYLE } from "./style.ts";
 import { formatCell } from "./table.ts";
 import { configText, keyLabel, varyingKeys } from "./varying.ts";
 
-/** The marker an nnlab index carries in its `<head>`. */
+/**
+ * The marker an nnlab index carries in its `<head>`.
+ *
+ * @example
+ * ```ts
+ * const ours = (await Deno.readTextFile("plots/index.html")).includes(INDEX_MARKER);
+ * ```
+ */
 export const INDEX_MARKER = `<meta name="generator" content="nnlab-index">`;
 
 /** What the index shows of one run. */
@@ -324,7 +331,6 @@ function isOurIndex(html: string): boolean {
  *
  * @example
  * ```ts
- * await writeFigurePage(page);
  * console.log(`index: ${await writeIndex("plots")}`);
  * ```
  */

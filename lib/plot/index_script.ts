@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * const html = `${runsTableHtml}<script>${INDEX_SCRIPT}</script>`;
+ * const html = `<table class="nnlab-runbrowser">...</table><script>(${indexScript})();</script>`;
  * ```
  */
 export function indexScript(): void {

@@ -28,6 +28,8 @@ export interface LossRow {
  *
  * @example
  * ```ts
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
  * const figure = learningCurves(records, { legendLabel: "update rule" });
  * const accuracyOnly = learningCurves(records, { loss: false, legendLabel: "batch size" });
  * ```

@@ -15,7 +15,10 @@ import { imageGrid } from "./image_grid.ts";
  *
  * @example
  * ```ts
- * misclassifiedGrid(best, data.classNames, "Ten misclassified test digits of (e)");
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const best: RunRecord;
+ * const digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+ * misclassifiedGrid(best, digits, "Ten misclassified test digits of (e)");
  * ```
  */
 export function misclassifiedGrid(

@@ -5,9 +5,27 @@
  *
  * @example
  * ```ts
- * import { learningCurves, writeFigurePage, writeIndex } from "./lib/plot/mod.ts";
- * await writeFigurePage({ out: "plots/adam.html", figures: [learningCurves(records)], ... });
- * await writeIndex("plots");
+ * import { learningCurves, renderFigurePage } from "./mod.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
+ * const html = renderFigurePage({
+ *   out: "plots/adam.html",
+ *   title: "Update rules",
+ *   description: "Which update rule trains fastest?",
+ *   dataLine: "offline MNIST digits",
+ *   figures: [learningCurves(records)],
+ *   runs: records.map((record) => ({ record, cached: true })),
+ *   provenance: {
+ *     scriptPath: "experiments/adam.ts",
+ *     scriptSource: "",
+ *     config: {},
+ *     backend: { backend: "cpu" },
+ *     versions: {},
+ *     date: new Date().toISOString(),
+ *     gitCommit: null,
+ *     dirty: false,
+ *   },
+ * });
  * ```
  *
  * @module

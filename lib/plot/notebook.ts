@@ -11,7 +11,14 @@ import { FIGURE_SCRIPT } from "./figure_script.ts";
 import { renderFigure } from "./render.ts";
 import { FIGURE_STYLE } from "./style.ts";
 
-/** The symbol `deno jupyter` looks for on a cell's value. */
+/**
+ * The symbol `deno jupyter` looks for on a cell's value.
+ *
+ * @example
+ * ```ts
+ * const cell = { [JUPYTER_DISPLAY]: () => ({ "text/html": "<b>hello</b>" }) };
+ * ```
+ */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
 
 /** A value that `deno jupyter` displays inline. */
@@ -24,6 +31,9 @@ export interface Displayable {
  *
  * @example
  * ```ts
+ * import { learningCurves } from "./learning_curves.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
  * const bundle = figureDisplay(learningCurves(records));
  * bundle["text/html"].includes("<svg"); // true
  * ```
@@ -41,6 +51,8 @@ export function figureDisplay(figure: Figure): { "text/html": string } {
  *
  * @example
  * ```ts
+ * import type { Panel } from "./figure.ts";
+ * declare const panel: Panel;
  * const figure = displayable({ title: "Loss", panels: [panel] });
  * figure; // as a notebook cell's last expression: drawn inline
  * ```

@@ -13,6 +13,11 @@
  * the larger of the median of all values and the median of the runs' first values (a
  * loss starts near ln 10 = 2.3 for ten classes). Ten times that keeps the ordinary ups and
  * downs of a run on the scale and puts explosions (100x and far beyond) off it.
+ *
+ * @example
+ * ```ts
+ * const limit = OFF_SCALE_FACTOR * 2.3; // losses above 23 are off a scale where runs start at 2.3
+ * ```
  */
 export const OFF_SCALE_FACTOR = 10;
 
@@ -123,6 +128,9 @@ function short(value: number): string {
  *
  * @example
  * ```ts
+ * const fitted = fitToScale([
+ *   { run: "rmsprop", iteration: 1, loss: 2.3 }, { run: "rmsprop", iteration: 2, loss: 1.3e34 },
+ * ], { x: "iteration", y: "loss", series: "run" });
  * offScaleNotes(fitted, { yLabel: "training loss", xLabel: "iteration" });
  * // ["rmsprop: 1 training loss value is off the scale (above 23, largest 1.3e34), from
  * //  iteration 2 on; drawn as ▲ on the top edge."]

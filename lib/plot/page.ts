@@ -294,7 +294,9 @@ ${provenanceSection(provenance)}
  *
  * @example
  * ```ts
- * const html = renderFigurePage({ out: "plots/adam.html", title: "Update rules", ... });
+ * declare const options: FigurePageOptions;
+ * const html = renderFigurePage(options);
+ * html.startsWith("<!doctype html>"); // true
  * ```
  */
 export function renderFigurePage(options: FigurePageOptions): string {
@@ -324,6 +326,7 @@ ${pageBody(options)}
  *
  * @example
  * ```ts
+ * declare const options: FigurePageOptions;
  * // in a notebook cell:
  * ({ [Symbol.for("Jupyter.display")]: () => pageDisplay(options) });
  * ```
@@ -341,11 +344,14 @@ export function pageDisplay(options: FigurePageOptions): { "text/html": string }
  *
  * @example
  * ```ts
+ * import { learningCurves } from "./learning_curves.ts";
+ * declare const runs: PageRun[];
+ * declare const provenance: Provenance;
  * const path = await writeFigurePage({
  *   out: "plots/adam.html",
  *   title: "Update rules",
- *   description: "SGD, SGD+momentum, RMSProp and Adam on a five-layer net.",
- *   dataLine: data.description,
+ *   description: "Which update rule trains fastest?",
+ *   dataLine: "offline MNIST digits: 4,000 train / 1,000 val",
  *   figures: [learningCurves(runs.map((r) => r.record))],
  *   runs,
  *   provenance,

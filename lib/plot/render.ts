@@ -58,6 +58,7 @@ function serialize(node: unknown): string {
  *
  * @example
  * ```ts
+ * import * as Plot from "@observablehq/plot";
  * const svg = renderPlot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
  * svg.startsWith("<svg"); // true
  * ```
@@ -87,6 +88,9 @@ const pixel = (value: number) => Math.round(value * 10) / 10;
  *
  * @example
  * ```ts
+ * import { learningCurves } from "./learning_curves.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
  * const { svg, readout } = renderPanel(learningCurves(records).panels[0]);
  * readout?.series[0].points[0]; // [52.3, 41.7, 1, 2.302, 0]: px, py, iteration, loss, off-scale
  * ```
@@ -156,6 +160,7 @@ export function renderLegend(legend: SwatchLegend, { toggles = false } = {}): st
  *
  * @example
  * ```ts
+ * import { table } from "./table.ts";
  * renderTable(table([{ run: "adam", bestValAcc: 0.31 }]));
  * ```
  */
@@ -206,7 +211,10 @@ function csvOf(figure: Figure): FigureExport["csv"] {
  *
  * @example
  * ```ts
- * const html = renderFigure(learningCurves(runs));
+ * import { learningCurves } from "./learning_curves.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
+ * const html = renderFigure(learningCurves(records));
  * ```
  */
 export function renderFigure(figure: Figure): string {

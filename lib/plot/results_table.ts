@@ -23,6 +23,8 @@ export interface ResultColumn {
  *
  * @example
  * ```ts
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
  * resultsTable(records, {
  *   title: "Final accuracy",
  *   nameLabel: "optimizer",

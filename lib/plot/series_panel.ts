@@ -40,7 +40,14 @@ export interface SeriesPanelOptions {
   marginLeft?: number;
 }
 
-/** CSS class of a series' marks: the page toggles them by legend position. */
+/**
+ * CSS class of a series' marks: the page toggles them by legend position.
+ *
+ * @example
+ * ```ts
+ * seriesClass(2); // "nnlab-series-2": the third legend entry's marks
+ * ```
+ */
 export function seriesClass(index: number): string {
   return `nnlab-series-${index}`;
 }
@@ -50,6 +57,8 @@ export function seriesClass(index: number): string {
  *
  * @example
  * ```ts
+ * import { seriesColors } from "./figure.ts";
+ * const rows = [{ run: "sgd", iteration: 1, loss: 2.3 }, { run: "adam", iteration: 1, loss: 2.2 }];
  * const { panel, fitted } = seriesPanel(rows, {
  *   x: "iteration", y: "loss", series: "run", color: seriesColors(["sgd", "adam"]),
  *   xLabel: "iteration", yLabel: "training loss", dots: 2, line: false,

@@ -12,6 +12,9 @@
  *
  * @example
  * ```ts
+ * import { renderFigure } from "./render.ts";
+ * import type { Figure } from "./figure.ts";
+ * declare const figure: Figure;
  * const cell = `<style>${FIGURE_STYLE}</style><div class="nnlab-root">${renderFigure(figure)}</div>`;
  * ```
  */
