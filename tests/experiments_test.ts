@@ -31,7 +31,7 @@ Deno.test("adam again: every run is served from the cache", async () => {
   assert.deepEqual(data.runs.map((r) => r.cached), [true, true, true, true]);
 });
 
-browserTest("a headless-Chromium screenshot of the adam figure shows the drawn curves", async () => {
+browserTest("a headless-browser screenshot of the adam figure shows the drawn curves", async () => {
   const shot = await screenshot(join(work, "adam.html"), { width: 1200, height: 1000 });
   assert.ok(inkFraction(shot) > 0.03, `only ${inkFraction(shot)} of the page is drawn`);
   // Four update rules, four series colours; each drawn as dots and lines beyond its legend
