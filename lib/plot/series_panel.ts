@@ -101,7 +101,8 @@ export function seriesPanel(
         ...position,
         fill: () => name,
         symbol: "triangle",
-        r: 4.5,
+        // Big enough to see, small enough that a long exploded stretch stays a row of marks.
+        r: radius > 0 ? Math.min(4.5, Math.max(3, 2 * radius)) : 4.5,
         stroke: "currentColor",
         strokeWidth: 0.75,
       }));
