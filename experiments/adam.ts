@@ -8,6 +8,7 @@
  */
 import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
 
@@ -25,8 +26,8 @@ const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3
 await runStudy({
   name: "adam",
   title: "Update rules: SGD, momentum, RMSProp, Adam",
-  description: "The same five-layer net trained by four update rules: momentum beats " +
-    "plain SGD, and the adaptive rules are faster still.",
+  description: "The same five-layer net, from the same initialization, trained by four " +
+    "update rules at the course's learning rates: which trains fastest?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 200, numEpochs: 2 },
@@ -35,7 +36,11 @@ await runStudy({
     Object.entries(learningRates).map(([rule, learningRate]) =>
       fcRun(rule, { ...s, updateRule: rule, learningRate })
     ),
-  figures: (outcomes) => [
-    learningCurves(outcomes.map((o) => o.record), { legendLabel: "update rule" }),
-  ],
+  figures: (outcomes) => {
+    const records = outcomes.map((o) => o.record);
+    return [{
+      ...learningCurves(records, { legendLabel: "update rule" }),
+      findings: rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" }),
+    }];
+  },
 });

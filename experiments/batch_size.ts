@@ -1,6 +1,6 @@
 /**
- * Batchnorm and batch size: batch statistics from small batches are noisy, so batchnorm
- * helps less (or hurts) as the batch shrinks.
+ * Batchnorm and batch size: batch statistics from small batches are noisy, so the course
+ * finds batchnorm helps less (or hurts) as the batch shrinks.
  *
  * Run: `deno task exp:batch-size` (add --quick for a seconds-long smoke run).
  *

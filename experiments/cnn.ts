@@ -9,10 +9,15 @@
  * @module
  */
 import { dataSpec } from "../lib/data/spec.ts";
-import { epochCurves, layerShapesTable } from "../lib/plot/cnn_figures.ts";
-import { table } from "../lib/plot/table.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
+import type { Sequential } from "../lib/models/sequential.ts";
+import { summarize } from "../lib/models/summary.ts";
+import { loadModel, MODELS } from "../lib/models/table.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
+import { modelSummary } from "../lib/plot/model_summary.ts";
+import { resultsTable } from "../lib/plot/results_table.ts";
 
 const settings = {
   model: "mnist_cnn" as const,
@@ -65,24 +70,28 @@ await runStudy({
         record: { testEachEpoch: true },
       })
     ),
-  figures: (outcomes) => {
+  figures: async (outcomes, s) => {
     const records = outcomes.map((o) => o.record);
+    const model = await loadModel(s.model) as Sequential;
+    const summary = summarize(model, [1, ...MODELS[s.model].inputShape], { title: s.model });
+    model.dispose();
     return [
       epochCurves(records, { title: "Loss and accuracy per epoch", valName: "test" }),
       {
-        title: "Final accuracy",
-        caption: "After the last epoch: accuracy on the whole training and test sets.",
-        panels: [],
-        table: table(records.map((r) => ({ optimizer: r.name, ...r.metrics, ...r.timings })), [
-          { key: "optimizer", label: "optimizer", format: "text" },
-          { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
-          { key: "testAcc", label: "test accuracy", format: "percent" },
-          { key: "finalEpochLoss", label: "last-epoch train loss", format: "number" },
-          { key: "testLoss", label: "test loss", format: "number" },
-          { key: "totalMs", label: "wall time", format: "milliseconds" },
-        ]),
+        ...resultsTable(records, {
+          title: "Final accuracy",
+          caption: "After the last epoch: accuracy on the whole training and test sets.",
+          nameLabel: "optimizer",
+          columns: [
+            { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
+            { key: "testAcc", label: "test accuracy", format: "percent" },
+            { key: "finalEpochLoss", label: "last-epoch train loss", format: "number" },
+            { key: "testLoss", label: "test loss", format: "number" },
+          ],
+        }),
+        findings: rankRuns(records, { metric: "testAcc", label: "test accuracy" }),
       },
-      layerShapesTable(records, `Output shape after every layer (${settings.model})`),
+      modelSummary(summary),
     ];
   },
 });

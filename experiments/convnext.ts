@@ -20,11 +20,12 @@
 import { dataSpec } from "../lib/data/spec.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { summarize } from "../lib/models/summary.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
-import { table } from "../lib/plot/table.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
+import { modelSummary } from "../lib/plot/model_summary.ts";
 
 const settings = {
   filters: 32,
@@ -96,32 +97,13 @@ await runStudy({
     });
     const summary = summarize(model, [1, 32, 32, 3], { title: "convnext" });
     model.dispose();
-    const rows = summary.rows.map((row) => ({
-      layer: `${"\u00a0\u00a0\u00a0".repeat(row.depth - 1)}${
-        row.path.split(".").at(-1)
-      } (${row.type})`,
-      outputShape: row.outputShape ? `[${row.outputShape.join(", ")}]` : "--",
-      params: row.params === 0 ? null : row.params,
-    }));
     return [
-      epochCurves(records, { title: "Loss and accuracy per epoch", valName: "val" }),
-      timeSplit(records),
       {
-        title: `Model summary: ${summary.totalParams.toLocaleString("en-US")} parameters`,
-        caption: `Input [1, 32, 32, 3]; output [${summary.outputShape.join(", ")}]. ` +
-          `Parameters ${summary.paramsMB.toFixed(2)} MB; forward/backward activations ` +
-          `${summary.forwardBackwardMB.toFixed(2)} MB per example.`,
-        panels: [],
-        table: table([...rows, {
-          layer: "Total params",
-          outputShape: "",
-          params: summary.totalParams,
-        }], [
-          { key: "layer", label: "layer (type)", format: "text" },
-          { key: "outputShape", label: "output shape", format: "text" },
-          { key: "params", label: "param #", format: "integer" },
-        ]),
+        ...epochCurves(records, { title: "Loss and accuracy per epoch", valName: "val" }),
+        findings: rankRuns(records, { metric: "finalValAcc", label: "validation accuracy" }),
       },
+      timeSplit(records),
+      modelSummary(summary),
     ];
   },
 });

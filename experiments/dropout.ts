@@ -1,6 +1,7 @@
 /**
- * Dropout as a regularizer: a two-layer net on 500 examples overfits; inverted dropout
- * (keep probability 0.25) narrows the gap between training and validation accuracy.
+ * Dropout as a regularizer: a two-layer net on a small training set, with and without
+ * inverted dropout (keep probability 0.25); the course finds dropout narrows the gap
+ * between training and validation accuracy.
  *
  * Run: `deno task exp:dropout` (add --quick for a seconds-long smoke run).
  *
@@ -8,8 +9,10 @@
  */
 import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
-import { accuracyCurves } from "../lib/plot/accuracy_curves.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { formatCell } from "../lib/plot/table.ts";
 
 const settings = {
   hiddenDims: [500],
@@ -24,8 +27,8 @@ const settings = {
 await runStudy({
   name: "dropout",
   title: "Dropout as a regularizer",
-  description: "Without dropout a two-layer net memorizes 500 examples; with keep " +
-    "probability 0.25 the train/validation gap narrows.",
+  description: "A two-layer net trained on a small training set with and without " +
+    "dropout: does dropout narrow the gap between training and validation accuracy?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 2 },
@@ -37,10 +40,23 @@ await runStudy({
         dropoutKeepProb,
       })
     ),
-  figures: (outcomes) => [
-    accuracyCurves(outcomes.map((o) => o.record), {
-      title: "Accuracy per epoch, with and without dropout",
-      legendLabel: "dropout",
-    }),
-  ],
+  figures: (outcomes, s) => {
+    const records = outcomes.map((o) => o.record);
+    return [{
+      ...learningCurves(records, {
+        loss: false,
+        title: "Accuracy per epoch, with and without dropout",
+        legendLabel: "dropout",
+      }),
+      findings: `After the last epoch on ${s.numTrain.toLocaleString("en-US")} training ` +
+        `examples: ${records.map(gap).join("; ")}.`,
+    }];
+  },
 });
+
+/** "no dropout: train 98.0%, validation 61.0% (a gap of 37.0 points)". */
+function gap(record: RunRecord): string {
+  const train = record.metrics.finalTrainAcc, val = record.metrics.finalValAcc;
+  return `${record.name}: train ${formatCell(train, "percent")}, validation ` +
+    `${formatCell(val, "percent")} (a gap of ${((train - val) * 100).toFixed(1)} points)`;
+}

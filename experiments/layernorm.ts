@@ -1,6 +1,7 @@
 /**
- * Layernorm is insensitive to batch size: the batch-size study with layer normalization,
- * whose statistics are per example, in place of batchnorm.
+ * Layernorm and batch size: the batch-size study with layer normalization, whose
+ * statistics are per example, in place of batchnorm (the course finds it insensitive to
+ * the batch size).
  *
  * Run: `deno task exp:layernorm` (add --quick for a seconds-long smoke run).
  *

@@ -18,12 +18,16 @@
  */
 import { dataSpec } from "../lib/data/spec.ts";
 import type { ModelId } from "../lib/models/table.ts";
-import { epochCurves, misclassifiedGrid } from "../lib/plot/cnn_figures.ts";
 import { confusionMatrix } from "../lib/plot/confusion_matrix.ts";
-import { formatCell, table } from "../lib/plot/table.ts";
+import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
+import { rankRuns } from "../lib/plot/findings.ts";
+import { plural } from "../lib/plot/plural.ts";
+import { misclassifiedGrid } from "../lib/plot/misclassified_grid.ts";
+import { resultsTable } from "../lib/plot/results_table.ts";
 
 const settings = {
   /** The whole MNIST: its 60,000 training digits, tested on its 10,000 test digits. */
@@ -68,16 +72,16 @@ function runFacts(record: RunRecord): string {
     numEpochs: number;
   };
   return `batch ${c.batchSize}, ${c.updateRule} lr ${c.optimConfig.learningRate}, ` +
-    `${c.numEpochs} epochs, ${formatCell(record.timings.totalMs, "milliseconds")}`;
+    `${plural(c.numEpochs, "epoch")}, ${formatCell(record.timings.totalMs, "milliseconds")}`;
 }
 
 await runStudy({
   name: "mnist_variations",
   title: "Variations of a small MNIST CNN",
-  description: "Convolutions beat a fully connected net; pooling before the activation " +
-    "gives the same net (max pooling commutes with relu and tanh); adam trains faster " +
-    "than plain SGD; residual blocks let a deep net train where the same net without " +
-    "skips does not.",
+  description: "Eight variations of a small digits classifier: a fully connected net " +
+    "against convolutions, pooling before the activation (max pooling commutes with relu " +
+    "and tanh, so (c) computes what (b) does), tanh, adam against plain SGD, and a deep " +
+    "net with and without residual skips and batchnorm. Which trains best?",
   script: import.meta.url,
   settings,
   quick: {
@@ -124,17 +128,18 @@ await runStudy({
       misclassifiedGrid(best, digits, `Misclassified test digits of ${best.name}`);
     return [
       {
-        title: "Final accuracies and times",
-        caption: "After the last epoch, on the whole training and test sets.",
-        panels: [],
-        table: table(records.map((r) => ({ variation: r.name, ...r.metrics, ...r.timings })), [
-          { key: "variation", label: "variation", format: "text" },
-          { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
-          { key: "testAcc", label: "test accuracy", format: "percent" },
-          { key: "testLoss", label: "test loss", format: "number" },
-          { key: "iterations", label: "iterations", format: "integer" },
-          { key: "totalMs", label: "wall time", format: "milliseconds" },
-        ]),
+        ...resultsTable(records, {
+          title: "Final accuracies and times",
+          caption: "After the last epoch, on the whole training and test sets.",
+          nameLabel: "variation",
+          columns: [
+            { key: "finalTrainAccAll", label: "train accuracy", format: "percent" },
+            { key: "testAcc", label: "test accuracy", format: "percent" },
+            { key: "testLoss", label: "test loss", format: "number" },
+            { key: "iterations", label: "iterations", format: "integer" },
+          ],
+        }),
+        findings: rankRuns(records, { metric: "testAcc", label: "test accuracy" }),
       },
       ...(best && counts.length > 0
         ? [{

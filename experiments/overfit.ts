@@ -10,12 +10,14 @@
  * @module
  */
 import { dataSpec } from "../lib/data/spec.ts";
-import { epochCurves } from "../lib/plot/cnn_figures.ts";
 import type { Figure } from "../lib/plot/figure.ts";
+import { displayable } from "../lib/plot/notebook.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { type ResolvedSettings, runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
+import { epochCurves } from "../lib/plot/epoch_curves.ts";
 
 const settings = {
   numTrain: 100,
@@ -57,9 +59,10 @@ function convNetRun(name: string, s: ResolvedSettings<typeof settings>) {
 
 await runStudy({
   name: "overfit",
-  title: "A three-layer convnet overfits 100 images",
-  description: "On 100 images the training loss goes to zero and training accuracy to " +
-    "100% while validation accuracy stays low; one epoch on the whole set generalizes.",
+  title: `A three-layer convnet on ${settings.numTrain} images`,
+  description: `Can a three-layer convnet memorize ${settings.numTrain} training images ` +
+    "(training accuracy near 100%, validation accuracy low)? And what does one epoch on " +
+    "a larger training set reach?",
   script: import.meta.url,
   settings,
   quick: { numVal: 200, full: { ...settings.full, numTrain: 200 } },
@@ -85,29 +88,50 @@ await runStudy({
     const [overfit, full] = outcomes.map((o) => o.record);
     return [
       overfitFigure(overfit),
-      learningCurves([full], {
-        title: `One epoch on the whole training set (hidden ${configText(full, "hiddenDim")}, reg ${
-          configText(full, "reg")
-        }, weight scale ${configText(full, "weightScale")})`,
-        caption: "Left: training loss of every minibatch. Middle and right: accuracy on " +
-          "1,000 training images and on the validation set before and after the epoch.",
-      }),
+      {
+        ...learningCurves([full], {
+          title: `One epoch on ${trainingSet(full)} (hidden ${configText(full, "hiddenDim")}, ` +
+            `reg ${configText(full, "reg")}, weight scale ${configText(full, "weightScale")})`,
+          caption: "Left: training loss of every minibatch. Middle and right: accuracy on a " +
+            "sample of the training images (up to 1,000) and on the validation set, before " +
+            "and after the epoch.",
+        }),
+        findings: `After the epoch: training accuracy ${
+          formatCell(full.metrics.finalTrainAcc, "percent")
+        } (on the sample), validation accuracy ${formatCell(full.metrics.finalValAcc, "percent")}.`,
+      },
     ];
   },
 });
 
 /** Loss per iteration, and train vs val accuracy on one axis, where the gap shows. */
 function overfitFigure(record: RunRecord): Figure {
-  const loss = learningCurves([record]).panels[0];
+  const loss = learningCurves([record]);
   const accuracy = epochCurves([record], { title: "" });
-  return {
-    title: "Overfitting 100 images",
-    caption: "Left: training loss of every minibatch (two per epoch). Right: accuracy on " +
-      "the 100 training images and on the validation set after each epoch (0 = before training).",
+  const images = record.config.numTrain as number;
+  const perEpoch = Math.ceil(images / (record.config.batchSize as number));
+  const { finalTrainAcc, finalValAcc } = record.metrics;
+  return displayable({
+    title: `Overfitting ${images} images`,
+    caption: `Left: training loss of every minibatch (${perEpoch} per epoch). Right: accuracy ` +
+      `on the ${images} training images and on the validation set after each epoch ` +
+      "(0 = before training).",
+    findings: `After ${record.config.numEpochs} epochs: training accuracy ` +
+      `${formatCell(finalTrainAcc, "percent")}, validation accuracy ` +
+      `${formatCell(finalValAcc, "percent")}.`,
+    notes: [...loss.notes ?? [], ...accuracy.notes ?? []],
     legend: accuracy.legend,
-    panels: [loss, accuracy.panels[1]],
+    panels: [loss.panels[0], accuracy.panels[1]],
     data: { loss: record.history.lossHistory, accuracy: accuracy.data },
-  };
+  });
+}
+
+/** The full run's training set: its size, or the whole split. */
+function trainingSet(record: RunRecord): string {
+  const n = record.config.numTrain;
+  return typeof n === "number"
+    ? `${n.toLocaleString("en-US")} training images`
+    : "the whole training set";
 }
 
 /** A config value of a record, as text. */

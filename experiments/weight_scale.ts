@@ -10,6 +10,8 @@ import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { formatCell } from "../lib/plot/table.ts";
 
 const settings = {
   hiddenDims: [50, 50, 50, 50, 50, 50],
@@ -33,8 +35,8 @@ const normalizations = { baseline: null, batchnorm: "batchnorm" } as const;
 await runStudy({
   name: "weight_scale",
   title: "Batchnorm and weight initialization",
-  description: "Without batchnorm a deep net trains only from a narrow band of weight " +
-    "scales; with batchnorm it trains from almost any.",
+  description: "A seven-layer net trained from weight scales between 1e-4 and 1, with and " +
+    "without batchnorm: from how wide a band of scales does each train?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
@@ -45,16 +47,13 @@ await runStudy({
         fcRun(`${series} ${weightScale.toExponential(1)}`, { ...s, weightScale, normalization })
       )
     ),
-  figures: (outcomes) => [
-    sweepFigure(
-      outcomes.map(({ record }) => {
-        const net = record.config.modelOptions as { weightScale: number; normalization: string };
-        return {
-          weightScale: net.weightScale,
-          normalization: net.normalization ?? "baseline",
-          ...record.metrics,
-        };
-      }),
+  figures: (outcomes) => [{
+    ...sweepFigure(
+      outcomes.map(({ record }) => ({
+        weightScale: netOf(record).weightScale,
+        normalization: netOf(record).normalization ?? "baseline",
+        ...record.metrics,
+      })),
       {
         x: "weightScale",
         xLabel: "weight initialization scale",
@@ -66,5 +65,28 @@ await runStudy({
         ],
       },
     ),
-  ],
+    findings: `Best validation accuracy over the ${outcomes.length / 2} weight scales: ${
+      Object.entries(normalizations).map(([series, normalization]) =>
+        accuracyRange(
+          series,
+          outcomes.map((o) => o.record).filter((r) =>
+            (netOf(r).normalization ?? null) === normalization
+          ),
+        )
+      ).join("; ")
+    }.`,
+  }],
 });
+
+/** The net's options of a run: its weight scale and normalization. */
+function netOf(record: RunRecord) {
+  return record.config.modelOptions as { weightScale: number; normalization: string | null };
+}
+
+/** "baseline from 10.2% to 45.3%". */
+function accuracyRange(series: string, records: RunRecord[]): string {
+  const values = records.map((r) => r.metrics.bestValAcc).filter(Number.isFinite);
+  if (values.length === 0) return `${series}: no finished run`;
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  return `${series} from ${formatCell(low, "percent")} to ${formatCell(high, "percent")}`;
+}

@@ -134,17 +134,29 @@ export {
 export { CIFAR10_TARBALL, MNIST_IDX_FILES, type RemoteFile } from "./data/sources.ts";
 export { gunzip, isGzip, readMaybeGzipped } from "./data/gzip.ts";
 export { extractTar, readTar, type TarEntry } from "./data/tar.ts";
-export type { Figure, PlotOptions, SwatchLegend } from "./plot/figure.ts";
+export type { Figure, Panel, PlotOptions, Readout, SwatchLegend } from "./plot/figure.ts";
 export { powerOfTenLabel, SERIES_COLORS, seriesColors } from "./plot/figure.ts";
 export {
   accuracyDomain,
   accuracyPanel,
   type AccuracyRow,
   accuracyRows,
+  epochTicks,
 } from "./plot/accuracy_panel.ts";
 export { learningCurves, type LossRow } from "./plot/learning_curves.ts";
-export { accuracyCurves } from "./plot/accuracy_curves.ts";
+export { seriesClass, seriesPanel, type SeriesPanelOptions } from "./plot/series_panel.ts";
+export {
+  type FittedRows,
+  fitToScale,
+  OFF_SCALE_FACTOR,
+  offScaleNotes,
+  type OffScaleSeries,
+} from "./plot/off_scale.ts";
 export { sweepFigure, type SweepMetric } from "./plot/sweep.ts";
+export { epochCurves, epochRows } from "./plot/epoch_curves.ts";
+export { misclassifiedGrid } from "./plot/misclassified_grid.ts";
+export { modelSummary } from "./plot/model_summary.ts";
+export { type ResultColumn, resultsTable } from "./plot/results_table.ts";
 export { colorRampPanel } from "./plot/color_legend.ts";
 export { type ConfusionCell, confusionCounts, confusionMatrix } from "./plot/confusion_matrix.ts";
 export { type ImageExample, imageGrid } from "./plot/image_grid.ts";
@@ -155,27 +167,54 @@ export { timeSplit, type TimeSplitRow } from "./plot/time_split.ts";
 export {
   type CellFormat,
   formatCell,
+  formatDuration,
   table,
   type TableColumn,
   type TableSpec,
 } from "./plot/table.ts";
-export { renderFigure, renderPlot, renderSwatches, renderTable } from "./plot/render.ts";
+export { configText, keyLabel, varyingKeys } from "./plot/varying.ts";
+export { rankRuns } from "./plot/findings.ts";
+export { plural } from "./plot/plural.ts";
+export {
+  type FigureExport,
+  type ReadoutPoint,
+  type RenderedReadout,
+  renderFigure,
+  renderLegend,
+  renderPanel,
+  renderPlot,
+  renderTable,
+} from "./plot/render.ts";
+export { FIGURE_SCRIPT, figureScript } from "./plot/figure_script.ts";
+export { type Displayable, displayable, figureDisplay, JUPYTER_DISPLAY } from "./plot/notebook.ts";
 export { escapeHtml, jsonForScript } from "./plot/html.ts";
 export { type NetworkReference, networkReferences } from "./plot/offline_check.ts";
 export {
+  dataLineParts,
   type FigurePageOptions,
   formatDate,
   PAGE_DATA_ID,
   PAGE_FORMAT,
   type PageData,
+  pageDisplay,
   type PageRun,
   type Provenance,
   readPageData,
   renderFigurePage,
   writeFigurePage,
 } from "./plot/page.ts";
-export { type IndexEntry, readIndexEntries, renderIndex, writeIndex } from "./plot/index_page.ts";
-export { PAGE_STYLE } from "./plot/style.ts";
+export {
+  firstChart,
+  INDEX_MARKER,
+  type IndexEntry,
+  type IndexRun,
+  readIndexEntries,
+  renderIndex,
+  writeIndex,
+} from "./plot/index_page.ts";
+export { INDEX_SCRIPT, indexScript } from "./plot/index_script.ts";
+export { sanitizeSvg } from "./plot/sanitize_svg.ts";
+export { FIGURE_STYLE, PAGE_STYLE } from "./plot/style.ts";
 export { type LossAndGrads, lossAndGrads, type Model } from "./models/model.ts";
 export {
   FullyConnectedNet,

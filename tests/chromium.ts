@@ -1,16 +1,113 @@
 /**
- * Test helper: screenshots an HTML file with headless Chromium and decodes the PNG to
- * RGBA pixels, so tests can check that figures are really drawn (not only that a file
- * exists). Chromium runs with every background network feature off; the page must not
- * need the network anyway.
+ * Test helper: drives headless Chromium (or Chrome) so tests can check that figures are
+ * really drawn and answer the reader: screenshots decoded to RGBA pixels, and a DevTools
+ * protocol session to hover, click, read the page and catch downloads. Chromium runs with
+ * every background network feature off; the page must not need the network anyway.
+ *
+ * Where no browser is found, browser tests are ignored with one line saying how to enable
+ * them; with NNLAB_REQUIRE_BROWSER=1 (CI sets it) a missing browser fails them instead.
  *
  * @module
  */
 import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 
-/** Where CI and the Debian package put Chromium. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** Names of the browser on PATH, in the order they are tried. */
+const PATH_NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+/** Where macOS installs them. */
+const MACOS_PATHS = [
+  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+  "/Applications/Chromium.app/Contents/MacOS/Chromium",
+];
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds Chromium or Chrome: `$CHROME_PATH` when set, else the first of chromium,
+ * chromium-browser, google-chrome, google-chrome-stable on PATH, else the usual macOS
+ * places; null when there is none.
+ *
+ * @example
+ * ```ts
+ * const browser = findBrowser(); // "/usr/bin/chromium"
+ * ```
+ */
+export function findBrowser(): string | null {
+  const configured = Deno.env.get("CHROME_PATH");
+  if (configured) return isFile(configured) ? configured : null;
+  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter).filter(Boolean)) {
+    for (const name of PATH_NAMES) {
+      if (isFile(join(dir, name))) return join(dir, name);
+    }
+  }
+  return MACOS_PATHS.find(isFile) ?? null;
+}
+
+/** The browser the tests use, or null. */
+export const BROWSER_PATH: string | null = findBrowser();
+
+/** How to make the browser tests run, for the messages below. */
+const HOW_TO_ENABLE = "install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`) " +
+  "or Chrome, or set CHROME_PATH to its executable";
+
+const required = Deno.env.get("NNLAB_REQUIRE_BROWSER") === "1";
+let announced = false;
+
+/**
+ * Registers a test that needs the browser. Without one it is ignored, and the first such
+ * test of a file says so in one line; with NNLAB_REQUIRE_BROWSER=1 it fails instead.
+ *
+ * @example
+ * ```ts
+ * browserTest("the page paints", async () => { ... });
+ * ```
+ */
+export function browserTest(name: string, fn: () => Promise<void>): void {
+  const missing = BROWSER_PATH === null;
+  if (missing && !required && !announced) {
+    announced = true;
+    const where = Deno.env.get("CHROME_PATH")
+      ? `CHROME_PATH=${Deno.env.get("CHROME_PATH")} is not a file`
+      : "no Chromium or Chrome found";
+    console.warn(`browser tests ignored: ${where}; to run them, ${HOW_TO_ENABLE}`);
+  }
+  Deno.test({
+    name,
+    ignore: missing && !required,
+    fn: missing
+      ? () => {
+        throw new Error(
+          `NNLAB_REQUIRE_BROWSER=1 but no Chromium or Chrome found: ${HOW_TO_ENABLE}`,
+        );
+      }
+      : fn,
+  });
+}
+
+/** The flags every browser run gets: headless, sandbox-free, no network of its own. */
+const BROWSER_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--hide-scrollbars",
+];
+
+function requireBrowser(): string {
+  if (BROWSER_PATH === null) throw new Error(`no Chromium or Chrome found: ${HOW_TO_ENABLE}`);
+  return BROWSER_PATH;
+}
 
 /** Decoded pixels: row-major (height, width, 4) RGBA bytes. */
 export interface RgbaImage {
@@ -119,7 +216,7 @@ export async function decodePng(bytes: Uint8Array): Promise<RgbaImage> {
 
 /**
  * Screenshots `htmlPath` in headless Chromium at `width` x `height` CSS pixels and
- * returns the decoded pixels. Throws, saying how to install it, when Chromium is missing.
+ * returns the decoded pixels. Throws, saying how to install it, when there is no browser.
  *
  * @example
  * ```ts
@@ -138,30 +235,15 @@ export async function screenshot(
     keepPng?: string;
   } = {},
 ): Promise<RgbaImage> {
-  try {
-    await Deno.stat(CHROMIUM_PATH);
-  } catch {
-    throw new Error(
-      `headless Chromium not found at ${CHROMIUM_PATH}: install it (Debian/Ubuntu: ` +
-        "`sudo apt-get install -y chromium`); the figure screenshot test needs it",
-    );
-  }
+  const browser = requireBrowser();
   const profile = await Deno.makeTempDir({ prefix: "nnlab-chromium-" });
   const png = `${profile}/screenshot.png`;
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), timeoutMs);
   try {
-    const output = await new Deno.Command(CHROMIUM_PATH, {
+    const output = await new Deno.Command(browser, {
       args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
+        ...BROWSER_FLAGS,
         `--user-data-dir=${profile}/profile`,
         `--screenshot=${png}`,
         `--window-size=${width},${height}`,
@@ -228,4 +310,261 @@ export function inkFraction(image: RgbaImage): number {
     if (r < 235 || g < 235 || b < 235) ink++;
   }
   return ink / (image.width * image.height);
+}
+
+/** A DevTools protocol message from the browser. */
+interface CdpMessage {
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  sessionId?: string;
+  result?: Record<string, unknown>;
+  error?: { message: string };
+}
+
+/**
+ * A headless browser driven over the DevTools protocol, one tab per {@linkcode BrowserTab}.
+ * Close it when done (`await using` does).
+ *
+ * @example
+ * ```ts
+ * await using browser = await launchBrowser();
+ * const tab = await browser.open("plots/adam.html", { colorScheme: "dark" });
+ * console.log(await tab.evaluate("document.title"));
+ * ```
+ */
+export async function launchBrowser(
+  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+): Promise<Browser> {
+  const profile = await Deno.makeTempDir({ prefix: "nnlab-chromium-" });
+  const child = new Deno.Command(requireBrowser(), {
+    args: [
+      ...BROWSER_FLAGS,
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profile}`,
+      "about:blank",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Chromium prints its DevTools address on stderr once it listens.
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  let address: string | null = null;
+  const deadline = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  while (address === null) {
+    const { value, done } = await lines.read();
+    if (done) {
+      clearTimeout(deadline);
+      await child.status;
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+      throw new Error(`the browser exited before listening; it said:\n${seen.slice(-800)}`);
+    }
+    seen += value;
+    address = /DevTools listening on (ws:\/\/\S+)/.exec(seen)?.[1] ?? null;
+  }
+  clearTimeout(deadline);
+  // Keep reading stderr so the browser never blocks on a full pipe.
+  (async () => {
+    while (!(await lines.read()).done) { /* drain */ }
+  })().catch(() => {});
+  const socket = new WebSocket(address);
+  await new Promise((ready, fail) => {
+    socket.onopen = ready;
+    socket.onerror = () => fail(new Error(`cannot connect to the browser at ${address}`));
+  });
+  return new Browser(child, socket, profile, timeoutMs);
+}
+
+/** The browser process and its protocol connection. */
+export class Browser {
+  #nextId = 1;
+  #pending = new Map<number, { resolve: (r: CdpMessage) => void; method: string }>();
+  #listeners = new Set<(message: CdpMessage) => void>();
+
+  constructor(
+    private child: Deno.ChildProcess,
+    private socket: WebSocket,
+    private profile: string,
+    /** Longest wait for one command or event, milliseconds. */
+    readonly timeoutMs: number,
+  ) {
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data as string) as CdpMessage;
+      if (message.id !== undefined) {
+        this.#pending.get(message.id)?.resolve(message);
+        this.#pending.delete(message.id);
+      } else {
+        for (const listener of this.#listeners) listener(message);
+      }
+    };
+  }
+
+  /** Sends one protocol command (to a tab when `sessionId` is given) and returns its result. */
+  async send(
+    method: string,
+    params: Record<string, unknown> = {},
+    sessionId?: string,
+  ): Promise<Record<string, unknown>> {
+    const id = this.#nextId++;
+    const reply = new Promise<CdpMessage>((resolve) => this.#pending.set(id, { resolve, method }));
+    this.socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    const message = await this.#within(reply, method);
+    if (message.error) throw new Error(`${method}: ${message.error.message}`);
+    return message.result ?? {};
+  }
+
+  /** Waits for the first event `method` (of the tab `sessionId`) that `accept` takes. */
+  waitFor(
+    method: string,
+    sessionId?: string,
+    accept: (params: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Record<string, unknown>> {
+    let listener: (message: CdpMessage) => void = () => {};
+    const event = new Promise<Record<string, unknown>>((resolve) => {
+      listener = (message) => {
+        if (
+          message.method === method && (!sessionId || message.sessionId === sessionId) &&
+          accept(message.params ?? {})
+        ) resolve(message.params ?? {});
+      };
+      this.#listeners.add(listener);
+    });
+    return this.#within(event, `waiting for ${method}`).finally(() =>
+      this.#listeners.delete(listener)
+    );
+  }
+
+  async #within<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, fail) => {
+      timer = setTimeout(
+        () => fail(new Error(`${what}: no answer from the browser in ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Opens `htmlPath` in a new tab of `width` x `height` CSS pixels in the given colour
+   * scheme, and waits until it has loaded.
+   */
+  async open(
+    htmlPath: string,
+    { width = 1200, height = 900, colorScheme = "light" }: {
+      width?: number;
+      height?: number;
+      colorScheme?: "light" | "dark";
+    } = {},
+  ): Promise<BrowserTab> {
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
+    const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
+    const tab = new BrowserTab(this, sessionId as string);
+    await tab.send("Page.enable");
+    await tab.send("Runtime.enable");
+    await tab.send("Emulation.setDeviceMetricsOverride", {
+      width,
+      height,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
+    await tab.send("Emulation.setEmulatedMedia", {
+      features: [{ name: "prefers-color-scheme", value: colorScheme }],
+    });
+    const loaded = this.waitFor("Page.loadEventFired", tab.sessionId);
+    await tab.send("Page.navigate", { url: pathToFileURL(resolve(htmlPath)).href });
+    await loaded;
+    return tab;
+  }
+
+  /** Saves downloads into `dir` under their suggested names. */
+  async allowDownloads(dir: string): Promise<void> {
+    await this.send("Browser.setDownloadBehavior", {
+      behavior: "allow",
+      downloadPath: dir,
+      eventsEnabled: true,
+    });
+  }
+
+  /** Ends the browser and removes its profile. */
+  async close(): Promise<void> {
+    try {
+      this.socket.close();
+    } catch { /* already closed */ }
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await this.child.status;
+    await Deno.remove(this.profile, { recursive: true }).catch(() => {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** One tab of a {@linkcode Browser}. */
+export class BrowserTab {
+  constructor(private browser: Browser, readonly sessionId: string) {}
+
+  /** Sends a protocol command to this tab. */
+  send(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.browser.send(method, params, this.sessionId);
+  }
+
+  /** Evaluates a JavaScript expression in the page and returns its (JSON) value. */
+  async evaluate<T>(expression: string): Promise<T> {
+    const result = await this.send("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+    }) as {
+      result: { value: T };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    };
+    if (result.exceptionDetails) {
+      const details = result.exceptionDetails;
+      throw new Error(`page threw: ${details.exception?.description ?? details.text}`);
+    }
+    return result.result.value;
+  }
+
+  /** Moves the mouse to (x, y), CSS pixels from the viewport's top left. */
+  async hover(x: number, y: number): Promise<void> {
+    await this.send("Input.dispatchMouseEvent", { type: "mouseMoved", x, y });
+  }
+
+  /** Clicks at (x, y), CSS pixels from the viewport's top left. */
+  async click(x: number, y: number): Promise<void> {
+    await this.hover(x, y);
+    for (const type of ["mousePressed", "mouseReleased"]) {
+      await this.send("Input.dispatchMouseEvent", { type, x, y, button: "left", clickCount: 1 });
+    }
+  }
+
+  /** Clicks the centre of the first element matching `selector`. */
+  async clickOn(selector: string): Promise<void> {
+    const box = await this.evaluate<{ x: number; y: number } | null>(`(() => {
+      const element = document.querySelector(${JSON.stringify(selector)});
+      if (!element) return null;
+      element.scrollIntoView({ block: "center" });
+      const r = element.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    })()`);
+    if (!box) throw new Error(`clickOn: nothing matches ${selector}`);
+    await this.click(box.x, box.y);
+  }
+
+  /** A PNG screenshot of the viewport, decoded. */
+  async screenshot({ keepPng }: { keepPng?: string } = {}): Promise<RgbaImage> {
+    const { data } = await this.send("Page.captureScreenshot", { format: "png" });
+    const bytes = Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0));
+    if (keepPng) await Deno.writeFile(keepPng, bytes);
+    return await decodePng(bytes);
+  }
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readPageData } from "../lib/plot/page.ts";
 import { SERIES_COLORS } from "../lib/plot/figure.ts";
-import { inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
+import { browserTest, inkFraction, rowsWithColor, screenshot } from "./chromium.ts";
 import { quickStudy, runStudy } from "./studies.ts";
 
 const STUDIES = ["adam", "batchnorm", "weight_scale", "batch_size", "layernorm", "dropout"];
@@ -31,7 +31,7 @@ Deno.test("adam again: every run is served from the cache", async () => {
   assert.deepEqual(data.runs.map((r) => r.cached), [true, true, true, true]);
 });
 
-Deno.test("a headless-Chromium screenshot of the adam figure shows the drawn curves", async () => {
+browserTest("a headless-browser screenshot of the adam figure shows the drawn curves", async () => {
   const shot = await screenshot(join(work, "adam.html"), { width: 1200, height: 1000 });
   assert.ok(inkFraction(shot) > 0.03, `only ${inkFraction(shot)} of the page is drawn`);
   // Four update rules, four series colours; each drawn as dots and lines beyond its legend

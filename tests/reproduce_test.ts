@@ -26,7 +26,12 @@ function run(name: string, metrics: Record<string, number>, lossHistory = [2.3, 
       status: "finished",
       metrics,
       history: { lossHistory, trainAccHistory: [0.1, 0.5], valAccHistory: [0.1, 0.4] },
-      sourceDigest: "d",
+      identity: {
+        trainer: "t.ts",
+        modules: [],
+        code: { digest: "d", files: {} },
+        backend: { name: "cpu", library: "x", kernels: null },
+      },
     } as unknown as PageRun["record"],
   };
 }

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../backend/init.ts";
 import { argumentError, oneOf } from "../errors.ts";
-import { loadModel, MODEL_IDS, type ModelId, modelId, MODELS } from "../models/table.ts";
+import { loadModel, MODEL_IDS, type ModelId, MODELS } from "../models/table.ts";
 import { Sequential } from "../models/sequential.ts";
 import type { ImageShape } from "../models/image_shape.ts";
 import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../models/summary.ts";

@@ -1,11 +1,11 @@
 /**
- * The accuracy-per-epoch panel shared by the learning-curve and batch-size figures.
+ * The accuracy-per-epoch panel of the learning-curve figures, and whole-epoch ticks.
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
 import type { TrainingHistory } from "../runs/record.ts";
-import type { PlotOptions } from "./figure.ts";
+import type { Panel } from "./figure.ts";
+import { seriesPanel } from "./series_panel.ts";
 
 /** One accuracy measurement: a run, a split, an epoch (0 = before training). */
 export interface AccuracyRow {
@@ -22,6 +22,7 @@ export interface AccuracyRow {
  *
  * @example
  * ```ts
+ * const history = { trainAccHistory: [0.1, 0.5], valAccHistory: [0.1, 0.4] };
  * accuracyRows([{ name: "adam", history }]);
  * // [{ run: "adam", split: "train", epoch: 0, accuracy: 0.1 }, ...]
  * ```
@@ -66,12 +67,16 @@ export function accuracyDomain(rows: readonly { accuracy: number }[]): [number, 
 }
 
 /**
- * One panel: accuracy per epoch for one split, a line with dots per run.
+ * One panel: accuracy per epoch for one split, a line with dots per run, in percent.
  *
  * @example
  * ```ts
- * const rows = accuracyRows(runs);
- * const panel = accuracyPanel(rows, "val", { color: seriesColors(names), domain: accuracyDomain(rows) });
+ * import { seriesColors } from "./figure.ts";
+ * import type { RunRecord } from "../runs/record.ts";
+ * declare const records: RunRecord[];
+ * const rows = accuracyRows(records);
+ * const color = seriesColors(records.map((r) => r.name));
+ * const panel = accuracyPanel(rows, "val", { color, domain: accuracyDomain(rows) });
  * ```
  */
 export function accuracyPanel(
@@ -83,25 +88,39 @@ export function accuracyPanel(
     width?: number;
     height?: number;
   },
-): PlotOptions {
+): Panel {
   const splitRows = rows.filter((r) => r.split === split);
   const maxEpoch = Math.max(1, ...splitRows.map((r) => r.epoch));
-  return {
+  return seriesPanel(splitRows as unknown as Record<string, unknown>[], {
+    x: "epoch",
+    y: "accuracy",
+    series: "run",
+    color,
+    xLabel: "epoch",
+    yLabel: `${split === "train" ? "training" : "validation"} accuracy`,
+    percent: true,
+    dots: 2.5,
     width,
     height,
     marginLeft: 45,
-    color,
-    x: { label: "epoch", domain: [0, maxEpoch], ticks: Math.min(maxEpoch, 10), tickFormat: "d" },
-    y: {
-      label: `${split === "train" ? "training" : "validation"} accuracy (%)`,
-      // With `percent`, Plot scales values by 100 before the domain applies.
-      domain: [domain[0] * 100, domain[1] * 100],
-      percent: true,
-      grid: true,
-    },
-    marks: [
-      Plot.line(splitRows, { x: "epoch", y: "accuracy", stroke: "run", strokeWidth: 1.5 }),
-      Plot.dot(splitRows, { x: "epoch", y: "accuracy", fill: "run", r: 2.5 }),
-    ],
-  };
+    xScale: { domain: [0, maxEpoch], ...epochTicks(maxEpoch) },
+    // With `percent`, Plot scales values by 100 before the domain applies.
+    yScale: { domain: [domain[0] * 100, domain[1] * 100] },
+  }).panel;
+}
+
+/**
+ * Ticks for an epoch axis: whole epochs only (never 1.2, 1.4), at most about ten.
+ *
+ * @example
+ * ```ts
+ * epochTicks(2); // { ticks: [0, 1, 2], tickFormat: "d" }
+ * epochTicks(25).ticks; // [0, 3, 6, ..., 24]
+ * ```
+ */
+export function epochTicks(maxEpoch: number): { ticks: number[]; tickFormat: string } {
+  const step = Math.max(1, Math.ceil(maxEpoch / 10));
+  const ticks: number[] = [];
+  for (let epoch = 0; epoch <= maxEpoch; epoch += step) ticks.push(epoch);
+  return { ticks, tickFormat: "d" };
 }

@@ -7,6 +7,7 @@
 import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { type Figure, seriesColors } from "./figure.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /**
  * Builds a one-panel horizontal bar chart; with `stack`, each bar is split into
@@ -41,7 +42,7 @@ export function barChart(
     caption?: string;
     width?: number;
   },
-): Figure {
+): Figure & Displayable {
   if (!Array.isArray(rows) || rows.length === 0) {
     throw argumentError("rows", rows, "a non-empty array of objects");
   }
@@ -56,7 +57,7 @@ export function barChart(
   const stackOf = (row: Record<string, unknown>) => (stack ? String(row[stack]) : value);
   const color = seriesColors(records.map(stackOf));
   const longestName = Math.max(...categories.map((c) => c.length));
-  return {
+  return displayable({
     title,
     caption,
     legend: stack ? { ...color, label: stack } : undefined,
@@ -80,5 +81,5 @@ export function barChart(
       ],
     }],
     data: { rows: [...records] },
-  };
+  });
 }

@@ -8,7 +8,9 @@ import * as Plot from "@observablehq/plot";
 import type { ColorScheme } from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { colorRampPanel } from "./color_legend.ts";
+import { plural } from "./plural.ts";
 import type { Figure } from "./figure.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /** One cell of the matrix. */
 export interface ConfusionCell {
@@ -59,14 +61,15 @@ export function confusionCounts(
  *
  * @example
  * ```ts
- * const figure = confusionMatrix(confusionCounts(yTest, predicted, 10), classNames);
+ * const counts = confusionCounts([0, 1, 2, 2], [0, 2, 2, 2], 3); // true labels, predictions
+ * const figure = confusionMatrix(counts, ["cat", "dog", "ship"]);
  * ```
  */
 export function confusionMatrix(
   counts: readonly (readonly number[])[],
   classNames: readonly string[],
   { title = "Confusion matrix", caption }: { title?: string; caption?: string } = {},
-): Figure {
+): Figure & Displayable {
   const classes = classNames.length;
   if (classes === 0) throw argumentError("classNames", classNames, "at least one class name");
   if (counts.length !== classes || counts.some((row) => row.length !== classes)) {
@@ -91,10 +94,12 @@ export function confusionMatrix(
   const side = Math.max(28, Math.min(48, Math.floor(480 / classes)));
   const total = cells.reduce((sum, cell) => sum + cell.count, 0);
   const correct = counts.reduce((sum, row, i) => sum + row[i], 0);
-  return {
+  return displayable({
     title,
     caption: caption ??
-      `Rows: true class; columns: predicted class. ${correct} of ${total} examples on the ` +
+      `Rows: true class; columns: predicted class. ${correct} of ${
+          plural(total, "example")
+        } on the ` +
         `diagonal (${total > 0 ? ((100 * correct) / total).toFixed(1) : "0.0"}% accuracy).`,
     panels: [
       {
@@ -125,5 +130,5 @@ export function confusionMatrix(
       colorRampPanel({ scheme: SCHEME, domain: color.domain, label: "examples per cell" }),
     ],
     data: { cells, classNames: [...classNames] },
-  };
+  });
 }

@@ -21,14 +21,44 @@ export interface SwatchLegend {
   label?: string;
 }
 
+/**
+ * The exact values behind a panel's lines and dots, so a reader can hover them: the rows
+ * the marks draw, which fields are x, y and the series, and how to name them. The page
+ * places each value with the panel's own scales, so what hovering finds is what is drawn.
+ */
+export interface Readout {
+  /** The drawn rows; a row's `series` names its legend entry. */
+  rows: readonly Record<string, unknown>[];
+  /** Field of the x value, e.g. "iteration". */
+  x: string;
+  /** Field of the y value as measured (it may be off the scale, e.g. 1.3e34 or NaN). */
+  y: string;
+  /** Field of the y value as drawn, when it differs from `y` (clipped to the scale). */
+  yDrawn?: string;
+  /** Field naming the series (a legend entry). */
+  series: string;
+  /** Names of x and y for people, e.g. "iteration", "training loss". */
+  xLabel: string;
+  yLabel: string;
+  /** y holds fractions 0..1 shown as percentages (the scale is in percent). */
+  percent?: boolean;
+}
+
+/** One panel: Plot options, and the values a reader can hover (lines and dots only). */
+export type Panel = PlotOptions & { readout?: Readout };
+
 /** One figure: panels drawn side by side (wrapping on narrow screens). */
 export interface Figure {
   /** Short heading, e.g. "Learning curves". */
   title: string;
   /** One or two sentences under the figure: what to read from it. */
   caption?: string;
+  /** What these runs found, built from their results (see findings.ts), above the caption. */
+  findings?: string;
+  /** Sentences that qualify the drawing, e.g. that a run went off the scale. */
+  notes?: string[];
   /** Observable Plot options, one per panel. */
-  panels: PlotOptions[];
+  panels: Panel[];
   /** Colour key shared by all panels; drawn once above them. */
   legend?: SwatchLegend;
   /** A table drawn under the panels (or alone when `panels` is empty). */
@@ -38,31 +68,37 @@ export interface Figure {
 }
 
 /**
- * Observable's ten categorical colours (Plot's default scheme), written out so every
- * panel of a figure, its legend and the tests agree on which run gets which colour.
+ * The categorical colours of every figure: Okabe and Ito's palette ("Color Universal
+ * Design", 2008), chosen because its colours stay apart for the common colour-vision
+ * deficiencies (protanopia, deuteranopia, tritanopia), which Observable's default ten do
+ * not (its yellow and orange, the adam page's sgd_momentum and rmsprop, were hard to tell
+ * apart). Ordered so the first four, the most a study draws, are the most distinct and
+ * the yellow, faint on white, comes late; the black is drawn light grey in dark mode.
+ *
+ * @example
+ * ```ts
+ * SERIES_COLORS[0]; // "#0072b2", the first run's blue
+ * ```
  */
 export const SERIES_COLORS: readonly string[] = [
-  "#4269d0",
-  "#efb118",
-  "#ff725c",
-  "#6cc5b0",
-  "#3ca951",
-  "#ff8ab7",
-  "#a463f2",
-  "#97bbf5",
-  "#9c6b4e",
-  "#9498a0",
+  "#0072b2", // blue
+  "#d55e00", // vermillion
+  "#009e73", // bluish green
+  "#cc79a7", // reddish purple
+  "#e69f00", // orange
+  "#56b4e9", // sky blue
+  "#f0e442", // yellow
+  "#000000", // black
 ];
 
 /**
- * Gives each series name a fixed colour, in order of first appearance; more than ten
+ * Gives each series name a fixed colour, in order of first appearance; more than eight
  * series reuse the palette.
  *
  * @example
  * ```ts
  * const color = seriesColors(["sgd", "adam"]);
- * // { domain: ["sgd", "adam"], range: ["#4269d0", "#efb118"] }
- * Plot.plot({ color, marks: [Plot.line(rows, { x: "epoch", y: "accuracy", stroke: "run" })] });
+ * // { domain: ["sgd", "adam"], range: ["#0072b2", "#d55e00"] }
  * ```
  */
 export function seriesColors(names: readonly string[]): { domain: string[]; range: string[] } {
@@ -77,7 +113,6 @@ export function seriesColors(names: readonly string[]): { domain: string[]; rang
  *
  * @example
  * ```ts
- * Plot.plot({ x: { type: "log", tickFormat: powerOfTenLabel }, marks });
  * powerOfTenLabel(1e-4); // "1e-4"
  * powerOfTenLabel(0.01); // "0.01"
  * powerOfTenLabel(3e-3); // ""

@@ -32,7 +32,7 @@ const HTML_ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
- * const html = `<script type="application/json" id="x">${jsonForScript(data)}</script>`;
+ * const html = `<script type="application/json" id="x">${jsonForScript({ a: "</script>" })}</script>`;
  * ```
  */
 export function jsonForScript(value: unknown): string {

@@ -9,6 +9,7 @@ import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import type { Figure } from "./figure.ts";
 import { pngDataUri } from "./png.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /** One example to show. */
 export interface ImageExample {
@@ -41,10 +42,10 @@ function toBytes(pixels: ArrayLike<number>): Uint8Array {
  *
  * @example
  * ```ts
- * const figure = imageGrid(misclassified.map((i) => ({
- *   pixels: test.x.subarray(i * 784, (i + 1) * 784), height: 28, width: 28, channels: 1,
- *   trueLabel: String(test.y[i]), predictedLabel: String(predicted[i]),
- * })), { title: "Ten misclassified digits" });
+ * const digit = new Float32Array(28 * 28); // one 28x28 grey image, values in any range
+ * const figure = imageGrid([
+ *   { pixels: digit, height: 28, width: 28, channels: 1, trueLabel: "3", predictedLabel: "5" },
+ * ], { title: "Misclassified digits" });
  * ```
  */
 export function imageGrid(
@@ -55,7 +56,7 @@ export function imageGrid(
     columns?: number;
     scale?: number;
   } = {},
-): Figure {
+): Figure & Displayable {
   if (!Array.isArray(examples) || examples.length === 0) {
     throw argumentError("examples", examples, "a non-empty array of images");
   }
@@ -85,7 +86,7 @@ export function imageGrid(
   const rows = Math.ceil(cells.length / columns);
   const centerX = (c: { column: number }) => (c.column + 0.5) * cellWidth;
   const imageY = (c: { row: number }) => c.row * cellHeight + 6 + imageSide / 2;
-  return {
+  return displayable({
     title,
     caption,
     panels: [{
@@ -110,7 +111,7 @@ export function imageGrid(
             x: centerX,
             y: (c) => imageY(c) + imageSide / 2 + 14,
             text: "label",
-            fill: correct ? "#333" : "#c0392b",
+            fill: correct ? "currentColor" : "#c0392b",
             fontSize: 12,
           })
         ),
@@ -119,5 +120,5 @@ export function imageGrid(
     data: {
       examples: cells.map(({ index, label, correct, src }) => ({ index, label, correct, src })),
     },
-  };
+  });
 }

@@ -4,9 +4,12 @@
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
+import { epochTicks } from "./accuracy_panel.ts";
 import { type Figure, powerOfTenLabel, seriesColors } from "./figure.ts";
+import { offScaleNotes } from "./off_scale.ts";
+import { seriesPanel } from "./series_panel.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /**
  * Builds a one-panel line chart.
@@ -30,6 +33,7 @@ export function lineChart(
     logX = false,
     logY = false,
     percent = false,
+    integerX = false,
     title = "",
     caption,
     width = 640,
@@ -45,45 +49,52 @@ export function lineChart(
     logY?: boolean;
     /** y holds fractions 0..1 to draw as percentages. */
     percent?: boolean;
+    /** x counts something (epochs): ticks on whole numbers only, starting at 0. */
+    integerX?: boolean;
     title?: string;
     caption?: string;
     width?: number;
     height?: number;
   },
-): Figure {
+): Figure & Displayable {
   if (!Array.isArray(rows) || rows.length === 0) {
     throw argumentError("rows", rows, "a non-empty array of objects");
   }
   const records = rows as readonly Record<string, unknown>[];
-  const seriesOf = (row: Record<string, unknown>) => (series ? String(row[series]) : y);
-  const color = seriesColors(records.map(seriesOf));
-  const defined = records.filter((row) => Number.isFinite(row[x]) && Number.isFinite(row[y]));
-  return {
+  const seriesName = series ?? y;
+  const named = series ? records : records.map((row) => ({ ...row, [seriesName]: y }));
+  const color = seriesColors(named.map((row) => String(row[seriesName])));
+  const { panel, fitted } = seriesPanel(named, {
+    x,
+    y,
+    series: seriesName,
+    color,
+    xLabel,
+    yLabel,
+    percent,
+    logX,
+    logY,
+    dots: 2.5,
+    width,
+    height,
+    xScale: {
+      grid: logX,
+      ...(logX ? { tickFormat: powerOfTenLabel } : {}),
+      ...(integerX ? integerTicks(named.map((row) => row[x] as number)) : {}),
+    },
+  });
+  return displayable({
     title,
     caption,
+    notes: offScaleNotes(fitted, { yLabel, xLabel }),
     legend: series ? { ...color, label: series } : undefined,
-    panels: [{
-      width,
-      height,
-      marginLeft: 50,
-      color,
-      x: {
-        type: logX ? "log" : "linear",
-        label: xLabel,
-        grid: logX,
-        ...(logX ? { tickFormat: powerOfTenLabel } : {}),
-      },
-      y: {
-        type: logY ? "log" : "linear",
-        label: percent ? `${yLabel} (%)` : yLabel,
-        percent,
-        grid: true,
-      },
-      marks: [
-        Plot.line(defined, { x, y, z: seriesOf, stroke: seriesOf, strokeWidth: 1.5 }),
-        Plot.dot(defined, { x, y, fill: seriesOf, r: 2.5 }),
-      ],
-    }],
+    panels: [panel],
     data: { rows: [...records] },
-  };
+  });
+}
+
+/** An axis from 0 with whole-number ticks: x counts something, e.g. epochs. */
+function integerTicks(values: number[]) {
+  const last = Math.max(1, ...values.filter((v) => Number.isFinite(v)));
+  return { domain: [0, last], ...epochTicks(last) };
 }

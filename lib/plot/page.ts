@@ -4,18 +4,22 @@
  * show, the figures, a table of runs, the provenance (script and its source, config,
  * backend, versions, date, git commit) and every plotted value as embedded JSON.
  *
- * Nothing on the page loads anything: styles are inline, images are data URIs, there is
- * no script to run (the JSON block is data only).
+ * Nothing on the page loads anything: styles are inline, images are data URIs, and the
+ * one script (figure_script.ts: hover, legend toggles, downloads) is inline too. Colours
+ * follow the reader's light or dark mode. A quick page (`--quick`) carries a banner.
  *
  * @module
  */
 import type { RunRecord } from "../runs/record.ts";
 import type { Figure } from "./figure.ts";
 import { writeFileAtomic } from "../files.ts";
+import { FIGURE_SCRIPT } from "./figure_script.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
+import { plural } from "./plural.ts";
 import { renderFigure, renderTable } from "./render.ts";
-import { PAGE_STYLE } from "./style.ts";
+import { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
 import { type CellFormat, table } from "./table.ts";
+import { configText, keyLabel, varyingKeys } from "./varying.ts";
 
 /** The format tag of the embedded JSON; the index reads pages of this format. */
 export const PAGE_FORMAT = "nnlab-figure-page/1";
@@ -63,6 +67,13 @@ export interface FigurePageOptions {
   description: string;
   /** One line saying which data set the figures show. */
   dataLine: string;
+  /**
+   * Why the data set the study prefers was not used, e.g. "CIFAR-10 not used: cannot
+   * reach www.cs.toronto.edu (offline?)"; shown once, apart from the data line.
+   */
+  dataFallback?: string;
+  /** A `--quick` run: tiny sizes; the page says so in a banner, and the index marks it. */
+  quick?: boolean;
   figures: Figure[];
   runs: PageRun[];
   provenance: Provenance;
@@ -76,7 +87,15 @@ export interface FigurePageOptions {
 /** What the embedded JSON holds; `JSON.parse` of the block gives this back. */
 export interface PageData {
   format: typeof PAGE_FORMAT;
-  page: { title: string; description: string; dataLine: string; date: string; runCount: number };
+  page: {
+    title: string;
+    description: string;
+    dataLine: string;
+    dataFallback: string | null;
+    quick: boolean;
+    date: string;
+    runCount: number;
+  };
   provenance: Omit<Provenance, "scriptSource">;
   runs: PageRun[];
   data: unknown;
@@ -92,11 +111,6 @@ const METRIC_ORDER = [
   "finalLoss",
 ];
 
-/** A metric's heading: its camelCase name as words, "bestValAcc" -> "best val acc". */
-function metricLabel(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
-}
-
 function runsTable(runs: readonly PageRun[]): string {
   const metricKeys = [...new Set(runs.flatMap(({ record }) => Object.keys(record.metrics ?? {})))]
     .sort((a, b) => {
@@ -106,8 +120,11 @@ function runsTable(runs: readonly PageRun[]): string {
       };
       return rank(a) - rank(b) || a.localeCompare(b);
     });
+  // The hyper-parameters that tell these runs apart, right after the run's name.
+  const varying = varyingKeys(runs.map(({ record }) => record.config ?? {}));
   const rows = runs.map(({ record, cached }) => ({
     run: record.name,
+    ...Object.fromEntries(varying.map((key) => [`config.${key}`, configText(record.config[key])])),
     status: record.status + (record.error ? `: ${record.error}` : ""),
     ...Object.fromEntries(metricKeys.map((key) => [key, record.metrics?.[key]])),
     iterations: record.timings?.iterations,
@@ -117,10 +134,15 @@ function runsTable(runs: readonly PageRun[]): string {
   const metricFormat = (key: string): CellFormat => (/acc/i.test(key) ? "percent" : "number");
   return renderTable(table(rows, [
     { key: "run", label: "run", format: "text" },
+    ...varying.map((key) => ({
+      key: `config.${key}`,
+      label: keyLabel(key),
+      format: "text" as const,
+    })),
     { key: "status", label: "status", format: "text" },
     ...metricKeys.map((key) => ({
       key,
-      label: metricLabel(key),
+      label: keyLabel(key),
       format: metricFormat(key),
     })),
     { key: "iterations", label: "iterations", format: "integer" },
@@ -140,10 +162,10 @@ function provenanceSection(p: Provenance): string {
   const backendLine = [
     b.backend,
     b.provider ? `(${b.provider})` : "",
-    b.threads !== undefined ? `${b.threads} thread${b.threads === 1 ? "" : "s"}` : "",
+    b.threads !== undefined ? plural(b.threads, "thread") : "",
     b.simd !== undefined ? `SIMD ${b.simd ? "on" : "off"}` : "",
   ].filter(Boolean).join(", ").replace(", (", " (");
-  const host = b.host ? `${b.host.cpu}, ${b.host.cores} cores, ${b.host.os}` : "unknown";
+  const host = b.host ? `${b.host.cpu}, ${plural(b.host.cores, "core")}, ${b.host.os}` : "unknown";
   const versions = Object.entries(p.versions).map(([name, version]) =>
     `<code>${escapeHtml(name)}</code> ${escapeHtml(version)}`
   ).join(", ");
@@ -166,10 +188,31 @@ ${
 <details><summary>Config</summary><pre><code>${
     escapeHtml(JSON.stringify(p.config, null, 2))
   }</code></pre></details>
-<details><summary>Source of <code>${
-    escapeHtml(p.scriptPath)
-  }</code> (${lines} lines)</summary><pre><code>${escapeHtml(p.scriptSource)}</code></pre></details>
+<details><summary>Source of <code>${escapeHtml(p.scriptPath)}</code> (${
+    plural(lines, "line")
+  })</summary><pre><code>${escapeHtml(p.scriptSource)}</code></pre></details>
 </section>`;
+}
+
+/**
+ * The data line and the fallback reason, apart. A data line may still end with
+ * " (CIFAR-10 not used: ...)" (pages written, or options given, before `dataFallback`
+ * existed); that ending is taken out and becomes the reason, so it is said once.
+ *
+ * @example
+ * ```ts
+ * dataLineParts("MNIST digits: 200 train (CIFAR-10 not used: offline)", null);
+ * // { dataLine: "MNIST digits: 200 train", dataFallback: "CIFAR-10 not used: offline" }
+ * ```
+ */
+export function dataLineParts(
+  dataLine: string,
+  dataFallback: string | null | undefined,
+): { dataLine: string; dataFallback: string | null } {
+  if (dataFallback) return { dataLine, dataFallback };
+  const at = dataLine.lastIndexOf(" (CIFAR-10 not used: ");
+  if (at < 0 || !dataLine.endsWith(")")) return { dataLine, dataFallback: null };
+  return { dataLine: dataLine.slice(0, at), dataFallback: dataLine.slice(at + 2, -1) };
 }
 
 /**
@@ -186,62 +229,113 @@ export function formatDate(iso: string): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/**
- * Builds the page's HTML (pure: no file access). `writeFigurePage` writes it.
- *
- * @example
- * ```ts
- * const html = renderFigurePage({ out: "plots/adam.html", title: "Update rules", ... });
- * ```
- */
-export function renderFigurePage(options: FigurePageOptions): string {
-  const { title, description, dataLine, figures, runs, provenance } = options;
+/** The embedded JSON of a page. */
+function pageData(options: FigurePageOptions): PageData {
+  const { title, description, figures, runs, provenance } = options;
+  const { dataLine, dataFallback } = dataLineParts(options.dataLine, options.dataFallback);
   const { scriptSource: _source, ...provenanceMeta } = provenance;
-  const pageData: PageData = {
+  return {
     format: PAGE_FORMAT,
-    page: { title, description, dataLine, date: provenance.date, runCount: runs.length },
+    page: {
+      title,
+      description,
+      dataLine,
+      dataFallback,
+      quick: options.quick ?? false,
+      date: provenance.date,
+      runCount: runs.length,
+    },
     provenance: provenanceMeta,
     runs,
     data: options.data ??
       figures.map((figure) => ({ title: figure.title, data: figure.data ?? null })),
   };
+}
+
+/** The page's content: header, figures, runs, provenance, data note. */
+function pageBody(options: FigurePageOptions, { crumb = true } = {}): string {
+  const { title, description, figures, runs, provenance } = options;
+  const { dataLine, dataFallback } = dataLineParts(options.dataLine, options.dataFallback);
   const cachedCount = runs.filter((run) => run.cached).length;
   const freshCount = runs.length - cachedCount;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="nnlab">
-<title>${escapeHtml(title)} · nnlab</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
-<header>
-<p class="nnlab-crumb"><a href="index.html">nnlab figures</a></p>
+  const quick = options.quick
+    ? `<p class="nnlab-quick" role="note"><strong>Quick run</strong> (<code>--quick</code>): ` +
+      `tiny data sets and few epochs, to check that the study runs. Its numbers do not show ` +
+      `what the full study shows; run it without <code>--quick</code> for that.</p>`
+    : "";
+  const fallback = dataFallback ? `<p class="nnlab-note">${escapeHtml(dataFallback)}</p>` : "";
+  return `<header>
+${crumb ? `<p class="nnlab-crumb"><a href="index.html">nnlab figures</a></p>` : ""}
 <h1>${escapeHtml(title)}</h1>
 <p class="nnlab-description">${escapeHtml(description)}</p>
 <p class="nnlab-dataline">Data: ${escapeHtml(dataLine)}</p>
+${fallback}
 </header>
 <main>
+${quick}
 ${figures.map(renderFigure).join("\n")}
 <section class="nnlab-runs">
 <h2>Runs</h2>
-<p class="nnlab-note">${runs.length} run${
-    runs.length === 1 ? "" : "s"
-  }: ${freshCount} trained now, ${cachedCount} served from the cache (<code>data/runs</code>). Accuracies are fractions shown as percentages; wall time is the whole run.</p>
+<p class="nnlab-note">${
+    plural(runs.length, "run")
+  }: ${freshCount} trained now, ${cachedCount} served from the cache (<code>data/runs</code>). The columns after the run's name are the settings that differ between runs. Accuracies are fractions shown as percentages; wall time is the whole run.</p>
 <div class="nnlab-scroll">${runsTable(runs)}</div>
 </section>
 ${provenanceSection(provenance)}
 <section class="nnlab-datanote">
 <h2>Data</h2>
-<p class="nnlab-note">Every plotted value and every run record is embedded in this file as JSON: <code>JSON.parse(document.getElementById("${PAGE_DATA_ID}").textContent)</code>.</p>
+<p class="nnlab-note">Every plotted value and every run record is embedded in this file as JSON: <code>JSON.parse(document.getElementById("${PAGE_DATA_ID}").textContent)</code>. Each figure's CSV button downloads the values it plots.</p>
 </section>
-</main>
-<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(pageData)}</script>
+</main>`;
+}
+
+/**
+ * Builds the page's HTML (pure: no file access). `writeFigurePage` writes it.
+ *
+ * @example
+ * ```ts
+ * declare const options: FigurePageOptions;
+ * const html = renderFigurePage(options);
+ * html.startsWith("<!doctype html>"); // true
+ * ```
+ */
+export function renderFigurePage(options: FigurePageOptions): string {
+  const title = options.quick ? `${options.title} (quick run)` : options.title;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="generator" content="nnlab">
+<title>${escapeHtml(title)} · nnlab</title>
+<style>${PAGE_STYLE}</style>
+</head>
+<body class="nnlab-root">
+${pageBody(options)}
+<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(pageData(options))}</script>
+<script>${FIGURE_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * A page as a notebook shows it: `deno jupyter` displays the returned bundle (the page's
+ * content, its styles scoped to it, its script) inline in the cell's output.
+ *
+ * @example
+ * ```ts
+ * declare const options: FigurePageOptions;
+ * // in a notebook cell:
+ * ({ [Symbol.for("Jupyter.display")]: () => pageDisplay(options) });
+ * ```
+ */
+export function pageDisplay(options: FigurePageOptions): { "text/html": string } {
+  return {
+    "text/html": `<style>${FIGURE_STYLE}</style><div class="nnlab-root nnlab-notebook">` +
+      `${pageBody(options, { crumb: false })}</div><script>${FIGURE_SCRIPT}</script>`,
+  };
 }
 
 /**
@@ -250,11 +344,14 @@ ${provenanceSection(provenance)}
  *
  * @example
  * ```ts
+ * import { learningCurves } from "./learning_curves.ts";
+ * declare const runs: PageRun[];
+ * declare const provenance: Provenance;
  * const path = await writeFigurePage({
  *   out: "plots/adam.html",
  *   title: "Update rules",
- *   description: "SGD, SGD+momentum, RMSProp and Adam on a five-layer net.",
- *   dataLine: data.description,
+ *   description: "Which update rule trains fastest?",
+ *   dataLine: "offline MNIST digits: 4,000 train / 1,000 val",
  *   figures: [learningCurves(runs.map((r) => r.record))],
  *   runs,
  *   provenance,
@@ -269,7 +366,8 @@ export async function writeFigurePage(options: FigurePageOptions): Promise<strin
 
 /**
  * Reads the embedded JSON back from a page's HTML; null when the page has none or it
- * does not parse (the caller decides how to report that).
+ * does not parse (the caller decides how to report that). Pages written before a field
+ * existed get its default (not quick, no fallback).
  *
  * @example
  * ```ts
@@ -284,7 +382,8 @@ export function readPageData(html: string): PageData | null {
   if (!match) return null;
   try {
     const data = JSON.parse(match[1]);
-    return data?.format === PAGE_FORMAT ? data : null;
+    if (data?.format !== PAGE_FORMAT || typeof data.page !== "object") return null;
+    return { ...data, page: { quick: false, dataFallback: null, ...data.page } };
   } catch {
     return null;
   }

@@ -95,7 +95,7 @@ export function encodePng(
  *
  * @example
  * ```ts
- * const src = pngDataUri(bytes, 32, 32, 3);
+ * const src = pngDataUri(new Uint8Array(32 * 32 * 3), 32, 32, 3); // data:image/png;base64,...
  * ```
  */
 export function pngDataUri(

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
 import { argumentError } from "../errors.ts";
 import { accuracyDomain } from "./accuracy_panel.ts";
-import { type Figure, type PlotOptions, powerOfTenLabel, seriesColors } from "./figure.ts";
+import { type Figure, powerOfTenLabel, seriesColors } from "./figure.ts";
+import { offScaleNotes } from "./off_scale.ts";
+import { seriesPanel } from "./series_panel.ts";
+import { type Displayable, displayable } from "./notebook.ts";
 
 /** A metric to draw, one panel each. */
 export interface SweepMetric {
@@ -28,6 +30,10 @@ export interface SweepMetric {
  *
  * @example
  * ```ts
+ * const rows = [1e-4, 1e-2, 1].flatMap((weightScale) => [
+ *   { normalization: "baseline", weightScale, bestValAcc: 0.2, bestTrainAcc: 0.3, finalLoss: 2 },
+ *   { normalization: "batchnorm", weightScale, bestValAcc: 0.4, bestTrainAcc: 0.6, finalLoss: 1 },
+ * ]);
  * const figure = sweepFigure(rows, {
  *   x: "weightScale",
  *   xLabel: "weight initialization scale",
@@ -51,7 +57,7 @@ export function sweepFigure(
     caption?: string;
     legendLabel?: string;
   },
-): Figure {
+): Figure & Displayable {
   if (!Array.isArray(rows) || rows.length === 0) {
     throw argumentError("rows", rows, "a non-empty array of objects");
   }
@@ -69,44 +75,47 @@ export function sweepFigure(
       );
     }
   }
-  // Sorting by x makes each series' line run left to right.
-  const sorted = [...records].sort((a, b) => (a[x] as number) - (b[x] as number));
   const color = seriesColors(records.map((row) => String(row[series])));
   const width = metrics.length >= 3 ? 360 : 480;
-  const panels: PlotOptions[] = metrics.map((metric) => {
-    const defined = sorted.filter((row) => Number.isFinite(row[metric.key] as number));
-    const channels = { x, y: metric.key, z: series };
-    return {
+  const notes: string[] = [];
+  const panels = metrics.map((metric) => {
+    const defined = metric.percent
+      ? records.filter((row) => Number.isFinite(row[metric.key] as number))
+      : records;
+    const { panel, fitted } = seriesPanel(defined, {
+      x,
+      y: metric.key,
+      series,
+      color,
+      xLabel,
+      yLabel: metric.label,
+      percent: metric.percent,
+      logX: true,
+      logY: metric.logY,
+      dots: 2.5,
       width,
       height: 280,
-      marginLeft: 50,
-      color,
-      x: { type: "log", label: xLabel, grid: true, tickFormat: powerOfTenLabel },
-      y: metric.logY
-        ? { type: "log", label: metric.label, grid: true, tickFormat: powerOfTenLabel }
-        : metric.percent
+      xScale: { grid: true, tickFormat: powerOfTenLabel },
+      yScale: metric.logY ? { tickFormat: powerOfTenLabel } : metric.percent
+        // Whole tenths around the data (a flat series still gets a readable axis);
+        // Plot applies the domain after scaling by 100.
         ? {
-          label: `${metric.label} (%)`,
-          percent: true,
-          // Whole tenths around the data (a flat series still gets a readable axis);
-          // Plot applies the domain after scaling by 100.
           domain: accuracyDomain(
             defined.map((row) => ({ accuracy: row[metric.key] as number })),
           ).map((v) => v * 100),
-          grid: true,
         }
-        : { label: metric.label, grid: true },
-      marks: [
-        Plot.line(defined, { ...channels, stroke: (row) => String(row[series]), strokeWidth: 1.5 }),
-        Plot.dot(defined, { ...channels, fill: (row) => String(row[series]), r: 2.5 }),
-      ],
-    };
+        : {},
+    });
+    notes.push(...offScaleNotes(fitted, { yLabel: metric.label, xLabel }));
+    return panel;
   });
-  return {
+  return displayable({
     title,
     caption,
+    notes,
     legend: { ...color, label: legendLabel },
     panels,
-    data: { rows: sorted },
-  };
+    // Sorted by x, so the embedded rows read like the plot, left to right.
+    data: { rows: [...records].sort((a, b) => (a[x] as number) - (b[x] as number)) },
+  });
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import { type DataSpec, dataSpec } from "../data/spec.ts";
-import { accuracyCurves } from "../plot/accuracy_curves.ts";
-import type { StudyDefinition } from "./frame.ts";
+import { rankRuns } from "../plot/findings.ts";
+import { learningCurves } from "../plot/learning_curves.ts";
 import { fcRun } from "./fc_run.ts";
+import type { StudyDefinition } from "./frame.ts";
 
 /** What both scripts state. */
 export interface BatchSizeSettings extends Record<string, unknown> {
@@ -45,11 +46,14 @@ export function normalizationBatchSizeStudy(
   return {
     name,
     title: `${normalization === "batchnorm" ? "Batchnorm" : "Layernorm"} and batch size`,
-    description: normalization === "batchnorm"
-      ? "Batchnorm estimates its statistics from the batch: at small batch sizes they are " +
-        "noisy, which hurts training."
-      : "Layernorm normalizes each example by itself, so the batch size does not enter " +
-        "its statistics.",
+    description:
+      (normalization === "batchnorm"
+        ? "Batchnorm estimates its statistics from the batch, so small batches give noisy " +
+          "estimates"
+        : "Layernorm normalizes each example by itself, with no statistics from the batch") +
+      `: how does a six-layer net train with it at batch sizes ${
+        settings.batchSizes.join(", ")
+      }, against a baseline at ${settings.batchSizes[0]}?`,
     script,
     settings,
     quick,
@@ -60,11 +64,16 @@ export function normalizationBatchSizeStudy(
         fcRun(`${normalization}, batch ${batchSize}`, { ...s, normalization, batchSize })
       ),
     ],
-    figures: (outcomes) => [
-      accuracyCurves(outcomes.map((o) => o.record), {
-        title: "Accuracy per epoch by batch size",
-        legendLabel: "batch size",
-      }),
-    ],
+    figures: (outcomes) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records, {
+          loss: false,
+          title: "Accuracy per epoch by batch size",
+          legendLabel: "batch size",
+        }),
+        findings: rankRuns(records, { metric: "finalValAcc", label: "final validation accuracy" }),
+      }];
+    },
   };
 }

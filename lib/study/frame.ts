@@ -22,7 +22,7 @@ import {
 } from "../data/spec.ts";
 import { REPO_ROOT } from "../files.ts";
 import type { Figure } from "../plot/figure.ts";
-import { writeIndex } from "../plot/index_page.ts";
+import { INDEX_MARKER, writeIndex } from "../plot/index_page.ts";
 import { readPageData, writeFigurePage } from "../plot/page.ts";
 import type { RunSpec } from "../runs/record.ts";
 import { executeRuns, type RunOutcome } from "../runs/runner.ts";
@@ -53,7 +53,10 @@ export interface StudyDefinition<S extends Record<string, unknown>> {
   /** The runs, from the settings. */
   runs: (settings: ResolvedSettings<S>) => RunSpec[];
   /** The figures, from the runs' outcomes (in the order of `runs`). */
-  figures: (outcomes: RunOutcome[], settings: ResolvedSettings<S>) => Figure[];
+  figures: (
+    outcomes: RunOutcome[],
+    settings: ResolvedSettings<S>,
+  ) => Figure[] | Promise<Figure[]>;
 }
 
 /** The npm pins of deno.json, e.g. { "@tensorflow/tfjs": "4.22.0", ... }. */
@@ -173,8 +176,7 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
   const data = await loadData(spec);
-  const dataLine = data.description + (choice.fallback ? ` (${choice.fallback})` : "");
-  console.log(`data: ${dataLine}`);
+  console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
   console.log(
     `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})`,
   );
@@ -198,8 +200,10 @@ async function runWithFlags<S extends Record<string, unknown>>(
     out,
     title: definition.title,
     description: describe(definition, base),
-    dataLine,
-    figures: definition.figures(outcomes, settings),
+    dataLine: data.description,
+    ...(choice.fallback ? { dataFallback: choice.fallback } : {}),
+    quick: flags.quick,
+    figures: await definition.figures(outcomes, settings),
     runs: outcomes.map(({ record, cached }) => ({ record, cached })),
     provenance: {
       scriptPath: relative(REPO_ROOT, scriptFile),
@@ -212,8 +216,13 @@ async function runWithFlags<S extends Record<string, unknown>>(
       dirty: git.dirty,
     },
   });
-  const plots = join(REPO_ROOT, "plots");
-  if (dirname(out) === plots) await writeIndex(plots);
+  // The index lives in plots/, or next to --out where an nnlab index already is; an
+  // index.html that nnlab did not write is never replaced.
+  const folder = dirname(out);
+  const existingIndex = await Deno.readTextFile(join(folder, "index.html")).catch(() => null);
+  if (folder === join(REPO_ROOT, "plots") || existingIndex?.includes(INDEX_MARKER)) {
+    await writeIndex(folder);
+  }
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
   console.log(`wrote ${relative(Deno.cwd(), out) || out} in ${seconds} s`);
   return out;
