@@ -63,7 +63,8 @@ export function directiveValue(value: string): string {
 export function extraDirectives(prefix: string, words: readonly string[]): string[] {
   const lines: string[][] = [];
   for (const word of words) {
-    const value = directiveValue(word);
+    const option = word.match(/^(-[^=\s]+)=(.*)$/s);
+    const value = option ? `${option[1]}=${directiveValue(option[2])}` : directiveValue(word);
     if (word.startsWith("-") || lines.length === 0) lines.push([value]);
     else lines.at(-1)!.push(value);
   }

@@ -137,7 +137,8 @@ function collect(
     const ended = status !== undefined && FINAL_STATES.includes(status.state);
     if (!ended && engineState?.active) continue; // still to run (the wait was given up)
     const own = ended ? status.error ?? status.state : "";
-    const engine = engineState ? describeTaskState(engineState) : "";
+    // A task that just wrote its own status may still be COMPLETING: no news in that.
+    const engine = engineState && !engineState.active ? describeTaskState(engineState) : "";
     const why = own
       ? `${status!.state}: ${own}${engine ? ` (${options.engine}: ${engine})` : ""}`
       : status

@@ -107,8 +107,7 @@ export const LAUNCHER_OPTION_TABLE: readonly LauncherOptionSpec[] = [
     key: "time",
     flags: { slurm: "time", pbs: "time" },
     value: "TIME",
-    help: "time limit of one task as Slurm writes it: MIN, H:MM:SS, D-H, ... " +
-      "(default: the partition's)",
+    help: "time limit of a task, as Slurm writes it: MIN, H:MM:SS, D-H, ...",
   },
   {
     key: "cpusPerTask",
@@ -138,14 +137,14 @@ export const LAUNCHER_OPTION_TABLE: readonly LauncherOptionSpec[] = [
   {
     key: "args",
     flags: { slurm: "sbatch-args" },
-    value: '"ARGS"',
-    help: "extra arguments for sbatch, quoted as one word",
+    value: "ARGS",
+    help: "extra arguments for sbatch, as one quoted string",
   },
   {
     key: "args",
     flags: { pbs: "qsub-args" },
-    value: '"ARGS"',
-    help: "extra arguments for qsub, quoted as one word",
+    value: "ARGS",
+    help: "extra arguments for qsub, as one quoted string",
   },
 ];
 
@@ -197,12 +196,12 @@ export const LAUNCHER_FLAGS_HELP: string = [
   ["--wait", "slurm/pbs: stay, show progress, then draw the figure"],
   ["--dry-run", "slurm/pbs: write and print the job script; submit nothing"],
   ...LAUNCHER_OPTION_TABLE.map((spec) => {
-    const schedulers = Object.keys(spec.flags) as SchedulerName[];
-    const flag = spec.flags[schedulers[0]];
-    const env = schedulers.map((s) => `$${launcherEnvName(s, spec.key)}`).join(", ");
-    return [`--${flag} ${spec.value}`, `${spec.help} (or ${env})`];
+    const flag = Object.values(spec.flags)[0];
+    return [`--${flag} ${spec.value}`, spec.help];
   }),
-].map(([flag, text]) => `  ${flag.padEnd(19)}${text}`).join("\n");
+].map(([flag, text]) => `  ${flag.padEnd(18)} ${text}`).join("\n") +
+  "\n  Each also from $NNLAB_SLURM_<KEY> / $NNLAB_PBS_<KEY> (e.g. $NNLAB_SLURM_CPUS_PER_TASK," +
+  "\n  $NNLAB_PBS_ARGS) or the key in the slurm / pbs section of deno.json (cpusPerTask, args)";
 
 /** Where the raw launcher settings come from. */
 export interface LauncherSources {

@@ -61,9 +61,9 @@ function resourceDirectives(options: LauncherOptions, forTasks: boolean): string
   return [...lines, ...extraDirectives("#SBATCH", options.schedulerArgs)];
 }
 
-/** A path in an sbatch file-name pattern: `%` is literal only when doubled. */
-function outputPattern(path: string): string {
-  return directiveValue(path.replaceAll("%", "%%"));
+/** A file in `dir` as an sbatch file-name pattern: a `%` of the folder is doubled (literal). */
+function outputPattern(dir: string, pattern: string): string {
+  return directiveValue(join(dir.replaceAll("%", "%%"), pattern));
 }
 
 /**
@@ -92,7 +92,7 @@ export function slurmArrayScript(
     `# nnlab: ${n} run(s) of ${manifest.study}, one per array task (lib/runs/launchers/slurm.ts)`,
     `#SBATCH --job-name=${jobName(manifest.study)}`,
     `#SBATCH --array=0-${n - 1}${cap}`,
-    `#SBATCH --output=${outputPattern(join(dir, "task-%a.out"))}`,
+    `#SBATCH --output=${outputPattern(dir, "task-%a.out")}`,
     `#SBATCH --chdir=${directiveValue(manifest.repoRoot)}`,
     ...resourceDirectives(options, true),
     ...arrayTaskBody(manifest, manifestPath, '"${SLURM_ARRAY_TASK_ID:?not a Slurm array task}"'),
@@ -127,7 +127,7 @@ export function slurmFigureScript(
     `#SBATCH --job-name=${jobName(manifest.study)}-figure`,
     `#SBATCH --dependency=afterok:${afterJob}`,
     "#SBATCH --kill-on-invalid-dep=yes",
-    `#SBATCH --output=${outputPattern(join(launchDir, "figure.out"))}`,
+    `#SBATCH --output=${outputPattern(launchDir, "figure.out")}`,
     `#SBATCH --chdir=${directiveValue(manifest.repoRoot)}`,
     ...resourceDirectives(options, false),
     ...figureBody(manifest, command),
