@@ -172,3 +172,31 @@ Deno.test("array task: a packed task trains its entries in parallel child proces
   assert.equal((await cache.get(manifest.entries[2].key)).hit, false, "entry 2 is task 1's");
   assert.equal(statuses.has(2), false);
 });
+
+Deno.test("array task: SIGTERM to a packed task stops every run it started and starts no other", async () => {
+  const where = await scratch("task-packed-signal");
+  const never = join(where.dir, "never");
+  const specs = [0, 1, 2].map((i) =>
+    quickRun(`held ${i}`, { startedFile: join(where.dir, `started-${i}`), holdUntilFile: never })
+  );
+  // Three entries in one task over two CPUs: two run, the third waits for a free lane.
+  const { dir, manifestPath } = await writeLaunch(specs, where, {
+    scheduler: "pbs",
+    runsPerTask: 3,
+    cpusPerTask: 2,
+  });
+  const child = taskCommand([manifestPath, "0"]).spawn();
+  const output = child.output();
+  await waitForFile(join(where.dir, "started-0"), "entry 0", output);
+  await waitForFile(join(where.dir, "started-1"), "entry 1", output);
+  child.kill("SIGTERM"); // as PBS does at the walltime
+  const result = await output;
+  assert.equal(result.code, TASK_EXIT.interrupted, new TextDecoder().decode(result.stderr));
+  const statuses = await readEntryStatuses(dir);
+  assert.equal(statuses.get(0)?.error, "stopped by SIGTERM");
+  assert.equal(statuses.get(1)?.error, "stopped by SIGTERM");
+  assert.equal(statuses.get(2)?.state, "interrupted");
+  assert.equal(statuses.get(2)?.error, "not started: the task was stopped by SIGTERM");
+  assert.equal(await Deno.stat(join(where.dir, "started-2")).then(() => true, () => false), false);
+  assert.equal((await cacheMisses(specs, new RunCache(where.runsDir))).length, 3);
+});

@@ -76,7 +76,10 @@ Deno.test("launchRuns: writes the manifest and script, submits the array, then t
     ),
   );
   assert.ok(lines.some((line) => /job 101 draws the figure once every task succeeded/.test(line)));
-  assert.ok(lines.some((line) => /scancel 100 stops the job/.test(line)));
+  assert.ok(
+    lines.some((line) => /once job 100 has ended, the same command draws the figure/.test(line)),
+  );
+  assert.ok(lines.some((line) => /scancel 100 stops it/.test(line)));
 });
 
 Deno.test("launchRuns: --dry-run writes the launch and prints the script; nothing is submitted", async () => {

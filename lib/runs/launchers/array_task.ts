@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "../../backend/init.ts";
 import { keyOf } from "../runner.ts";
+import { RunCache } from "../store.ts";
 import { TASK_EXIT, TaskError, type TaskExitCode } from "./exit_codes.ts";
 import {
   entrySpec,
@@ -210,7 +211,12 @@ async function runEntry(
       positive(Deno.env.get("SLURM_CPUS_PER_TASK")) ?? 1;
     const backend = await initBackend({ backend: manifest.backend.name, threads });
     const startedAt = new Date().toISOString();
-    const record = await trainEntry(entry, manifest, backend, stop.signal);
+    let record = await trainEntry(entry, manifest, backend, stop.signal);
+    if (record === null) {
+      // The run may have ended between the signal and now: then its record is final.
+      const found = await new RunCache(manifest.runsDir).get(entry.key);
+      if (found.hit) record = found.record;
+    }
     if (record === null) {
       const signal = String(stop.signal.reason);
       console.error(

@@ -9,14 +9,29 @@
 import type { LauncherOptions, SchedulerName } from "./options.ts";
 import type { LaunchManifest } from "./manifest.ts";
 
-/** The outcome of one command. */
+/**
+ * The outcome of one command.
+ *
+ * @example
+ * ```ts
+ * const output: CommandOutput = { code: 0, stdout: "1234\n", stderr: "" };
+ * ```
+ */
 export interface CommandOutput {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs a command (sbatch, qsub, scontrol, qstat) and collects its output. */
+/**
+ * Runs a command (sbatch, qsub, scontrol, qstat) and collects its output.
+ *
+ * @example
+ * ```ts
+ * // A stand-in that accepts every submission as job 7.
+ * const accept: CommandRunner = () => Promise.resolve({ code: 0, stdout: "7\n", stderr: "" });
+ * ```
+ */
 export type CommandRunner = (command: string, args: string[]) => Promise<CommandOutput>;
 
 /**
@@ -42,7 +57,14 @@ export function commandRunner(env: Record<string, string> = {}): CommandRunner {
   };
 }
 
-/** A task of a job as the engine sees it. */
+/**
+ * A task of a job as the engine sees it.
+ *
+ * @example
+ * ```ts
+ * const task: TaskState = { state: "TIMEOUT", reason: "TimeLimit", signal: 15, active: false };
+ * ```
+ */
 export interface TaskState {
   /** The engine's word for it: PENDING, RUNNING, COMPLETED, CANCELLED, TIMEOUT, ... */
   state: string;
@@ -56,16 +78,43 @@ export interface TaskState {
   active: boolean;
 }
 
-/** The tasks of a job, by array index; `known: false` once the engine forgot the job. */
+/**
+ * The tasks of a job, by array index; `known: false` once the engine forgot the job.
+ *
+ * @example
+ * ```ts
+ * const snapshot: JobSnapshot = {
+ *   known: true,
+ *   tasks: new Map([[0, { state: "RUNNING", active: true }]]),
+ * };
+ * ```
+ */
 export interface JobSnapshot {
   known: boolean;
   tasks: Map<number, TaskState>;
 }
 
-/** Looks at a submitted job. */
+/**
+ * Looks at a submitted job.
+ *
+ * @example
+ * ```ts
+ * const forgotten: JobProbe = () => Promise.resolve({ known: false, tasks: new Map() });
+ * ```
+ */
 export type JobProbe = () => Promise<JobSnapshot>;
 
-/** One cluster engine. */
+/**
+ * One cluster engine (slurm.ts and pbs.ts each export one).
+ *
+ * @example
+ * ```ts
+ * import { commandRunner } from "./driver.ts";
+ * declare const driver: SchedulerDriver;
+ * const jobId = await driver.submit("data/launches/adam-20250101T000000Z/job.sh", commandRunner());
+ * const snapshot = await driver.probe(jobId, commandRunner())();
+ * ```
+ */
 export interface SchedulerDriver {
   name: SchedulerName;
   /** The command that submits, which must be on PATH. */

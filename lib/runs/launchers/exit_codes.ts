@@ -6,7 +6,15 @@
  * @module
  */
 
-/** What an array task's exit code means. */
+/**
+ * What an array task's exit code means.
+ *
+ * @example
+ * ```ts
+ * declare const status: Deno.CommandStatus; // of a task run by hand
+ * if (status.code === TASK_EXIT.noManifest) console.error("no shared filesystem?");
+ * ```
+ */
 export const TASK_EXIT = {
   /** Every entry of the task is in the run store (trained here, or already there). */
   ok: 0,
@@ -24,7 +32,14 @@ export const TASK_EXIT = {
   interrupted: 75,
 } as const;
 
-/** An array task's exit code. */
+/**
+ * An array task's exit code.
+ *
+ * @example
+ * ```ts
+ * const code: TaskExitCode = TASK_EXIT.interrupted; // 75
+ * ```
+ */
 export type TaskExitCode = typeof TASK_EXIT[keyof typeof TASK_EXIT];
 
 /**

@@ -11,7 +11,14 @@ import { REPO_ROOT } from "../../files.ts";
 import { TASK_EXIT } from "./exit_codes.ts";
 import type { LaunchManifest } from "./manifest.ts";
 
-/** The array task's entry point, relative to the repository root. */
+/**
+ * The array task's entry point, relative to the repository root.
+ *
+ * @example
+ * ```ts
+ * ARRAY_TASK_SCRIPT; // "lib/runs/launchers/array_task.ts"
+ * ```
+ */
 export const ARRAY_TASK_SCRIPT: string = relative(
   REPO_ROOT,
   fileURLToPath(new URL("./array_task.ts", import.meta.url)),

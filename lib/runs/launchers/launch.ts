@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { BackendName } from "../../backend/init.ts";
 import { keyOf, type RunSpec } from "../runner.ts";
 import type { RunCache } from "../store.ts";
 import { type CommandRunner, commandRunner, type SchedulerDriver } from "./driver.ts";
-import { createLaunch, launchEntry, LAUNCHES_DIR, shortPath } from "./manifest.ts";
+import { createLaunch, launchEntry, LAUNCHES_DIR } from "./manifest.ts";
 import { type LaunchReport, waitForLaunch } from "./monitor.ts";
 import { describeLauncherOptions, type LauncherOptions, type SchedulerName } from "./options.ts";
 import { taskCount } from "./packing.ts";
@@ -24,7 +24,16 @@ import { SLURM_DRIVER } from "./slurm.ts";
 
 const DRIVERS: Record<SchedulerName, SchedulerDriver> = { slurm: SLURM_DRIVER, pbs: PBS_DRIVER };
 
-/** A run to hand over: its spec (trainer as a file URL) and its key. */
+/**
+ * A run to hand over: its spec (trainer as a file URL) and its key.
+ *
+ * @example
+ * ```ts
+ * import { keyOf } from "../runner.ts";
+ * const spec = { name: "sgd", config: { learningRate: 1e-2 }, trainer: import.meta.resolve("../../train/fc.ts") };
+ * const run: PendingRun = { spec, key: await keyOf(spec) };
+ * ```
+ */
 export interface PendingRun {
   spec: RunSpec;
   key: string;
@@ -57,7 +66,21 @@ export async function cacheMisses(
   return misses;
 }
 
-/** What {@linkcode launchRuns} needs. */
+/**
+ * What {@linkcode launchRuns} needs.
+ *
+ * @example
+ * ```ts
+ * import { resolveLauncherOptions } from "./options.ts";
+ * const request: LaunchRequest = {
+ *   study: "adam",
+ *   runs: [],
+ *   options: resolveLauncherOptions({ flags: { launcher: "slurm" }, env: {}, config: {} }),
+ *   backend: { name: "wasm" },
+ *   runsDir: "/shared/nnlab/data/runs",
+ * };
+ * ```
+ */
 export interface LaunchRequest {
   study: string;
   runs: readonly PendingRun[];
@@ -84,7 +107,15 @@ export interface LaunchRequest {
   pollMs?: number;
 }
 
-/** What a launch did. */
+/**
+ * What a launch did.
+ *
+ * @example
+ * ```ts
+ * declare const outcome: LaunchOutcome;
+ * if (!outcome.complete) console.log(`job ${outcome.jobId}: logs in ${outcome.launchDir}`);
+ * ```
+ */
 export interface LaunchOutcome {
   /** Every run is in the store: the caller draws the figure now. */
   complete: boolean;
@@ -193,8 +224,8 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
       );
     }
     log(
-      `${study}: once the job ended, the same command without --launcher draws the figure ` +
-        `from the store; ${driver.cancelCommand(jobId)} stops the job`,
+      `${study}: once job ${jobId} has ended, the same command draws the figure from the ` +
+        `store (submitting only runs still missing); ${driver.cancelCommand(jobId)} stops it`,
     );
     return outcome;
   }
@@ -244,4 +275,10 @@ async function onPath(name: string, path = Deno.env.get("PATH") ?? ""): Promise<
     }
   }
   return false;
+}
+
+/** A path for messages: relative to the working directory when inside it. */
+function shortPath(path: string): string {
+  const inside = relative(Deno.cwd(), path);
+  return inside && !inside.startsWith("..") ? inside : path;
 }

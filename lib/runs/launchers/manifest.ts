@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BackendName } from "../../backend/init.ts";
 import { BACKEND_NAMES } from "../../backend/init.ts";
@@ -18,14 +18,42 @@ import { type RunSpec, trainerPath } from "../runner.ts";
 import { TASK_EXIT, TaskError } from "./exit_codes.ts";
 import type { SchedulerName } from "./options.ts";
 
-/** The manifest format tag; a task refuses any other. */
+/**
+ * The manifest format tag; a task refuses any other.
+ *
+ * @example
+ * ```ts
+ * declare const manifest: LaunchManifest;
+ * manifest.format === MANIFEST_FORMAT; // true for every manifest readManifest returns
+ * ```
+ */
 export const MANIFEST_FORMAT = "nnlab-launch/1";
 
-/** Where launches are written: `$NNLAB_LAUNCHES_DIR`, else data/launches in the repo. */
+/**
+ * Where launches are written: `$NNLAB_LAUNCHES_DIR`, else data/launches in the repo.
+ *
+ * @example
+ * ```ts
+ * for await (const launch of Deno.readDir(LAUNCHES_DIR)) console.log(launch.name);
+ * ```
+ */
 export const LAUNCHES_DIR: string = Deno.env.get("NNLAB_LAUNCHES_DIR") ||
   join(REPO_ROOT, "data", "launches");
 
-/** One run of a launch; `spec.trainer` is relative to the repository root. */
+/**
+ * One run of a launch; `spec.trainer` is relative to the repository root.
+ *
+ * @example
+ * ```ts
+ * const entry: LaunchEntry = {
+ *   index: 0,
+ *   key: "ab".repeat(32),
+ *   study: "adam",
+ *   name: "sgd",
+ *   spec: { name: "sgd", config: { learningRate: 1e-2 }, trainer: "lib/train/fc.ts" },
+ * };
+ * ```
+ */
 export interface LaunchEntry {
   /** Position in the manifest: the Slurm array index that trains it. */
   index: number;
@@ -35,7 +63,15 @@ export interface LaunchEntry {
   spec: RunSpec;
 }
 
-/** What every array task of a launch reads. */
+/**
+ * What every array task of a launch reads.
+ *
+ * @example
+ * ```ts
+ * const manifest = await readManifest("data/launches/adam-20250101T000000Z/manifest.json");
+ * console.log(`${manifest.entries.length} runs of ${manifest.study} on ${manifest.scheduler}`);
+ * ```
+ */
 export interface LaunchManifest {
   format: typeof MANIFEST_FORMAT;
   study: string;
@@ -87,7 +123,23 @@ export function entrySpec(entry: LaunchEntry, repoRoot: string): RunSpec {
   return { ...entry.spec, trainer: pathToFileURL(resolve(repoRoot, entry.spec.trainer)).href };
 }
 
-/** What {@linkcode createLaunch} needs besides the format, the date and the paths. */
+/**
+ * What {@linkcode createLaunch} needs besides the format, the date and the paths.
+ *
+ * @example
+ * ```ts
+ * const init: LaunchInit = {
+ *   study: "adam",
+ *   scheduler: "pbs",
+ *   runsDir: "/eagle/project/nnlab/data/runs",
+ *   backend: { name: "tensorflow" },
+ *   fresh: false,
+ *   runsPerTask: 4,
+ *   gpus: 4,
+ *   entries: [],
+ * };
+ * ```
+ */
 export type LaunchInit = Omit<LaunchManifest, "format" | "createdAt" | "repoRoot" | "deno">;
 
 /**
@@ -174,15 +226,16 @@ export async function readManifest(path: string): Promise<LaunchManifest> {
   return manifest;
 }
 
-/** The launch folder of a manifest. */
+/**
+ * The launch folder of a manifest: status files and logs go next to it.
+ *
+ * @example
+ * ```ts
+ * launchDirOf("data/launches/adam-20250101T000000Z/manifest.json"); // ".../adam-20250101T000000Z"
+ * ```
+ */
 export function launchDirOf(manifestPath: string): string {
   return dirname(resolve(manifestPath));
-}
-
-/** A short name of a launch folder for messages, relative to the working directory when inside it. */
-export function shortPath(path: string): string {
-  const inside = relative(Deno.cwd(), path);
-  return inside && !inside.startsWith("..") ? inside : path;
 }
 
 function checkManifest(value: unknown, where: string): asserts value is LaunchManifest {
@@ -236,9 +289,4 @@ function isCount(value: unknown): boolean {
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split("\n")[0];
-}
-
-/** File name of a launch folder, e.g. `adam-20250101T120000Z`. */
-export function launchName(dir: string): string {
-  return basename(dir);
 }

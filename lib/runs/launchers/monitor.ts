@@ -12,7 +12,15 @@ import type { LaunchManifest } from "./manifest.ts";
 import { taskOfEntry } from "./packing.ts";
 import { type EntryStatus, FINAL_STATES, readEntryStatuses, STORED_STATES } from "./status.ts";
 
-/** A run of the launch that is not in the store, and why. */
+/**
+ * A run of the launch that is not in the store, and why.
+ *
+ * @example
+ * ```ts
+ * declare const failed: FailedEntry;
+ * console.log(`task ${failed.task} "${failed.name}": ${failed.why}; log ${failed.log}`);
+ * ```
+ */
 export interface FailedEntry {
   index: number;
   name: string;
@@ -23,7 +31,15 @@ export interface FailedEntry {
   log: string;
 }
 
-/** How a launch ended, seen from the submitting host. */
+/**
+ * How a launch ended, seen from the submitting host.
+ *
+ * @example
+ * ```ts
+ * declare const report: LaunchReport;
+ * const done = !report.abandoned && report.failed.length === 0;
+ * ```
+ */
 export interface LaunchReport {
   /** Entries whose run is in the store (trained, diverged, or served). */
   stored: EntryStatus[];
@@ -32,7 +48,19 @@ export interface LaunchReport {
   abandoned: boolean;
 }
 
-/** Options of {@linkcode waitForLaunch}. */
+/**
+ * Options of {@linkcode waitForLaunch}.
+ *
+ * @example
+ * ```ts
+ * const options: WaitOptions = {
+ *   engine: "slurm",
+ *   jobId: "1234",
+ *   intervalMs: 10_000,
+ *   taskLog: (task) => `data/launches/adam-20250101T000000Z/task-${task}.out`,
+ * };
+ * ```
+ */
 export interface WaitOptions {
   /** Polling interval, milliseconds (default 5000). */
   intervalMs?: number;

@@ -13,14 +13,52 @@
  */
 import { argumentError, describeValue, oneOf } from "../../errors.ts";
 
-/** Where the runs of a study train: here (`--jobs`), or as a Slurm or PBS job array. */
+/**
+ * Where the runs of a study train: here (`--jobs`), or as a Slurm or PBS job array.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "../../errors.ts";
+ * const launcher = oneOf("--launcher", "slurm", LAUNCHER_NAMES);
+ * ```
+ */
 export const LAUNCHER_NAMES = ["local", "slurm", "pbs"] as const;
-/** A launcher. */
+/**
+ * A launcher.
+ *
+ * @example
+ * ```ts
+ * const launcher: LauncherName = "local";
+ * ```
+ */
 export type LauncherName = typeof LAUNCHER_NAMES[number];
-/** A cluster engine. */
+/**
+ * A cluster engine.
+ *
+ * @example
+ * ```ts
+ * const engine: SchedulerName = "pbs";
+ * ```
+ */
 export type SchedulerName = Exclude<LauncherName, "local">;
 
-/** What a study asks of the cluster engine; everything optional falls to its defaults. */
+/**
+ * What a study asks of the cluster engine; everything optional falls to its defaults.
+ *
+ * @example
+ * ```ts
+ * const options: LauncherOptions = {
+ *   launcher: "slurm",
+ *   partition: "gpu",
+ *   timeLimitSeconds: 3600,
+ *   gpus: 1,
+ *   schedulerArgs: [],
+ *   runsPerTask: 1,
+ *   wait: true,
+ *   dryRun: false,
+ * };
+ * ```
+ */
 export interface LauncherOptions {
   launcher: LauncherName;
   /** Slurm partition (`--partition`). */
@@ -67,7 +105,19 @@ type OptionKey =
   | "runsPerTask"
   | "args";
 
-/** One launcher option: where it is read from and what it means. */
+/**
+ * One launcher option: where it is read from and what it means.
+ *
+ * @example
+ * ```ts
+ * const gpus: LauncherOptionSpec = {
+ *   key: "gpus",
+ *   flags: { slurm: "gpus", pbs: "gpus" },
+ *   value: "N",
+ *   help: "GPUs of one task",
+ * };
+ * ```
+ */
 export interface LauncherOptionSpec {
   /** Key in the `slurm` / `pbs` sections of deno.json. */
   key: OptionKey;
@@ -80,7 +130,15 @@ export interface LauncherOptionSpec {
   counterpart?: OptionKey;
 }
 
-/** The launcher options that a cluster engine takes, one row each. */
+/**
+ * The launcher options that a cluster engine takes, one row each.
+ *
+ * @example
+ * ```ts
+ * const slurmFlags = LAUNCHER_OPTION_TABLE.flatMap((spec) => spec.flags.slurm ?? []);
+ * // ["partition", "account", "qos", "time", ...]
+ * ```
+ */
 export const LAUNCHER_OPTION_TABLE: readonly LauncherOptionSpec[] = [
   {
     key: "partition",
@@ -203,7 +261,18 @@ export const LAUNCHER_FLAGS_HELP: string = [
   "\n  Each also from $NNLAB_SLURM_<KEY> / $NNLAB_PBS_<KEY> (e.g. $NNLAB_SLURM_CPUS_PER_TASK," +
   "\n  $NNLAB_PBS_ARGS) or the key in the slurm / pbs section of deno.json (cpusPerTask, args)";
 
-/** Where the raw launcher settings come from. */
+/**
+ * Where the raw launcher settings come from.
+ *
+ * @example
+ * ```ts
+ * const sources: LauncherSources = {
+ *   flags: { launcher: "pbs", "runs-per-task": "4" },
+ *   env: Deno.env.toObject(),
+ *   config: JSON.parse(await Deno.readTextFile("deno.json")),
+ * };
+ * ```
+ */
 export interface LauncherSources {
   /** Raw flag values as parseArgs gives them, keyed by flag name without dashes. */
   flags: Record<string, string | boolean | undefined>;

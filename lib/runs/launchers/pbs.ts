@@ -212,7 +212,14 @@ export function pbsProbe(jobId: string, run: CommandRunner): () => Promise<JobSn
   };
 }
 
-/** PBS, for the launcher. */
+/**
+ * PBS, for the launcher.
+ *
+ * @example
+ * ```ts
+ * PBS_DRIVER.cancelCommand("4321[].pbs01"); // "qdel 4321[].pbs01"
+ * ```
+ */
 export const PBS_DRIVER: SchedulerDriver = {
   name: "pbs",
   submitCommand: "qsub",

@@ -16,7 +16,14 @@ import type { LaunchManifest } from "./manifest.ts";
 import { type LauncherOptions } from "./options.ts";
 import { launchDirOf } from "./manifest.ts";
 
-/** Seconds before the time limit at which a task is warned (SIGUSR1). */
+/**
+ * Seconds before the time limit at which a task is warned (SIGUSR1).
+ *
+ * @example
+ * ```ts
+ * `#SBATCH --signal=B:USR1@${PRE_TIMEOUT_WARNING_SECONDS}`;
+ * ```
+ */
 export const PRE_TIMEOUT_WARNING_SECONDS = 120;
 /** Shorter limits get no early warning: it would eat a large part of the run's time. */
 const WARNING_MIN_LIMIT_SECONDS = 600;
@@ -258,7 +265,14 @@ export function slurmProbe(jobId: string, run: CommandRunner): () => Promise<Job
   };
 }
 
-/** Slurm, for the launcher. */
+/**
+ * Slurm, for the launcher.
+ *
+ * @example
+ * ```ts
+ * SLURM_DRIVER.taskLog("data/launches/adam-20250101T000000Z", 3); // ".../task-3.out"
+ * ```
+ */
 export const SLURM_DRIVER: SchedulerDriver = {
   name: "slurm",
   submitCommand: "sbatch",

@@ -10,10 +10,24 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../files.ts";
 
-/** Where an entry is: `cached` = another process had stored it already. */
+/**
+ * Where an entry is: `cached` = another process had stored it already.
+ *
+ * @example
+ * ```ts
+ * const state: EntryState = "interrupted";
+ * ```
+ */
 export type EntryState = "started" | "finished" | "diverged" | "cached" | "failed" | "interrupted";
 
-/** States after which a task writes nothing more for the entry. */
+/**
+ * States after which a task writes nothing more for the entry.
+ *
+ * @example
+ * ```ts
+ * FINAL_STATES.includes("started"); // false: the task is still at it
+ * ```
+ */
 export const FINAL_STATES: readonly EntryState[] = [
   "finished",
   "diverged",
@@ -22,10 +36,34 @@ export const FINAL_STATES: readonly EntryState[] = [
   "interrupted",
 ];
 
-/** States that mean the entry's run is in the store. */
+/**
+ * States that mean the entry's run is in the store.
+ *
+ * @example
+ * ```ts
+ * STORED_STATES.includes("diverged"); // true: divergence is a result
+ * ```
+ */
 export const STORED_STATES: readonly EntryState[] = ["finished", "diverged", "cached"];
 
-/** What a task says about one entry. */
+/**
+ * What a task says about one entry.
+ *
+ * @example
+ * ```ts
+ * const status: EntryStatus = {
+ *   index: 3,
+ *   key: "ab".repeat(32),
+ *   name: "adam",
+ *   state: "started",
+ *   task: 3,
+ *   host: "node7",
+ *   pid: 4242,
+ *   at: new Date().toISOString(),
+ *   log: "data/launches/adam-20250101T000000Z/task-3.out",
+ * };
+ * ```
+ */
 export interface EntryStatus {
   index: number;
   key: string;
