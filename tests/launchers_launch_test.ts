@@ -72,7 +72,8 @@ Deno.test("launchRuns: writes the manifest and script, submits the array, then t
   assert.match(figure, /experiments\/weight_scale.ts --quick --launcher local\n/);
   assert.ok(
     lines.some((line) =>
-      /slurm: submitted job 100: 3 run\(s\) of weight_scale in 3 array task\(s\)/.test(line)
+      /slurm: submitted job 100: 3 run\(s\) of weight_scale in 3 array task\(s\) \(partition gpu, at most 2 tasks at once\); logs and status in /
+        .test(line)
     ),
   );
   assert.ok(lines.some((line) => /job 101 draws the figure once every task succeeded/.test(line)));

@@ -11,7 +11,7 @@ import { RunCache } from "../lib/runs/store.ts";
 import { plainOptions, quickRun, scratch, waitForFile } from "./launchers_helpers.ts";
 import { withSlurmCluster } from "./slurm_cluster.ts";
 
-Deno.test("slurm launcher on a live cluster: two tasks train; a cancelled task is reported", async (t) => {
+Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned task is reported", async (t) => {
   await withSlurmCluster(async (cluster) => {
     const where = await scratch("slurm-cluster");
     const cache = new RunCache(where.runsDir);
@@ -94,5 +94,29 @@ Deno.test("slurm launcher on a live cluster: two tasks train; a cancelled task i
         assert.deepEqual(left.map((miss) => miss.spec.name), ["held"], "a rerun submits only it");
       },
     );
+
+    await t.step("the pre-timeout signal to the batch shell reaches the task", async () => {
+      // What `--signal=B:USR1@120` does before the time limit, sent now: `scancel --batch`.
+      const started = join(where.dir, "warned-started");
+      const spec = quickRun("warned", {
+        startedFile: started,
+        holdUntilFile: join(where.dir, "never"),
+      });
+      const lines: string[] = [];
+      const waiting = launchRuns({
+        ...request,
+        runs: await cacheMisses([spec], cache),
+        options: plainOptions("slurm", { wait: true }),
+        log: (line) => lines.push(line),
+      });
+      await waitForFile(started, "the warned task", waiting);
+      const jobId = lines.join("\n").match(/submitted job (\d+)/)?.[1];
+      const signal = await run("scancel", ["--batch", "--signal=USR1", `${jobId}_0`]);
+      assert.equal(signal.code, 0, signal.stderr);
+      const outcome = await waiting;
+      assert.equal(outcome.report!.failed.length, 1);
+      assert.match(outcome.report!.failed[0].why, /^interrupted: stopped by SIGUSR1\b/);
+      assert.equal((await cacheMisses([spec], cache)).length, 1, "a rerun submits it again");
+    });
   });
 });

@@ -202,7 +202,7 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
   const run = request.run ?? commandRunner();
   const jobId = await driver.submit(scriptPath, run);
   log(
-    `${describeLauncherOptions(options)}\n${driver.name}: submitted job ${jobId}: ${what}; ` +
+    `${driver.name}: submitted job ${jobId}: ${what} (${describeLauncherOptions(options)}); ` +
       `logs and status in ${shortPath(dir)}`,
   );
   const outcome: LaunchOutcome = {

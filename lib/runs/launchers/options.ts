@@ -606,7 +606,7 @@ export function figureCommandArgs(args: readonly string[], backend: string): str
 }
 
 /**
- * The launch settings in one line, for the launch message and the manifest.
+ * What a task asks of the engine, in one line, for the launch message.
  *
  * @example
  * ```ts
@@ -615,7 +615,7 @@ export function figureCommandArgs(args: readonly string[], backend: string): str
  *   env: {},
  *   config: {},
  * });
- * describeLauncherOptions(options); // "slurm: partition gpu, time 1:00:00"
+ * describeLauncherOptions(options); // "partition gpu, time 1:00:00"
  * ```
  */
 export function describeLauncherOptions(options: LauncherOptions): string {
@@ -633,7 +633,7 @@ export function describeLauncherOptions(options: LauncherOptions): string {
   if (options.maxConcurrent) parts.push(`at most ${options.maxConcurrent} tasks at once`);
   if (options.runsPerTask > 1) parts.push(`${options.runsPerTask} runs per task`);
   if (options.schedulerArgs.length) parts.push(`extra ${describeValue(options.schedulerArgs)}`);
-  return `${options.launcher}${parts.length ? `: ${parts.join(", ")}` : ""}`;
+  return parts.length ? parts.join(", ") : "the engine's defaults";
 }
 
 /**
