@@ -1,0 +1,122 @@
+/**
+ * The Slurm launcher against a real single-node cluster (tests/slurm_cluster.ts): array
+ * tasks train into a temporary run store, `--wait` reports them, a task cancelled mid-run
+ * is named with its log file, and the next launch holds only that run.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { commandRunner } from "../lib/runs/launchers/driver.ts";
+import { cacheMisses, launchRuns } from "../lib/runs/launchers/launch.ts";
+import { RunCache } from "../lib/runs/store.ts";
+import { plainOptions, quickRun, scratch, waitForFile } from "./launchers_helpers.ts";
+import { withSlurmCluster } from "./slurm_cluster.ts";
+
+Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned task is reported", async (t) => {
+  await withSlurmCluster(async (cluster) => {
+    const where = await scratch("slurm-cluster");
+    const cache = new RunCache(where.runsDir);
+    const run = commandRunner(cluster.env);
+    const request = {
+      study: "slurm-test",
+      backend: { name: "cpu" as const },
+      runsDir: where.runsDir,
+      launchesDir: where.launchesDir,
+      run,
+      pollMs: 200,
+    };
+
+    await t.step("two array tasks train two runs into the store", async () => {
+      const specs = [1, 2].map((rate) => quickRun(`lr ${rate}`, { learningRate: rate }));
+      const lines: string[] = [];
+      const outcome = await launchRuns({
+        ...request,
+        runs: await cacheMisses(specs, cache),
+        options: plainOptions("slurm", { wait: true, maxConcurrent: 2 }),
+        log: (line) => lines.push(line),
+      });
+      assert.equal(outcome.complete, true, lines.join("\n"));
+      for (const [i, rate] of [1, 2].entries()) {
+        const [miss] = await cacheMisses([specs[i]], cache, true);
+        const found = await cache.get(miss.key);
+        assert.ok(found.hit, `"lr ${rate}" is in the store`);
+        assert.equal(found.record.metrics.finalLoss, 2 * rate);
+        assert.equal(found.record.environment.backend, "cpu", "the manifest's backend");
+        const log = await Deno.readTextFile(join(outcome.launchDir!, `task-${i}.out`));
+        assert.match(log, new RegExp(`nnlab task ${i} on .*: slurm-test entry ${i} "lr ${rate}"`));
+      }
+      assert.equal(lines.filter((line) => /^\[[12]\/2\] "lr [12]": finished/.test(line)).length, 2);
+      assert.ok(
+        lines.includes(`slurm job ${outcome.jobId}: 2 of 2 run(s) stored`),
+        lines.join("\n"),
+      );
+      assert.deepEqual(await cacheMisses(specs, cache), [], "the next launch has nothing to do");
+    });
+
+    await t.step(
+      "a task cancelled mid-run is named with its log; only its run is left",
+      async () => {
+        const started = join(where.dir, "held-started");
+        const specs = [
+          quickRun("quick", { learningRate: 3 }),
+          quickRun("held", { startedFile: started, holdUntilFile: join(where.dir, "never") }),
+        ];
+        const lines: string[] = [];
+        const waiting = launchRuns({
+          ...request,
+          runs: await cacheMisses(specs, cache),
+          options: plainOptions("slurm", { wait: true }),
+          log: (line) => lines.push(line),
+        });
+        await waitForFile(started, "the held task", waiting);
+        const jobId = lines.join("\n").match(/submitted job (\d+)/)?.[1];
+        assert.ok(jobId, lines.join("\n"));
+        const cancel = await run("scancel", [`${jobId}_1`]);
+        assert.equal(cancel.code, 0, cancel.stderr);
+        const outcome = await waiting;
+
+        assert.equal(outcome.complete, false);
+        const log = join(outcome.launchDir!, "task-1.out");
+        assert.deepEqual(outcome.report!.stored.map((status) => status.name), ["quick"]);
+        assert.equal(outcome.report!.failed.length, 1);
+        const [failed] = outcome.report!.failed;
+        assert.equal(failed.name, "held");
+        assert.equal(failed.task, 1);
+        assert.equal(failed.log, log);
+        assert.match(failed.why, /^interrupted: stopped by SIGTERM\b/);
+        assert.ok(
+          lines.some((line) =>
+            line.startsWith('  task 1 "held": interrupted') && line.endsWith("task-1.out")
+          ),
+          lines.join("\n"),
+        );
+        assert.match(await Deno.readTextFile(log), /SIGTERM: stopped "held" before it ended/);
+        const left = await cacheMisses(specs, cache);
+        assert.deepEqual(left.map((miss) => miss.spec.name), ["held"], "a rerun submits only it");
+      },
+    );
+
+    await t.step("the pre-timeout signal to the batch shell reaches the task", async () => {
+      // What `--signal=B:USR1@120` does before the time limit, sent now: `scancel --batch`.
+      const started = join(where.dir, "warned-started");
+      const spec = quickRun("warned", {
+        startedFile: started,
+        holdUntilFile: join(where.dir, "never"),
+      });
+      const lines: string[] = [];
+      const waiting = launchRuns({
+        ...request,
+        runs: await cacheMisses([spec], cache),
+        options: plainOptions("slurm", { wait: true }),
+        log: (line) => lines.push(line),
+      });
+      await waitForFile(started, "the warned task", waiting);
+      const jobId = lines.join("\n").match(/submitted job (\d+)/)?.[1];
+      const signal = await run("scancel", ["--batch", "--signal=USR1", `${jobId}_0`]);
+      assert.equal(signal.code, 0, signal.stderr);
+      const outcome = await waiting;
+      assert.equal(outcome.report!.failed.length, 1);
+      assert.match(outcome.report!.failed[0].why, /^interrupted: stopped by SIGUSR1\b/);
+      assert.equal((await cacheMisses([spec], cache)).length, 1, "a rerun submits it again");
+    });
+  });
+});
