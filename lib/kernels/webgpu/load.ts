@@ -60,7 +60,7 @@ export async function loadWebgpuBackend(options: WebgpuOptions = {}): Promise<We
   const info = await loaded;
   refuseSoftware(info.adapter, options.allowSoftware ?? false);
   if (tf.getBackend() !== "webgpu" && !(await tf.setBackend("webgpu"))) {
-    throw new Error("webgpu: tf.setBackend('webgpu') returned false");
+    throw new Error("tf.setBackend('webgpu') returned false");
   }
   return info;
 }
@@ -81,7 +81,7 @@ export async function probeWebgpuAdapter(): Promise<WebgpuAdapterInfo | undefine
 
 async function start(allowSoftware: boolean): Promise<WebgpuInfo> {
   const adapter = await requestAdapter();
-  if (adapter === null) throw new Error(`webgpu: no WebGPU adapter: ${whyNoAdapter()}`);
+  if (adapter === null) throw new Error(`no WebGPU adapter: ${whyNoAdapter()}`);
   const described = describeAdapter(adapter.info, fallbackFlag(adapter));
   refuseSoftware(described, allowSoftware);
 
@@ -102,7 +102,7 @@ async function start(allowSoftware: boolean): Promise<WebgpuInfo> {
     });
   } catch (error) {
     throw new Error(
-      `webgpu: ${adapterSummary(described)} could not create a device: ${firstLine(error)}`,
+      `${adapterSummary(described)} could not create a device: ${firstLine(error)}`,
     );
   }
   watchDevice(device);
@@ -114,7 +114,7 @@ async function start(allowSoftware: boolean): Promise<WebgpuInfo> {
   tf.registerBackend("webgpu", () => new WebGPUBackend(device, backendInfo));
   const kernels = registerWebgpuKernels();
   if (!(await tf.setBackend("webgpu"))) {
-    throw new Error("webgpu: tf.setBackend('webgpu') returned false");
+    throw new Error("tf.setBackend('webgpu') returned false");
   }
   return {
     adapter: described,
@@ -128,7 +128,7 @@ async function start(allowSoftware: boolean): Promise<WebgpuInfo> {
 function refuseSoftware(adapter: WebgpuAdapterInfo, allowSoftware: boolean): void {
   if (adapter.software && !allowSoftware) {
     throw new Error(
-      `webgpu: the only adapter is ${adapterSummary(adapter)}, a software adapter ` +
+      `the only adapter is ${adapterSummary(adapter)}, a software adapter ` +
         `(${adapter.softwareReason}); it runs only when forced with --backend webgpu`,
     );
   }
@@ -137,7 +137,7 @@ function refuseSoftware(adapter: WebgpuAdapterInfo, allowSoftware: boolean): voi
 async function requestAdapter(): Promise<GPUAdapter | null> {
   if (typeof navigator === "undefined" || !("gpu" in navigator) || !navigator.gpu) {
     throw new Error(
-      `webgpu: navigator.gpu is missing: Deno ${Deno.version.deno} has no WebGPU ` +
+      `navigator.gpu is missing: Deno ${Deno.version.deno} has no WebGPU ` +
         "(Deno 2 ships it; Deno 1.x needs --unstable-webgpu)",
     );
   }

@@ -59,28 +59,31 @@ export function icdDirectories(env: Record<string, string | undefined>): string[
   return [...new Set(roots.map((root) => `${root.replace(/\/$/, "")}/vulkan/icd.d`))];
 }
 
-/** One driver manifest and what became of the library it names. */
+/** One driver manifest: its path, and what is wrong with it (empty when loadable). */
 interface Manifest {
   path: string;
-  library: string;
-  found: boolean;
+  problem: string;
 }
 
 /** Reads a manifest's `ICD.library_path` and looks the library up the way dlopen would. */
 function readManifest(fs: DriverFileSystem, path: string, libraryDirs: string[]): Manifest {
-  let library = "";
+  const text = fs.read(path);
+  if (text === undefined) return { path, problem: `${path} is missing or unreadable` };
+  let library: string;
   try {
-    library = String(JSON.parse(fs.read(path) ?? "{}")?.ICD?.library_path ?? "");
+    library = String(JSON.parse(text)?.ICD?.library_path ?? "");
   } catch {
-    return { path, library: "(unreadable JSON)", found: false };
+    return { path, problem: `${path} is not valid JSON` };
   }
-  if (library === "") return { path, library: "(no ICD.library_path)", found: false };
-  if (library.startsWith("/")) return { path, library, found: fs.exists(library) };
-  if (library.includes("/")) {
-    const resolved = `${path.slice(0, path.lastIndexOf("/"))}/${library}`;
-    return { path, library: resolved, found: fs.exists(resolved) };
-  }
-  return { path, library, found: libraryDirs.some((dir) => fs.exists(`${dir}/${library}`)) };
+  if (library === "") return { path, problem: `${path} has no ICD.library_path` };
+  const candidates = library.startsWith("/")
+    ? [library]
+    : library.includes("/")
+    ? [`${path.slice(0, path.lastIndexOf("/"))}/${library}`]
+    : libraryDirs.map((dir) => `${dir}/${library}`);
+  return candidates.some((candidate) => fs.exists(candidate))
+    ? { path, problem: "" }
+    : { path, problem: `${path} names ${candidates[0]}, which is missing` };
 }
 
 /**
@@ -123,7 +126,7 @@ export function diagnoseVulkanDrivers(
   const nvidiaLoaded = fs.exists("/proc/driver/nvidia/version") || fs.exists("/dev/nvidia0");
   const manifests = paths.map((path) => readManifest(fs, path, libraryDirs));
   const where = override ? `VK_DRIVER_FILES/VK_ICD_FILENAMES (${override})` : searched.join(", ");
-  if (nvidiaLoaded && !manifests.some((m) => /nvidia/i.test(m.path + m.library))) {
+  if (nvidiaLoaded && !manifests.some((m) => /nvidia/i.test(m.path))) {
     return "an NVIDIA driver is loaded but its Vulkan manifest nvidia_icd.json is in none of " +
       `${where}: install the NVIDIA Vulkan driver (Debian: nvidia-vulkan-icd), or in a ` +
       "container set NVIDIA_DRIVER_CAPABILITIES to include graphics";
@@ -132,12 +135,12 @@ export function diagnoseVulkanDrivers(
     return `no Vulkan driver manifest (*.json) in ${where}: install your GPU's Vulkan ` +
       "driver (Mesa: mesa-vulkan-drivers; NVIDIA: its Vulkan ICD)";
   }
-  const broken = manifests.filter((m) => !m.found);
+  const broken = manifests.filter((m) => m.problem !== "");
   if (broken.length === manifests.length) {
-    const list = broken.map((m) => `${m.path} names ${m.library}`).join("; ");
-    return `every Vulkan driver manifest names a missing library: ${list}`;
+    return `no Vulkan driver can load: ${broken.map((m) => m.problem).join("; ")}`;
   }
-  const names = manifests.filter((m) => m.found).map((m) => m.path.split("/").pop()).join(", ");
+  const names = manifests.filter((m) => m.problem === "").map((m) => m.path.split("/").pop())
+    .join(", ");
   return `Vulkan drivers ${names} are installed but none offered an adapter (is the GPU's ` +
     "device node, /dev/dri or /dev/nvidia*, visible to this process?)";
 }
