@@ -1,8 +1,10 @@
 /**
- * nnlab's chunked filter-gradient kernels for webgpu (lib/kernels/webgpu/filter_gradients.ts)
- * against the cpu backend: strides, paddings, depthwise multipliers, chunk boundaries
- * that fall inside an image row, and one reduction longer than lavapipe's 65,535-iteration
- * loop limit (where the stock kernel's single loop is cut short on lavapipe).
+ * nnlab's filter-gradient kernels for webgpu (lib/kernels/webgpu/filter_gradients.ts)
+ * against the cpu backend, each convolution case both ways (chunked reduction, and
+ * patches times dy), plus the kernel's own choice: strides, paddings, depthwise
+ * multipliers, chunk boundaries that fall inside an image row, and one reduction longer
+ * than lavapipe's 65,535-iteration loop limit (where the stock kernel's single loop is
+ * cut short on lavapipe).
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -12,6 +14,11 @@ import {
   MIN_CHUNK,
   TARGET_INVOCATIONS,
 } from "../lib/kernels/webgpu/filter_gradient_programs.ts";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import {
+  filterGradientByMatMul,
+  filterGradientInChunks,
+} from "../lib/kernels/webgpu/filter_gradients.ts";
 import { WEBGPU_KERNELS } from "../lib/kernels/webgpu/register.ts";
 import {
   assertAllClose,
@@ -78,12 +85,18 @@ const cases: Case[] = [
   { x: [2, 8, 8, 4], filter: [7, 7, 4, 1], strides: 1, pad: "same", depthwise: true },
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 2], strides: 2, pad: "same", depthwise: true },
   { x: [3, 16, 16, 4], filter: [7, 7, 4, 1], strides: 1, pad: "same", depthwise: true },
+  // Filters large enough for the kernel to take the matrix product itself.
+  { x: [2, 6, 6, 32], filter: [3, 3, 32, 32], strides: 1, pad: "valid", depthwise: false },
+  { x: [2, 7, 7, 16], filter: [3, 3, 16, 64], strides: 2, pad: "same", depthwise: false },
 ];
+
+/** How the filter gradient is computed: the registered kernel, or one way forced. */
+type Way = "kernel" | "chunks" | "matmul";
 
 /** Float32 sums of ~10^2-10^5 products in another order: 1e-5 of the scale (module doc). */
 const TOLERANCE: Tolerance = { rel: 1e-5, abs: 1e-6 };
 
-function filterGradient(c: Case, seed: number) {
+function filterGradient(c: Case, seed: number, way: Way = "kernel") {
   const random = seededRandom(seed);
   const x = randomInput(random, c.x);
   return () => {
@@ -93,6 +106,21 @@ function filterGradient(c: Case, seed: number) {
       ? tf.depthwiseConv2d(xs, zeros, c.strides, c.pad as "same").shape
       : tf.conv2d(xs, zeros, c.strides, c.pad).shape;
     const dy = tf.tensor(randomInput(seededRandom(seed + 1), outShape).values, outShape);
+    if (way !== "kernel" && tf.getBackend() === "webgpu") {
+      const backend = tf.backend() as WebGPUBackend;
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+      const geometry = {
+        filterShape: c.filter,
+        strides: [info.strideHeight, info.strideWidth] as [number, number],
+        padTop: info.padInfo.top,
+        padLeft: info.padInfo.left,
+        depthwise: c.depthwise,
+      };
+      const dw = way === "chunks"
+        ? filterGradientInChunks(backend, xs, dy, geometry)
+        : filterGradientByMatMul(backend, xs, dy, geometry, 0)!;
+      return [tf.engine().makeTensorFromTensorInfo(dw)];
+    }
     const dw = c.depthwise
       ? tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x: xs, dy }, {
         strides: c.strides,
@@ -121,16 +149,32 @@ webgpuSuite("webgpu filter gradients", () => {
   for (const [i, c] of cases.entries()) {
     const label = `${c.depthwise ? "depthwise " : ""}dw x=[${c.x}] w=[${c.filter}] ` +
       `s=${c.strides} pad=${JSON.stringify(c.pad)}`;
-    Deno.test(`webgpu ${label}: chunked kernel matches cpu`, async () => {
-      const compute = filterGradient(c, 300 + i);
-      assertAllClose(
-        label,
-        await readOn("webgpu", compute),
-        await readOn("cpu", compute),
-        TOLERANCE,
-      );
+    const ways: Way[] = c.depthwise ? ["kernel"] : ["kernel", "chunks", "matmul"];
+    Deno.test(`webgpu ${label}: ${ways.join(", ")} match cpu`, async () => {
+      const expected = await readOn("cpu", filterGradient(c, 300 + i));
+      for (const way of ways) {
+        const actual = await readOn("webgpu", filterGradient(c, 300 + i, way));
+        assertAllClose(`${label} (${way})`, actual, expected, TOLERANCE);
+      }
     });
   }
+
+  Deno.test("webgpu filter gradients leave no intermediate buffer behind", async () => {
+    await tf.setBackend("webgpu");
+    const backend = tf.backend() as WebGPUBackend;
+    for (const c of [cases[1], cases[4], cases[cases.length - 1]]) {
+      for (const way of ["kernel", "chunks", "matmul"] as Way[]) {
+        const compute = filterGradient(c, 1, way);
+        await tf.nextFrame();
+        const before = backend.numDataIds();
+        const [dw] = tf.tidy(compute);
+        await dw.data();
+        dw.dispose();
+        assert.equal(backend.numDataIds(), before, `${way} x=[${c.x}]`);
+      }
+    }
+    await tf.setBackend("cpu");
+  });
 
   // 80 * 32 * 32 = 81,920 positions: past lavapipe's loop limit for a single loop.
   const long: Case = {
