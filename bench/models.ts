@@ -119,8 +119,9 @@ export function parameterCount(model: Model): number {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const step = trainingStep(buildBenchModel("fcnet"));
- * const loss = await step(X, labels); // X: (100, 3072), labels: Int32Array(100)
+ * const loss = await step(tf.zeros([100, 3072]), new Int32Array(100));
  * ```
  */
 export function trainingStep(

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { DeviceLossLog } from "./lib/train_probe/mod.ts";
+ * import { DeviceLossLog } from "./mod.ts";
  * const log = new DeviceLossLog();
  * log.dispose();
  * ```

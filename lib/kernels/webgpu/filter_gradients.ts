@@ -40,6 +40,10 @@ export const MIN_MATMUL_FILTER_SIZE = 8192;
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+ * const backend = tf.backend() as WebGPUBackend; // webgpu active
+ * const [x, dy] = [tf.zeros([2, 8, 8, 32]), tf.zeros([2, 8, 8, 32])];
  * const dw = filterGradientInChunks(backend, x, dy, {
  *   filterShape: [7, 7, 32, 1], strides: [1, 1], padTop: 3, padLeft: 3, depthwise: true,
  * });
@@ -82,6 +86,10 @@ export function filterGradientInChunks(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+ * const backend = tf.backend() as WebGPUBackend; // webgpu active
+ * const [x, dy] = [tf.zeros([64, 13, 13, 32]), tf.zeros([64, 11, 11, 64])];
  * const dw = filterGradientByMatMul(backend, x, dy, {
  *   filterShape: [3, 3, 32, 64], strides: [1, 1], padTop: 0, padLeft: 0, depthwise: false,
  * });
@@ -137,6 +145,7 @@ function undilated(dilations: unknown): boolean {
  *
  * @example
  * ```ts
+ * import { replaceWebgpuKernel } from "./registry.ts";
  * replaceWebgpuKernel(conv2dBackpropFilterWebgpuConfig);
  * ```
  */
@@ -175,6 +184,7 @@ export const conv2dBackpropFilterWebgpuConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import { replaceWebgpuKernel } from "./registry.ts";
  * replaceWebgpuKernel(depthwiseConv2dBackpropFilterWebgpuConfig);
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { loadWebgpuBackend } from "./lib/kernels/webgpu/mod.ts";
+ * import { loadWebgpuBackend } from "./mod.ts";
  * const info = await loadWebgpuBackend({ allowSoftware: false }); // throws on lavapipe
  * console.log(info.adapter.vendor, info.adapter.description);
  * ```

@@ -19,7 +19,8 @@ const stockKernels = new Map<string, tf.KernelConfig>();
  *
  * @example
  * ```ts
- * replaceWebgpuKernel({ kernelName: "Conv2DBackpropFilter", backendName: "webgpu", kernelFunc: (args) => args.inputs.x });
+ * import { conv2dBackpropFilterWebgpuConfig } from "./filter_gradients.ts";
+ * replaceWebgpuKernel(conv2dBackpropFilterWebgpuConfig);
  * ```
  */
 export function replaceWebgpuKernel(config: tf.KernelConfig): void {
