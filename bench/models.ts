@@ -1,8 +1,9 @@
 /**
  * The five bench models: the library's own models (lib/models), so the bench times what
  * the studies train, with the shapes, batch sizes and update rules of their PyTorch twins
- * in bench/torch_step.py. A bench step is the Solver's step: `model.loss(X, y)` (forward +
- * backward, batchnorm's closed-form backward included), then the update rule on every
+ * in bench/torch_step.py. A bench step is the Solver's step: the training objective's
+ * loss and gradients through tf.variableGrads (forward + backward, batchnorm's
+ * closed-form backward included), then the update rule on every
  * parameter.
  *
  * | name            | model                                                         | batch | rule |
@@ -36,10 +37,13 @@ export const BENCH_MODELS = [
 /** A bench model name. */
 export type BenchModelName = typeof BENCH_MODELS[number];
 
+/** A model the bench can train: its training objective, besides the Model contract. */
+export type BenchNet = Model & { objective(X: tf.Tensor, y: tf.Tensor1D): tf.Scalar };
+
 /** A model with its input shape, batch size and update rule. */
 export interface BenchModel {
   name: BenchModelName;
-  model: Model;
+  model: BenchNet;
   /** One example's shape, NHWC without the batch axis, e.g. [28, 28, 1]. */
   inputShape: number[];
   /** Examples per step. */
@@ -106,31 +110,49 @@ export function parameterCount(model: Model): number {
 }
 
 /**
- * A training step function for `bench`: loss and gradients, then the update rule on
- * every parameter, its state carried from step to step. Returns the loss. No tensor
+ * A training step function for `bench`: loss and gradients of the training objective,
+ * then the update rule on every parameter, its state carried from step to step. Resolves
+ * to the loss, read back after the update has been queued: on a GPU the readback waits
+ * for the whole step, so the step's time is the time to the loss. Nothing is read
+ * synchronously (webgpu under Deno cannot), and the labels are uploaded each step from
+ * host memory as the Solver does (their range check reads them on the host). No tensor
  * outlives a step but the parameters, the model's state (batchnorm running statistics)
  * and the update rule's state.
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const step = trainingStep(buildBenchModel("fcnet"));
- * const loss = step(X, y); // X: (100, 3072), y: (100,) int32
+ * const loss = await step(tf.zeros([100, 3072]), new Int32Array(100));
  * ```
  */
-export function trainingStep(bench: BenchModel): (X: tf.Tensor, y: tf.Tensor1D) => number {
+export function trainingStep(
+  bench: BenchModel,
+): (X: tf.Tensor, labels: Int32Array) => Promise<number> {
   const configs: Record<string, OptimConfig> = {};
-  for (const name of Object.keys(bench.model.params)) configs[name] = { ...bench.optimConfig };
-  return (X, y) => {
-    const { loss, grads } = bench.model.loss(X, y);
-    for (const [name, w] of Object.entries(bench.model.params)) {
-      const [nextW, nextConfig] = bench.updateRule(w, grads[name], configs[name]);
+  const names = Object.keys(bench.model.params);
+  for (const name of names) configs[name] = { ...bench.optimConfig };
+  return async (X, labels) => {
+    const y = tf.tensor1d(labels, "int32");
+    const { value, grads } = tf.variableGrads(
+      () => bench.model.objective(X, y),
+      names.map((name) => bench.model.params[name]),
+    );
+    y.dispose();
+    for (const name of names) {
+      const w = bench.model.params[name];
+      const [nextW, nextConfig] = bench.updateRule(w, grads[w.name], configs[name]);
       w.assign(nextW);
       nextW.dispose();
-      grads[name].dispose();
+      grads[w.name].dispose();
       disposeState(configs[name], nextConfig);
       configs[name] = nextConfig;
     }
-    return loss;
+    try {
+      return (await value.data())[0];
+    } finally {
+      value.dispose();
+    }
   };
 }
 

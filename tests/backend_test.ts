@@ -10,24 +10,32 @@ import {
 /** Stand-in loaders: each records that it was tried and fails unless listed as working. */
 function standIns(working: BackendName[]) {
   const tried: BackendName[] = [];
-  const loaders: BackendLoader[] = (["tensorflow", "wasm", "cpu"] as const).map((name) => ({
+  const forcedFlags: boolean[] = [];
+  const loaders: BackendLoader[] = (["tensorflow", "webgpu", "wasm", "cpu"] as const).map((
     name,
-    load() {
+  ) => ({
+    name,
+    load(_options, forced) {
       tried.push(name);
+      forcedFlags.push(forced);
       return working.includes(name)
         ? Promise.resolve()
         : Promise.reject(new Error(`${name} library not found\nsecond line`));
     },
   }));
-  return { tried, loaders };
+  return { tried, forcedFlags, loaders };
 }
 
 Deno.test("auto takes the best tier that loads and says why better ones were skipped", async () => {
-  const { tried, loaders } = standIns(["wasm", "cpu"]);
+  const { tried, forcedFlags, loaders } = standIns(["wasm", "cpu"]);
   const chosen = await chooseBackend("auto", {}, loaders);
   assert.equal(chosen.backend, "wasm");
-  assert.deepEqual(tried, ["tensorflow", "wasm"]);
-  assert.deepEqual(chosen.skipped, ["tensorflow: tensorflow library not found"]);
+  assert.deepEqual(tried, ["tensorflow", "webgpu", "wasm"]);
+  assert.deepEqual(forcedFlags, [false, false, false], "auto forces no tier");
+  assert.deepEqual(chosen.skipped, [
+    "tensorflow: tensorflow library not found",
+    "webgpu: webgpu library not found",
+  ]);
 });
 
 Deno.test("auto falls back to cpu when nothing better loads", async () => {
@@ -47,17 +55,19 @@ Deno.test("a forced backend that cannot load is a one-line error, never a switch
   assert.deepEqual(tried, ["tensorflow"], "no other tier was tried");
 });
 
-Deno.test("a forced backend that loads is used", async () => {
-  const { tried, loaders } = standIns(["tensorflow", "wasm", "cpu"]);
+Deno.test("a forced backend that loads is used, and its loader is told it was forced", async () => {
+  const { tried, forcedFlags, loaders } = standIns(["tensorflow", "webgpu", "wasm", "cpu"]);
   assert.equal((await chooseBackend("cpu", {}, loaders)).backend, "cpu");
-  assert.deepEqual(tried, ["cpu"]);
+  assert.equal((await chooseBackend("webgpu", {}, loaders)).backend, "webgpu");
+  assert.deepEqual(tried, ["cpu", "webgpu"]);
+  assert.deepEqual(forcedFlags, [true, true]);
 });
 
 Deno.test("no tier loads: the error lists every reason", async () => {
   const { loaders } = standIns([]);
   await assert.rejects(
     chooseBackend("auto", {}, loaders),
-    /no backend could load \(tensorflow: .*; wasm: .*; cpu: .*\)/,
+    /no backend could load \(tensorflow: .*; webgpu: .*; wasm: .*; cpu: .*\)/,
   );
 });
 
@@ -69,7 +79,7 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
     assert.equal(backendRequest("cpu"), "cpu");
     assert.throws(
       () => backendRequest("gpu"),
-      /--backend: got "gpu"; expected one of "auto", "tensorflow", "wasm", "cpu"/,
+      /--backend: got "gpu"; expected one of "auto", "tensorflow", "webgpu", "wasm", "cpu"/,
     );
     Deno.env.set("NNLAB_BACKEND", "webgl");
     assert.throws(() => backendRequest(), /NNLAB_BACKEND: got "webgl"; expected one of/);
@@ -84,7 +94,9 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
 
 Deno.test("initBackend reports backend, threads, versions and host", async () => {
   const info = await initBackend();
-  assert.ok(["tensorflow", "wasm", "cpu"].includes(info.backend));
+  assert.ok(["tensorflow", "webgpu", "wasm", "cpu"].includes(info.backend));
+  // auto never settles on a software GPU adapter such as lavapipe.
+  if (info.backend === "webgpu") assert.equal(info.gpu?.software, false);
   assert.ok(info.threads >= 1);
   assert.equal(info.versions["tfjs-core"], "4.22.0");
   assert.ok(info.host.cores >= 1);

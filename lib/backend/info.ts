@@ -7,7 +7,7 @@
  */
 
 /** The backend tiers, best first. */
-export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 /** A backend tier. */
 export type BackendName = typeof BACKEND_NAMES[number];
 /** What a user may ask for: a tier, or `auto` for the best one that loads. */
@@ -34,6 +34,27 @@ export interface BackendInfo {
   /** Why better tiers were passed over, one line each. */
   skipped: string[];
   host: HostInfo;
+  /** The GPU adapter, for the webgpu tier. */
+  gpu?: GpuAdapterInfo;
+}
+
+/** A WebGPU adapter as recorded with a run (see lib/kernels/webgpu/adapter_info.ts). */
+export interface GpuAdapterInfo {
+  /** Vendor name when its PCI id is known ("nvidia", "amd", "intel", "apple", "mesa"). */
+  vendor: string;
+  /** What the adapter reported as vendor (Deno: the PCI vendor id in decimal). */
+  vendorId: string;
+  /** GPU family, e.g. "turing"; often empty under Deno. */
+  architecture: string;
+  device: string;
+  /** The driver's description, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  description: string;
+  /** WebGPU's isFallbackAdapter. */
+  isFallbackAdapter: boolean;
+  /** A software adapter: fallback-flagged or known by name to run on the CPU. */
+  software: boolean;
+  /** Why it counts as software; empty for a hardware adapter. */
+  softwareReason: string;
 }
 
 /**

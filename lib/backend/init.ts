@@ -2,8 +2,10 @@
  * Choose and start a TensorFlow.js backend, once, and report what was chosen.
  *
  * Tiers, best first: `tensorflow` (tfjs-node-gpu, then tfjs-node; only where their native
- * library loads, after `deno task setup:native`), `wasm` (tfjs-backend-wasm plus this
- * project's training kernels from lib/kernels), `cpu` (pure JavaScript, slow).
+ * library loads, after `deno task setup:native`), `webgpu` (Deno's WebGPU on a hardware
+ * adapter; a software one such as lavapipe only when forced; lib/kernels/webgpu), `wasm`
+ * (tfjs-backend-wasm plus this project's training kernels from lib/kernels), `cpu` (pure
+ * JavaScript, slow).
  * `--backend` or `NNLAB_BACKEND` forces one; a forced backend that cannot load is an
  * error, never a silent switch.
  *
@@ -24,6 +26,7 @@ import {
 } from "./info.ts";
 import { registerWasmKernels } from "../kernels/wasm/mod.ts";
 import { MAX_WASM_THREADS, startThreadedWasm } from "../kernels/wasm/threads.ts";
+import { loadWebgpuBackend, type WebgpuInfo } from "../kernels/webgpu/mod.ts";
 
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts";
 
@@ -35,10 +38,14 @@ export interface BackendOptions {
   threads?: number;
 }
 
-/** One way to start a tier: `load` resolves when the backend is active, or throws why not. */
+/**
+ * One way to start a tier: `load` resolves when the backend is active, or throws why not.
+ * `forced` is true when the user asked for this tier by name (webgpu then accepts a
+ * software adapter).
+ */
 export interface BackendLoader {
   name: BackendName;
-  load(options: BackendOptions): Promise<void>;
+  load(options: BackendOptions, forced: boolean): Promise<void>;
 }
 
 /** Describes this machine. */
@@ -123,6 +130,15 @@ const wasmLoader: BackendLoader = {
   },
 };
 
+let webgpuInfo: WebgpuInfo | undefined;
+
+const webgpuLoader: BackendLoader = {
+  name: "webgpu",
+  async load(_options, forced) {
+    webgpuInfo = await loadWebgpuBackend({ allowSoftware: forced });
+  },
+};
+
 const cpuLoader: BackendLoader = {
   name: "cpu",
   async load() {
@@ -131,7 +147,12 @@ const cpuLoader: BackendLoader = {
 };
 
 /** The loaders nnlab uses, best first. */
-export const DEFAULT_LOADERS: readonly BackendLoader[] = [tensorflowLoader, wasmLoader, cpuLoader];
+export const DEFAULT_LOADERS: readonly BackendLoader[] = [
+  tensorflowLoader,
+  webgpuLoader,
+  wasmLoader,
+  cpuLoader,
+];
 
 /**
  * Starts the requested tier, or the best one that loads for `auto`. Pure of globals but
@@ -149,7 +170,7 @@ export async function chooseBackend(
     const loader = loaders.find((l) => l.name === request);
     if (!loader) throw new Error(`backend: no loader for "${request}"`);
     try {
-      await loader.load(options);
+      await loader.load(options, true);
     } catch (error) {
       throw new Error(`backend "${request}" was requested but cannot load: ${firstLine(error)}`);
     }
@@ -158,7 +179,7 @@ export async function chooseBackend(
   const skipped: string[] = [];
   for (const loader of loaders) {
     try {
-      await loader.load(options);
+      await loader.load(options, false);
       return { backend: loader.name, skipped };
     } catch (error) {
       skipped.push(`${loader.name}: ${firstLine(error)}`);
@@ -213,6 +234,19 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
   } else if (backend === "tensorflow") {
     provider = nativeProvider;
     threads = navigator.hardwareConcurrency ?? 1;
+  } else if (backend === "webgpu" && webgpuInfo) {
+    provider = "@tensorflow/tfjs-backend-webgpu";
+    versions["tfjs-backend-webgpu"] = webgpuInfo.version;
+    return {
+      backend,
+      provider,
+      threads,
+      simd,
+      versions,
+      skipped,
+      host: hostInfo(),
+      gpu: webgpuInfo.adapter,
+    };
   }
   return { backend, provider, threads, simd, versions, skipped, host: hostInfo() };
 }

@@ -50,6 +50,7 @@ function sortKeys(value: unknown): unknown {
 /** Our kernels per tier: their code is part of the backend's identity. */
 const KERNEL_ENTRIES: Partial<Record<BackendName, string>> = {
   wasm: new URL("../kernels/wasm/mod.ts", import.meta.url).href,
+  webgpu: new URL("../kernels/webgpu/register.ts", import.meta.url).href,
 };
 
 /** Tiers whose results change with the thread count. */
@@ -63,6 +64,8 @@ function libraryOf(info: BackendInfo): string {
       return `@tensorflow/tfjs-backend-wasm@${versions["tfjs-backend-wasm"] ?? "?"}`;
     case "cpu":
       return `@tensorflow/tfjs-backend-cpu@${versions["tfjs-backend-cpu"] ?? versions.tfjs ?? "?"}`;
+    case "webgpu":
+      return `@tensorflow/tfjs-backend-webgpu@${versions["tfjs-backend-webgpu"] ?? "?"}`;
     default:
       return `${info.provider}@${versions[info.provider] ?? versions["tfjs-node"] ?? "?"}`;
   }

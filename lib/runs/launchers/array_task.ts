@@ -29,8 +29,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "../../backend/init.ts";
-import { keyOf } from "../runner.ts";
-import { RunCache } from "../store.ts";
+import { planRuns } from "../runner.ts";
+import { RunStore } from "../store.ts";
 import { TASK_EXIT, TaskError, type TaskExitCode } from "./exit_codes.ts";
 import {
   entrySpec,
@@ -198,7 +198,11 @@ async function runEntry(
   );
   await report({ state: "started" });
   try {
-    const current = await keyOf(entrySpec(entry, manifest.repoRoot));
+    const threads = manifest.backend.threads ?? threadsArg ?? manifest.cpusPerTask ??
+      positive(Deno.env.get("SLURM_CPUS_PER_TASK")) ?? 1;
+    const backend = await initBackend({ backend: manifest.backend.name, threads });
+    const [run] = await planRuns([entrySpec(entry, manifest.repoRoot)], backend);
+    const current = run.key;
     if (current !== entry.key) {
       throw new TaskError(
         TASK_EXIT.badManifest,
@@ -207,14 +211,11 @@ async function runEntry(
           "runs of the current code",
       );
     }
-    const threads = manifest.backend.threads ?? threadsArg ?? manifest.cpusPerTask ??
-      positive(Deno.env.get("SLURM_CPUS_PER_TASK")) ?? 1;
-    const backend = await initBackend({ backend: manifest.backend.name, threads });
     const startedAt = new Date().toISOString();
-    let record = await trainEntry(entry, manifest, backend, stop.signal);
+    let record = await trainEntry(run, manifest, backend, stop.signal);
     if (record === null) {
       // The run may have ended between the signal and now: then its record is final.
-      const found = await new RunCache(manifest.runsDir).get(entry.key);
+      const found = await new RunStore(manifest.runsDir).get(entry.key);
       if (found.hit) record = found.record;
     }
     if (record === null) {

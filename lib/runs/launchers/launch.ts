@@ -12,8 +12,10 @@
  */
 import { join, relative } from "node:path";
 import type { BackendName } from "../../backend/init.ts";
-import { keyOf, type RunSpec } from "../runner.ts";
-import type { RunCache } from "../store.ts";
+import type { BackendInfo } from "../../backend/info.ts";
+import type { RunSpec } from "../record.ts";
+import { planRuns } from "../runner.ts";
+import type { RunStore } from "../store.ts";
 import { type CommandRunner, commandRunner, type SchedulerDriver } from "./driver.ts";
 import { createLaunch, launchEntry, LAUNCHES_DIR } from "./manifest.ts";
 import { type LaunchReport, waitForLaunch } from "./monitor.ts";
@@ -29,9 +31,8 @@ const DRIVERS: Record<SchedulerName, SchedulerDriver> = { slurm: SLURM_DRIVER, p
  *
  * @example
  * ```ts
- * import { keyOf } from "../runner.ts";
- * const spec = { name: "sgd", config: { learningRate: 1e-2 }, trainer: import.meta.resolve("../../train/fc.ts") };
- * const run: PendingRun = { spec, key: await keyOf(spec) };
+ * const spec = { name: "sgd", config: { learningRate: 1e-2 }, trainer: import.meta.resolve("../../train/classifier.ts") };
+ * const run: PendingRun = { spec, key: "3f1c".repeat(16) };
  * ```
  */
 export interface PendingRun {
@@ -44,24 +45,27 @@ export interface PendingRun {
  *
  * @example
  * ```ts
- * import { RunCache } from "../store.ts";
- * import type { RunSpec } from "../runner.ts";
+ * import { RunStore } from "../store.ts";
+ * import type { RunSpec } from "../record.ts";
+ * import type { BackendInfo } from "../../backend/info.ts";
  * declare const specs: RunSpec[];
- * const misses = await cacheMisses(specs, new RunCache());
+ * declare const backend: BackendInfo;
+ * const misses = await cacheMisses(specs, new RunStore(), backend);
  * ```
  */
 export async function cacheMisses(
   specs: readonly RunSpec[],
-  cache: RunCache,
+  store: RunStore,
+  backend: BackendInfo,
   fresh = false,
 ): Promise<PendingRun[]> {
-  const keys = await Promise.all(specs.map(keyOf));
+  const keys = (await planRuns([...specs], backend)).map((run) => run.key);
   const misses: PendingRun[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < specs.length; i++) {
     if (seen.has(keys[i])) continue;
     seen.add(keys[i]);
-    if (fresh || !(await cache.get(keys[i])).hit) misses.push({ spec: specs[i], key: keys[i] });
+    if (fresh || !(await store.get(keys[i])).hit) misses.push({ spec: specs[i], key: keys[i] });
   }
   return misses;
 }

@@ -14,7 +14,8 @@ import type { BackendName } from "../../backend/init.ts";
 import { BACKEND_NAMES } from "../../backend/init.ts";
 import { describeValue } from "../../errors.ts";
 import { REPO_ROOT, writeFileAtomic } from "../../files.ts";
-import { type RunSpec, trainerPath } from "../runner.ts";
+import { repoPath } from "../identity.ts";
+import type { RunSpec } from "../record.ts";
 import { TASK_EXIT, TaskError } from "./exit_codes.ts";
 import type { SchedulerName } from "./options.ts";
 
@@ -106,8 +107,18 @@ export interface LaunchManifest {
  * ```
  */
 export function launchEntry(index: number, key: string, study: string, spec: RunSpec): LaunchEntry {
-  const trainer = spec.trainer.startsWith("file:") ? trainerPath(spec.trainer) : spec.trainer;
-  return { index, key, study, name: spec.name, spec: { ...spec, trainer } };
+  const relative = (url: string) => url.startsWith("file:") ? repoPath(url) : url;
+  return {
+    index,
+    key,
+    study,
+    name: spec.name,
+    spec: {
+      ...spec,
+      trainer: relative(spec.trainer),
+      ...(spec.modules ? { modules: spec.modules.map(relative) } : {}),
+    },
+  };
 }
 
 /**
@@ -120,7 +131,12 @@ export function launchEntry(index: number, key: string, study: string, spec: Run
  * ```
  */
 export function entrySpec(entry: LaunchEntry, repoRoot: string): RunSpec {
-  return { ...entry.spec, trainer: pathToFileURL(resolve(repoRoot, entry.spec.trainer)).href };
+  const url = (path: string) => pathToFileURL(resolve(repoRoot, path)).href;
+  return {
+    ...entry.spec,
+    trainer: url(entry.spec.trainer),
+    ...(entry.spec.modules ? { modules: entry.spec.modules.map(url) } : {}),
+  };
 }
 
 /**
