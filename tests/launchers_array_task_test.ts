@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RunCache } from "../lib/runs/store.ts";
+import { RunStore } from "../lib/runs/store.ts";
 import { TASK_EXIT } from "../lib/runs/launchers/exit_codes.ts";
 import { cacheMisses } from "../lib/runs/launchers/launch.ts";
 import { readEntryStatuses } from "../lib/runs/launchers/status.ts";
 import {
+  CPU,
   quickRun,
   runTask,
   scratch,
@@ -25,12 +26,12 @@ Deno.test("array task: trains its entry into the store, then serves it to a seco
 
   const first = await runTask([manifestPath, "1"]);
   assert.equal(first.code, TASK_EXIT.ok, first.stderr);
-  const cache = new RunCache(where.runsDir);
-  const stored = await cache.get(manifest.entries[1].key);
+  const store = new RunStore(where.runsDir);
+  const stored = await store.get(manifest.entries[1].key);
   assert.ok(stored.hit, "entry 1 is in the store");
   assert.equal(stored.record.name, "b");
   assert.equal(stored.record.metrics.finalLoss, 4);
-  assert.equal((await cache.get(manifest.entries[0].key)).hit, false, "task 1 trains entry 1 only");
+  assert.equal((await store.get(manifest.entries[0].key)).hit, false, "task 1 trains entry 1 only");
 
   let status = (await readEntryStatuses(dir)).get(1)!;
   assert.equal(status.state, "finished");
@@ -42,7 +43,7 @@ Deno.test("array task: trains its entry into the store, then serves it to a seco
   assert.equal(second.code, TASK_EXIT.ok, second.stderr);
   status = (await readEntryStatuses(dir)).get(1)!;
   assert.equal(status.state, "cached", "the record was there before the task began");
-  const again = await cache.get(manifest.entries[1].key);
+  const again = await store.get(manifest.entries[1].key);
   assert.ok(again.hit);
   assert.equal(again.record.startedAt, stored.record.startedAt, "the record was not rewritten");
 });
@@ -102,7 +103,7 @@ Deno.test("array task: refuses an entry whose code changed since the launch", as
     /"a": the code changed since the launch .*run the study command again/,
   );
   assert.equal((await readEntryStatuses(dir)).get(0)?.state, "failed");
-  assert.deepEqual(await new RunCache(where.runsDir).list(), [], "nothing was trained");
+  assert.deepEqual(await new RunStore(where.runsDir).list(), [], "nothing was trained");
 });
 
 Deno.test("array task: a failing run exits 1 with a failed status and a failed record", async () => {
@@ -116,8 +117,11 @@ Deno.test("array task: a failing run exits 1 with a failed status and a failed r
   const status = (await readEntryStatuses(dir)).get(0)!;
   assert.equal(status.state, "failed");
   assert.match(status.error!, /broken: asked to fail/);
-  const lookup = await new RunCache(where.runsDir).get(manifest.entries[0].key);
-  assert.ok(!lookup.hit && lookup.reason === "unfinished", "a failed record is a cache miss");
+  const store = new RunStore(where.runsDir);
+  const lookup = await store.get(manifest.entries[0].key);
+  assert.ok(!lookup.hit && lookup.reason === "failed", "a failed record is a cache miss");
+  assert.match(lookup.detail!, /broken: asked to fail/);
+  assert.equal(await store.claimHolder(manifest.entries[0].key), null, "the claim is released");
 });
 
 Deno.test("array task: SIGUSR1 mid-run stops it cleanly; the run stays a cache miss", async () => {
@@ -136,15 +140,19 @@ Deno.test("array task: SIGUSR1 mid-run stops it cleanly; the run stays a cache m
   const status = (await readEntryStatuses(dir)).get(0)!;
   assert.equal(status.state, "interrupted");
   assert.equal(status.error, "stopped by SIGUSR1");
-  const cache = new RunCache(where.runsDir);
-  const [miss] = await cacheMisses([spec], cache);
-  assert.deepEqual(
-    await cache.get(miss.key),
-    { hit: false, reason: "unfinished", detail: "status running" },
-    "the record written when training began stays, whole, and is not a result",
-  );
-  const misses = await cacheMisses([spec], cache);
-  assert.equal(misses.length, 1, "a rerun submits the interrupted run again");
+  const store = new RunStore(where.runsDir);
+  const [miss] = await cacheMisses([spec], store, await CPU);
+  const lookup = await store.get(miss.key);
+  assert.ok(!lookup.hit && lookup.reason === "running", "not a result: a rerun submits it");
+  assert.equal(lookup.record?.status, "running", "the record written when training began, whole");
+
+  // The stopped task's claim names a dead process: a rerun takes it over at once.
+  await Deno.writeTextFile(join(where.dir, "never"), "");
+  const rerun = await runTask([manifestPath, "0"]);
+  assert.equal(rerun.code, TASK_EXIT.ok, rerun.stderr);
+  assert.equal((await readEntryStatuses(dir)).get(0)?.state, "finished");
+  assert.ok((await store.get(miss.key)).hit, "the rerun stored the run");
+  assert.deepEqual(await cacheMisses([spec], store, await CPU), []);
 });
 
 Deno.test("array task: a packed task trains its entries in parallel child processes", async () => {
@@ -158,10 +166,10 @@ Deno.test("array task: a packed task trains its entries in parallel child proces
   const result = await runTask([manifestPath, "0"]);
   assert.equal(result.code, TASK_EXIT.ok, result.stderr);
   assert.match(result.stdout, /entries 0\.\.1 of launcher-test, 2 at a time, 1 thread\(s\) each/);
-  const cache = new RunCache(where.runsDir);
+  const store = new RunStore(where.runsDir);
   const statuses = await readEntryStatuses(dir);
   for (const index of [0, 1]) {
-    const lookup = await cache.get(manifest.entries[index].key);
+    const lookup = await store.get(manifest.entries[index].key);
     assert.ok(lookup.hit, `entry ${index} is stored`);
     assert.equal(lookup.record.environment.threads, 1, "the task's 2 CPUs split over 2 runs");
     assert.equal(statuses.get(index)?.state, "finished");
@@ -169,7 +177,7 @@ Deno.test("array task: a packed task trains its entries in parallel child proces
     assert.equal(statuses.get(index)?.log, join(dir, `entry-${index}.out`));
     assert.match(await Deno.readTextFile(join(dir, `entry-${index}.out`)), /finished/);
   }
-  assert.equal((await cache.get(manifest.entries[2].key)).hit, false, "entry 2 is task 1's");
+  assert.equal((await store.get(manifest.entries[2].key)).hit, false, "entry 2 is task 1's");
   assert.equal(statuses.has(2), false);
 });
 
@@ -198,5 +206,5 @@ Deno.test("array task: SIGTERM to a packed task stops every run it started and s
   assert.equal(statuses.get(2)?.state, "interrupted");
   assert.equal(statuses.get(2)?.error, "not started: the task was stopped by SIGTERM");
   assert.equal(await Deno.stat(join(where.dir, "started-2")).then(() => true, () => false), false);
-  assert.equal((await cacheMisses(specs, new RunCache(where.runsDir))).length, 3);
+  assert.equal((await cacheMisses(specs, new RunStore(where.runsDir), await CPU)).length, 3);
 });

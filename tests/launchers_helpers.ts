@@ -6,8 +6,11 @@
  * @module
  */
 import { join } from "node:path";
+import { describeUnstartedBackend } from "../lib/backend/init.ts";
+import type { BackendInfo } from "../lib/backend/info.ts";
 import { REPO_ROOT } from "../lib/files.ts";
-import { keyOf, type RunSpec } from "../lib/runs/runner.ts";
+import type { RunSpec } from "../lib/runs/record.ts";
+import { planRuns } from "../lib/runs/runner.ts";
 import { createLaunch, launchEntry, type LaunchManifest } from "../lib/runs/launchers/manifest.ts";
 import type { LauncherOptions } from "../lib/runs/launchers/options.ts";
 import { toFileUrl } from "./paths.ts";
@@ -16,6 +19,17 @@ import { toFileUrl } from "./paths.ts";
 export const QUICK_TRAINER: string = toFileUrl(
   join(REPO_ROOT, "tests", "fixtures", "launch_trainer.ts"),
 );
+
+/**
+ * The cpu backend as the launcher tests key their runs; the array tasks start cpu and must
+ * find the same keys.
+ */
+export const CPU: Promise<BackendInfo> = describeUnstartedBackend("cpu");
+
+/** The keys of `specs` on the cpu backend, as a study computes them. */
+export async function keysOf(specs: RunSpec[]): Promise<string[]> {
+  return (await planRuns(specs, await CPU)).map((run) => run.key);
+}
 
 /** A run of the quick trainer. */
 export function quickRun(name: string, config: Record<string, unknown>): RunSpec {
@@ -49,7 +63,7 @@ export async function writeLaunch(
   where: { runsDir: string; launchesDir: string },
   overrides: Partial<LaunchManifest> = {},
 ): Promise<{ dir: string; manifestPath: string; manifest: LaunchManifest }> {
-  const keys = await Promise.all(specs.map(keyOf));
+  const keys = await keysOf(specs);
   return createLaunch({
     study: "launcher-test",
     scheduler: "slurm",

@@ -7,13 +7,13 @@ import { join } from "node:path";
 import type { CommandRunner } from "../lib/runs/launchers/driver.ts";
 import { cacheMisses, launchRuns, type PendingRun } from "../lib/runs/launchers/launch.ts";
 import { readManifest } from "../lib/runs/launchers/manifest.ts";
-import { keyOf } from "../lib/runs/runner.ts";
-import { RunCache } from "../lib/runs/store.ts";
-import { plainOptions, quickRun, runTask, scratch } from "./launchers_helpers.ts";
+import { RunStore } from "../lib/runs/store.ts";
+import { CPU, keysOf, plainOptions, quickRun, runTask, scratch } from "./launchers_helpers.ts";
 
-function pending(rates: number[]): Promise<PendingRun[]> {
+async function pending(rates: number[]): Promise<PendingRun[]> {
   const specs = rates.map((rate) => quickRun(`lr ${rate}`, { learningRate: rate }));
-  return Promise.all(specs.map(async (spec) => ({ spec, key: await keyOf(spec) })));
+  const keys = await keysOf(specs);
+  return specs.map((spec, i) => ({ spec, key: keys[i] }));
 }
 
 /** A folder with an executable of each given name, to stand for PATH. */
@@ -163,8 +163,8 @@ Deno.test("launchRuns: nothing to run is complete at once; Slurm takes one run p
 Deno.test("cacheMisses: the runs the store cannot serve, each key once; --fresh takes all", async () => {
   const where = await scratch("misses");
   const specs = [1, 2, 1].map((rate, i) => quickRun(`run ${i}`, { learningRate: rate }));
-  const cache = new RunCache(where.runsDir);
-  const before = await cacheMisses(specs, cache);
+  const store = new RunStore(where.runsDir);
+  const before = await cacheMisses(specs, store, await CPU);
   assert.deepEqual(before.map((miss) => miss.spec.name), ["run 0", "run 1"], "run 2 is run 0");
   // Train run 1 the way a task does, then ask again.
   const outcome = await launchRuns({
@@ -177,9 +177,11 @@ Deno.test("cacheMisses: the runs the store cannot serve, each key once; --fresh 
     log: () => {},
   });
   assert.equal((await runTask([outcome.manifestPath!, "0"])).code, 0);
-  assert.deepEqual((await cacheMisses(specs, cache)).map((miss) => miss.spec.name), ["run 0"]);
+  assert.deepEqual((await cacheMisses(specs, store, await CPU)).map((miss) => miss.spec.name), [
+    "run 0",
+  ]);
   assert.deepEqual(
-    (await cacheMisses(specs, cache, true)).map((miss) => miss.spec.name),
+    (await cacheMisses(specs, store, await CPU, true)).map((miss) => miss.spec.name),
     ["run 0", "run 1"],
   );
 });

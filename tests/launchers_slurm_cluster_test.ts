@@ -7,14 +7,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { commandRunner } from "../lib/runs/launchers/driver.ts";
 import { cacheMisses, launchRuns } from "../lib/runs/launchers/launch.ts";
-import { RunCache } from "../lib/runs/store.ts";
-import { plainOptions, quickRun, scratch, waitForFile } from "./launchers_helpers.ts";
+import { RunStore } from "../lib/runs/store.ts";
+import { CPU, plainOptions, quickRun, scratch, waitForFile } from "./launchers_helpers.ts";
+import type { RunSpec } from "../lib/runs/record.ts";
 import { withSlurmCluster } from "./slurm_cluster.ts";
 
 Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned task is reported", async (t) => {
   await withSlurmCluster(async (cluster) => {
     const where = await scratch("slurm-cluster");
-    const cache = new RunCache(where.runsDir);
+    const store = new RunStore(where.runsDir);
+    const misses = async (specs: RunSpec[], fresh = false) =>
+      cacheMisses(specs, store, await CPU, fresh);
     const run = commandRunner(cluster.env);
     const request = {
       study: "slurm-test",
@@ -30,14 +33,14 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
       const lines: string[] = [];
       const outcome = await launchRuns({
         ...request,
-        runs: await cacheMisses(specs, cache),
+        runs: await misses(specs),
         options: plainOptions("slurm", { wait: true, maxConcurrent: 2 }),
         log: (line) => lines.push(line),
       });
       assert.equal(outcome.complete, true, lines.join("\n"));
       for (const [i, rate] of [1, 2].entries()) {
-        const [miss] = await cacheMisses([specs[i]], cache, true);
-        const found = await cache.get(miss.key);
+        const [miss] = await misses([specs[i]], true);
+        const found = await store.get(miss.key);
         assert.ok(found.hit, `"lr ${rate}" is in the store`);
         assert.equal(found.record.metrics.finalLoss, 2 * rate);
         assert.equal(found.record.environment.backend, "cpu", "the manifest's backend");
@@ -49,7 +52,7 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
         lines.includes(`slurm job ${outcome.jobId}: 2 of 2 run(s) stored`),
         lines.join("\n"),
       );
-      assert.deepEqual(await cacheMisses(specs, cache), [], "the next launch has nothing to do");
+      assert.deepEqual(await misses(specs), [], "the next launch has nothing to do");
     });
 
     await t.step(
@@ -63,7 +66,7 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
         const lines: string[] = [];
         const waiting = launchRuns({
           ...request,
-          runs: await cacheMisses(specs, cache),
+          runs: await misses(specs),
           options: plainOptions("slurm", { wait: true }),
           log: (line) => lines.push(line),
         });
@@ -90,7 +93,7 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
           lines.join("\n"),
         );
         assert.match(await Deno.readTextFile(log), /SIGTERM: stopped "held" before it ended/);
-        const left = await cacheMisses(specs, cache);
+        const left = await misses(specs);
         assert.deepEqual(left.map((miss) => miss.spec.name), ["held"], "a rerun submits only it");
       },
     );
@@ -105,7 +108,7 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
       const lines: string[] = [];
       const waiting = launchRuns({
         ...request,
-        runs: await cacheMisses([spec], cache),
+        runs: await misses([spec]),
         options: plainOptions("slurm", { wait: true }),
         log: (line) => lines.push(line),
       });
@@ -116,7 +119,7 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
       const outcome = await waiting;
       assert.equal(outcome.report!.failed.length, 1);
       assert.match(outcome.report!.failed[0].why, /^interrupted: stopped by SIGUSR1\b/);
-      assert.equal((await cacheMisses([spec], cache)).length, 1, "a rerun submits it again");
+      assert.equal((await misses([spec])).length, 1, "a rerun submits it again");
     });
   });
 });

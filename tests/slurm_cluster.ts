@@ -60,10 +60,15 @@ function freePort(): number {
 
 /**
  * Whether any thread of `pid` still runs. The daemons fork away from us, so nobody may
- * reap them: an exited one stays a zombie, and a zombie leader can still have threads
- * at work (munged writes its seed file on the way out).
+ * reap them: an exited one stays a zombie until init reaps it, and a zombie leader can
+ * still have threads at work (munged writes its seed file on the way out).
+ *
+ * @example
+ * ```ts
+ * processRunning(Deno.pid); // true
+ * ```
  */
-function alive(pid: number): boolean {
+export function processRunning(pid: number): boolean {
   try {
     for (const thread of Deno.readDirSync(`/proc/${pid}/task`)) {
       const stat = Deno.readTextFileSync(`/proc/${pid}/task/${thread.name}/stat`);
@@ -147,10 +152,10 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       } catch {
         continue; // already gone
       }
-      for (let attempt = 0; attempt < 100 && alive(pid); attempt++) {
+      for (let attempt = 0; attempt < 100 && processRunning(pid); attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      if (alive(pid)) Deno.kill(pid, "SIGKILL");
+      if (processRunning(pid)) Deno.kill(pid, "SIGKILL");
     }
     // A daemon's last write (munged's seed file) can land after its threads look gone.
     for (let attempt = 0; attempt < 50; attempt++) {

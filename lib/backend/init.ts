@@ -26,7 +26,7 @@ import {
 } from "./info.ts";
 import { registerWasmKernels } from "../kernels/wasm/mod.ts";
 import { MAX_WASM_THREADS, startThreadedWasm } from "../kernels/wasm/threads.ts";
-import { loadWebgpuBackend, type WebgpuInfo } from "../kernels/webgpu/mod.ts";
+import { loadWebgpuBackend, type WebgpuInfo, webgpuPackageVersion } from "../kernels/webgpu/mod.ts";
 
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts";
 
@@ -221,13 +221,20 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
   return started;
 }
 
+/** The package of each tier but tensorflow, whose provider is the native package that loaded. */
+const PROVIDERS = {
+  webgpu: "@tensorflow/tfjs-backend-webgpu",
+  wasm: "@tensorflow/tfjs-backend-wasm",
+  cpu: "@tensorflow/tfjs-backend-cpu",
+} as const;
+
 function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
   const versions: Record<string, string> = { ...tf.version } as Record<string, string>;
-  let provider = "@tensorflow/tfjs-backend-cpu";
+  let provider: string = PROVIDERS.cpu;
   let threads = 1;
   let simd = false;
   if (backend === "wasm") {
-    provider = "@tensorflow/tfjs-backend-wasm";
+    provider = PROVIDERS.wasm;
     versions["tfjs-backend-wasm"] = tfWasm.version_wasm;
     threads = tfWasm.getThreadsCount();
     simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
@@ -235,7 +242,7 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
     provider = nativeProvider;
     threads = navigator.hardwareConcurrency ?? 1;
   } else if (backend === "webgpu" && webgpuInfo) {
-    provider = "@tensorflow/tfjs-backend-webgpu";
+    provider = PROVIDERS.webgpu;
     versions["tfjs-backend-webgpu"] = webgpuInfo.version;
     return {
       backend,
@@ -249,6 +256,39 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
     };
   }
   return { backend, provider, threads, simd, versions, skipped, host: hostInfo() };
+}
+
+/**
+ * What a tier reports, worked out without starting it: its provider and the library
+ * versions that enter a run's key (lib/runs/identity.ts). For a host that only hands runs
+ * to a cluster (`--launcher slurm --backend webgpu` on a login node without a GPU): the
+ * array tasks start the tier on the compute nodes and refuse a run whose key differs.
+ * `threads` is the count asked for (default 1) and `simd` false; neither is known before
+ * starting, and neither enters a key. The tensorflow tier cannot be described so: which
+ * native package loads (tfjs-node-gpu or tfjs-node) is part of its identity.
+ *
+ * @example
+ * ```ts
+ * const info = await describeUnstartedBackend("webgpu");
+ * info.versions["tfjs-backend-webgpu"]; // "4.22.0"
+ * ```
+ */
+export async function describeUnstartedBackend(
+  backend: Exclude<BackendName, "tensorflow">,
+  options: { threads?: number } = {},
+): Promise<BackendInfo> {
+  const versions: Record<string, string> = { ...tf.version } as Record<string, string>;
+  if (backend === "wasm") versions["tfjs-backend-wasm"] = tfWasm.version_wasm;
+  if (backend === "webgpu") versions["tfjs-backend-webgpu"] = await webgpuPackageVersion();
+  return {
+    backend,
+    provider: PROVIDERS[backend],
+    threads: options.threads ?? 1,
+    simd: false,
+    versions,
+    skipped: [],
+    host: hostInfo(),
+  };
 }
 
 function firstLine(error: unknown): string {

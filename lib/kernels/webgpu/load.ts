@@ -118,7 +118,7 @@ async function start(allowSoftware: boolean): Promise<WebgpuInfo> {
   }
   return {
     adapter: described,
-    version: await packageVersion(),
+    version: await webgpuPackageVersion(),
     features: [...device.features].map(String).sort(),
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     kernels,
@@ -192,8 +192,16 @@ function quietVulkanLoader(): void {
   }
 }
 
-/** The installed @tensorflow/tfjs-backend-webgpu version, from its package.json. */
-async function packageVersion(): Promise<string> {
+/**
+ * The installed @tensorflow/tfjs-backend-webgpu version, from its package.json, read
+ * without importing the package (whose import registers a backend factory).
+ *
+ * @example
+ * ```ts
+ * await webgpuPackageVersion(); // "4.22.0"
+ * ```
+ */
+export async function webgpuPackageVersion(): Promise<string> {
   try {
     const main = new URL(import.meta.resolve("@tensorflow/tfjs-backend-webgpu"));
     const json = JSON.parse(await Deno.readTextFile(new URL("../package.json", main)));

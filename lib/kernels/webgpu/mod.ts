@@ -17,6 +17,7 @@ export {
   probeWebgpuAdapter,
   type WebgpuInfo,
   type WebgpuOptions,
+  webgpuPackageVersion,
 } from "./load.ts";
 export { adapterSummary, describeAdapter, type WebgpuAdapterInfo } from "./adapter_info.ts";
 export { diagnoseVulkanDrivers, type DriverFileSystem, icdDirectories } from "./vulkan_drivers.ts";
