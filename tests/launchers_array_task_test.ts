@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { describeUnstartedBackend } from "../lib/backend/init.ts";
+import { planRuns } from "../lib/runs/runner.ts";
 import { RunStore } from "../lib/runs/store.ts";
 import { TASK_EXIT } from "../lib/runs/launchers/exit_codes.ts";
 import { cacheMisses } from "../lib/runs/launchers/launch.ts";
@@ -104,6 +106,28 @@ Deno.test("array task: refuses an entry whose code changed since the launch", as
   );
   assert.equal((await readEntryStatuses(dir)).get(0)?.state, "failed");
   assert.deepEqual(await new RunStore(where.runsDir).list(), [], "nothing was trained");
+});
+
+Deno.test("array task: a key that differs because the backend does names both backends", async () => {
+  const where = await scratch("task-backend");
+  const spec = quickRun("a", { learningRate: 1 });
+  // Keyed with wasm's identity on the submitting host; the task starts cpu as told.
+  const wasm = await describeUnstartedBackend("wasm");
+  const [run] = await planRuns([spec], wasm);
+  const { dir, manifestPath } = await writeLaunch([spec], where, {
+    backend: { name: "cpu", identity: run.identity.backend },
+  });
+  const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+  manifest.entries[0].key = run.key;
+  await Deno.writeTextFile(manifestPath, JSON.stringify(manifest));
+  const result = await runTask([manifestPath, "0"]);
+  assert.equal(result.code, TASK_EXIT.badManifest, result.stderr);
+  assert.match(
+    result.stderr,
+    /"a": the backend here \(@tensorflow\/tfjs-backend-cpu@[\d.]+\) is not the one the runs were keyed with on the submitting host \(@tensorflow\/tfjs-backend-wasm@[\d.]+, kernels [0-9a-f]{12}\); submit from a host where --backend cpu loads as on the compute nodes/,
+  );
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  assert.equal((await readEntryStatuses(dir)).get(0)?.state, "failed");
 });
 
 Deno.test("array task: a failing run exits 1 with a failed status and a failed record", async () => {

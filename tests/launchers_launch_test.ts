@@ -49,6 +49,7 @@ Deno.test("launchRuns: writes the manifest and script, submits the array, then t
     backend: { name: "cpu" },
     runsDir: join(where.dir, "new-store"),
     figureCommand: ["experiments/weight_scale.ts", "--quick", "--launcher", "local"],
+    studyCommand: "deno run -A experiments/weight_scale.ts --quick --launcher slurm",
     launchesDir: where.launchesDir,
     run: slurm.run,
     path: await fakePath(where.dir, ["sbatch"]),
@@ -78,9 +79,13 @@ Deno.test("launchRuns: writes the manifest and script, submits the array, then t
   );
   assert.ok(lines.some((line) => /job 101 draws the figure once every task succeeded/.test(line)));
   assert.ok(
-    lines.some((line) => /once job 100 has ended, the same command draws the figure/.test(line)),
+    lines.includes(
+      "weight_scale: once job 100 has ended, the same command draws the figure from the store " +
+        "(submitting only runs still missing): deno run -A experiments/weight_scale.ts --quick " +
+        "--launcher slurm; scancel 100 stops the job",
+    ),
+    lines.join("\n"),
   );
-  assert.ok(lines.some((line) => /scancel 100 stops it/.test(line)));
 });
 
 Deno.test("launchRuns: --dry-run writes the launch and prints the script; nothing is submitted", async () => {

@@ -152,7 +152,15 @@ Deno.test("pbs figure script: afterok on the array, the study command, no array 
   assert.ok(found.includes("-W depend=afterok:4321[].pbs01"));
   assert.ok(found.includes(`-o ${join(dir, "figure.out")}`));
   assert.ok(found.includes("-q debug"));
-  assert.ok(found.includes("-l select=1:mem=8gb"), "memory only: drawing needs no GPU");
+  assert.ok(found.includes("-l select=1:mem=8gb"), "memory only: drawing on cpu needs no GPU");
+  const native = pbsFigureScript(
+    { ...manifest, backend: { name: "tensorflow" } },
+    dir,
+    options,
+    "4321[].pbs01",
+    ["experiments/adam.ts"],
+  );
+  assert.ok(directives(native).includes("-l select=1:mem=8gb:ngpus=4"), "tensorflow: the GPUs");
   assert.ok(!found.some((line) => line.startsWith("-J")));
   assert.match(
     script,

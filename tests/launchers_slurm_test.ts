@@ -188,7 +188,19 @@ Deno.test("slurm figure script: after every task succeeded, the study command fr
   assert.equal(found["--kill-on-invalid-dep"], "yes");
   assert.equal(found["--output"], join(dir, "figure.out"));
   assert.equal(found["--partition"], "gpu");
-  assert.equal(found["--gpus"], undefined, "drawing needs no GPU");
+  assert.equal(found["--gpus"], undefined, "drawing on cpu needs no GPU");
+  const onWebgpu = slurmFigureScript(
+    { ...manifest, backend: { name: "webgpu" } },
+    dir,
+    options,
+    "4242",
+    command,
+  );
+  assert.equal(
+    Object.fromEntries(directives(onWebgpu))["--gpus"],
+    "2",
+    "drawing starts webgpu by name: the figure job runs where the tasks' GPUs are",
+  );
   assert.equal(found["--signal"], undefined);
   assert.equal(found["--array"], undefined);
   const path = join(where.dir, "figure.sh");

@@ -8,6 +8,14 @@
  * Needs the Debian packages slurmctld, slurmd, slurm-client and munge (.ci/run installs
  * them). Runs as root (SlurmUser=root) or as any user (the cluster then runs as that user).
  *
+ * From the command line, to try `--launcher slurm` on one machine:
+ *
+ * ```sh
+ * eval "$(deno run -A tests/slurm_cluster.ts start)"   # exports SLURM_CONF, NNLAB_SLURM_DIR
+ * deno task exp:weight-scale --quick --launcher slurm --wait
+ * deno run -A tests/slurm_cluster.ts stop "$NNLAB_SLURM_DIR"
+ * ```
+ *
  * @module
  */
 import { totalmem, userInfo } from "node:os";
@@ -29,6 +37,7 @@ export interface SlurmCluster {
   logs(): Promise<string>;
 }
 
+const CLUSTER_NAME = "nnlabtest";
 const BINARIES = ["mungekey", "munged", "slurmctld", "slurmd", "sbatch", "sinfo", "scontrol"];
 const INSTALL_HINT = "apt-get install slurmctld slurmd slurm-client munge (.ci/run does)";
 
@@ -93,6 +102,52 @@ async function readPid(path: string, what: string): Promise<number> {
   throw new Error(`slurm test cluster: ${what} wrote no pid file at ${path}`);
 }
 
+/** A daemon of the cluster, as its pid file names it. */
+interface Daemon {
+  name: "munged" | "slurmctld" | "slurmd";
+  pid: number;
+}
+
+/**
+ * Stops a cluster: its jobs (their processes belong to slurmstepd, which outlives slurmd),
+ * then each daemon by its PID, newest first (SIGTERM, SIGKILL after 5 s), then removes its
+ * folder. A PID whose process is not the daemon named (reused after a crash) is left alone.
+ */
+async function shutDown(dir: string, daemons: Daemon[]): Promise<void> {
+  const env = { SLURM_CONF: join(dir, "slurm.conf") };
+  if (daemons.length === 3) {
+    await run("scancel", ["--partition=debug"], env).catch(() => {});
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const queue = await run("squeue", ["-h", "-o", "%i"], env).catch(() => undefined);
+      if (!queue || queue.code !== 0 || queue.stdout.trim() === "") break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  for (const { name, pid } of [...daemons].reverse()) {
+    const command = await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "");
+    if (command.trim() !== name) continue; // gone, or the PID now names another process
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch {
+      continue; // already gone
+    }
+    for (let attempt = 0; attempt < 100 && processRunning(pid); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (processRunning(pid)) Deno.kill(pid, "SIGKILL");
+  }
+  // A daemon's last write (munged's seed file) can land after its threads look gone.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await Deno.remove(dir, { recursive: true });
+      break;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /**
  * Starts a cluster and waits until its node is idle. Throws (after stopping whatever
  * started) when a binary is missing or a daemon does not come up.
@@ -120,7 +175,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   const at = (name: string) => join(dir, name);
   const conf = at("slurm.conf");
   const env = { SLURM_CONF: conf };
-  const pids: number[] = [];
+  const pids: Daemon[] = [];
   let stopped = false;
 
   const logs = async () => {
@@ -136,37 +191,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     if (stopped) return;
     stopped = true;
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    // Jobs first: their processes belong to slurmstepd, which outlives slurmd.
-    if (pids.length === 3) {
-      await run("scancel", ["--partition=debug"], env).catch(() => {});
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const queue = await run("squeue", ["-h", "-o", "%i"], env).catch(() => undefined);
-        if (!queue || queue.code !== 0 || queue.stdout.trim() === "") break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    // Then the daemons, newest first, each by its PID.
-    for (const pid of [...pids].reverse()) {
-      try {
-        Deno.kill(pid, "SIGTERM");
-      } catch {
-        continue; // already gone
-      }
-      for (let attempt = 0; attempt < 100 && processRunning(pid); attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      if (processRunning(pid)) Deno.kill(pid, "SIGKILL");
-    }
-    // A daemon's last write (munged's seed file) can land after its threads look gone.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        await Deno.remove(dir, { recursive: true });
-        break;
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await shutDown(dir, pids);
   };
 
   const onInterrupt = () => {
@@ -185,7 +210,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       `--seed-file=${at("munged.seed")}`,
     ]);
     if (munged.code !== 0) throw new Error(`munged: ${munged.stderr.trim()}`);
-    pids.push(await readPid(at("munged.pid"), "munged"));
+    pids.push({ name: "munged", pid: await readPid(at("munged.pid"), "munged") });
 
     await Deno.mkdir(at("state"));
     await Deno.mkdir(at("spool"));
@@ -197,7 +222,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     await Deno.writeTextFile(
       conf,
       [
-        "ClusterName=nnlabtest",
+        `ClusterName=${CLUSTER_NAME}`,
         `SlurmctldHost=${controller}(127.0.0.1)`,
         `SlurmUser=${user}`,
         `SlurmdUser=${user}`,
@@ -232,10 +257,10 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     );
     const controllerStart = await run("slurmctld", ["-f", conf], env);
     if (controllerStart.code !== 0) throw new Error(`slurmctld: ${controllerStart.stderr.trim()}`);
-    pids.push(await readPid(at("slurmctld.pid"), "slurmctld"));
+    pids.push({ name: "slurmctld", pid: await readPid(at("slurmctld.pid"), "slurmctld") });
     const nodeStart = await run("slurmd", ["-f", conf, "-N", "localhost"], env);
     if (nodeStart.code !== 0) throw new Error(`slurmd: ${nodeStart.stderr.trim()}`);
-    pids.push(await readPid(at("slurmd.pid"), "slurmd"));
+    pids.push({ name: "slurmd", pid: await readPid(at("slurmd.pid"), "slurmd") });
 
     let state = "";
     for (let attempt = 0; attempt < 300 && state !== "idle"; attempt++) {
@@ -273,5 +298,48 @@ export async function withSlurmCluster<T>(body: (cluster: SlurmCluster) => Promi
     throw error;
   } finally {
     await cluster.stop();
+  }
+}
+
+/**
+ * Stops the cluster whose folder is `dir` (as started from the command line): its jobs,
+ * its daemons by the PIDs in their pid files, its folder. Refuses a folder that holds no
+ * cluster of this module.
+ *
+ * @example
+ * ```ts
+ * await stopSlurmClusterAt("/tmp/nnlab-slurm-abc123");
+ * ```
+ */
+export async function stopSlurmClusterAt(dir: string): Promise<void> {
+  const conf = await Deno.readTextFile(join(dir, "slurm.conf")).catch(() => "");
+  if (!conf.includes(`ClusterName=${CLUSTER_NAME}\n`)) {
+    throw new Error(`${dir}: holds no slurm.conf of a cluster started by tests/slurm_cluster.ts`);
+  }
+  const daemons: Daemon[] = [];
+  for (const name of ["munged", "slurmctld", "slurmd"] as const) {
+    const pid = Number((await Deno.readTextFile(join(dir, `${name}.pid`)).catch(() => "")).trim());
+    if (pid > 0) daemons.push({ name, pid });
+  }
+  await shutDown(dir, daemons);
+}
+
+if (import.meta.main) {
+  const [command, dir, ...rest] = Deno.args;
+  const usage = "usage: slurm_cluster.ts start | stop <folder printed by start>";
+  if (command === "start" && dir === undefined) {
+    const cluster = await startSlurmCluster();
+    console.error(
+      `slurm: a single-node cluster is idle after ${Math.round(cluster.startupMs)} ms ` +
+        `(folder ${cluster.dir}); stop it with: deno run -A tests/slurm_cluster.ts stop ${cluster.dir}`,
+    );
+    console.log(`export SLURM_CONF=${cluster.conf} NNLAB_SLURM_DIR=${cluster.dir}`);
+    Deno.exit(0); // the daemons run on; the stop command ends them
+  } else if (command === "stop" && dir !== undefined && rest.length === 0) {
+    await stopSlurmClusterAt(dir);
+    console.error(`slurm: the cluster in ${dir} is stopped and its folder removed`);
+  } else {
+    console.error(`${command ?? "no command"}: ${usage}`);
+    Deno.exit(64);
   }
 }

@@ -4,10 +4,19 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BACKEND_NAMES, type BackendRequest } from "../backend/info.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/spec.ts";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
+import { REPO_ROOT } from "../files.ts";
+import {
+  LAUNCHER_FLAGS_HELP,
+  LAUNCHER_PARSE_OPTIONS,
+  type LauncherOptions,
+  type LauncherSources,
+  resolveLauncherOptions,
+} from "../runs/launchers/options.ts";
 
 /** Parsed common flags. */
 export interface StudyFlags {
@@ -24,6 +33,8 @@ export interface StudyFlags {
   dataset: DatasetName;
   /** Path of the HTML figure; default plots/<name>.html. */
   out?: string;
+  /** Where the runs train: here (`--jobs`), or as a Slurm or PBS job array, and with what. */
+  launch: LauncherOptions;
   help: boolean;
 }
 
@@ -37,6 +48,7 @@ const OPTIONS = {
   dataset: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
+  ...LAUNCHER_PARSE_OPTIONS,
 } as const;
 
 /** One line per flag, for --help and for the unknown-flag error. */
@@ -48,18 +60,53 @@ export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --fresh            ignore cached runs and train again
   --dataset NAME     ${DATASET_NAMES.join(" | ")} (default auto)
   --out FILE         where to write the HTML figure (default plots/<name>.html)
+${LAUNCHER_FLAGS_HELP}
   -h, --help         show this help`;
 
+/** The tier asked for by `--backend`, else `$NNLAB_BACKEND`, else auto. */
+function backendRequest(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): BackendRequest {
+  const [source, value] = flag !== undefined
+    ? ["--backend", flag]
+    : ["NNLAB_BACKEND", env.NNLAB_BACKEND || undefined];
+  return value === undefined ? "auto" : oneOf(source, value, ["auto", ...BACKEND_NAMES]);
+}
+
 /**
- * Parses `args` (usually `Deno.args`).
+ * Where settings not given as flags are read: the environment (`NNLAB_BACKEND`,
+ * `NNLAB_LAUNCHER`, `NNLAB_SLURM_*`, `NNLAB_PBS_*`) and deno.json (its slurm and pbs
+ * sections).
+ */
+export type FlagDefaults = Omit<LauncherSources, "flags">;
+
+/** The environment and deno.json of this process and repository. */
+function readFlagDefaults(): FlagDefaults {
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(Deno.readTextFileSync(join(REPO_ROOT, "deno.json")));
+  } catch {
+    // No readable deno.json (a copied script): the launcher's own defaults apply.
+  }
+  return { env: Deno.env.toObject(), config };
+}
+
+/**
+ * Parses `args` (usually `Deno.args`); what they leave out is read from `defaults` (the
+ * environment and deno.json unless given).
  *
  * @example
  * ```ts
  * const flags = parseStudyFlags(["--quick", "--seed", "3"]);
  * flags.seed; // 3
+ * flags.launch.launcher; // "local", unless $NNLAB_LAUNCHER says otherwise
  * ```
  */
-export function parseStudyFlags(args: string[]): StudyFlags {
+export function parseStudyFlags(
+  args: string[],
+  defaults: FlagDefaults = readFlagDefaults(),
+): StudyFlags {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
@@ -77,11 +124,17 @@ export function parseStudyFlags(args: string[]): StudyFlags {
     return numberIn(`--${name}`, value, { min, integer: true });
   };
   const cores = navigator.hardwareConcurrency ?? 1;
+  const launch = resolveLauncherOptions({ flags: values, ...defaults });
+  if (launch.launcher !== "local" && values.jobs !== undefined) {
+    throw new Error(
+      `--jobs: applies to --launcher local (worker processes here); got --launcher ` +
+        `${launch.launcher}, where each run is an array task (--max-concurrent P caps how many ` +
+        "run at once)",
+    );
+  }
   return {
     quick: values.quick === true,
-    backend: values.backend === undefined
-      ? "auto"
-      : oneOf("--backend", values.backend, ["auto", ...BACKEND_NAMES]),
+    backend: backendRequest(values.backend as string | undefined, defaults.env),
     threads: integer("threads", 1),
     seed: integer("seed", 0, 0)!,
     jobs: integer("jobs", 1, cores)!,
@@ -90,6 +143,7 @@ export function parseStudyFlags(args: string[]): StudyFlags {
       ? "auto"
       : oneOf("--dataset", values.dataset, DATASET_NAMES),
     out: values.out as string | undefined,
+    launch,
     help: values.help === true,
   };
 }

@@ -3,6 +3,10 @@
  * resolve and load the study's data once, serve or train the runs, and write the figure
  * page and the index. A script supplies its settings, its data, its runs and its figures.
  *
+ * With `--launcher slurm|pbs` the runs the store lacks are handed to the cluster engine as
+ * one job array (lib/study/cluster.ts); the figure is drawn here once every run is stored
+ * (`--wait`), or later by the same command.
+ *
  * Where the page goes: `plots/<name>.html`, or `plots/<name>.quick.html` with `--quick`
  * (a quick page never replaces a full one), or `--out FILE`. nnlab never overwrites a file
  * it did not write: `--out` onto another program's file, a folder, a name without .html or
@@ -28,6 +32,8 @@ import type { RunSpec } from "../runs/record.ts";
 import { executeRuns, type RunOutcome } from "../runs/runner.ts";
 import { gitInfo } from "../runs/source_graph.ts";
 import { RunStore } from "../runs/store.ts";
+import { requireSubmitCommand } from "../runs/launchers/launch.ts";
+import { launchStudy, submittingBackend } from "./cluster.ts";
 import { FLAGS_HELP, parseStudyFlags, type StudyFlags } from "./flags.ts";
 
 /** Settings as the runs see them: the study's, plus its resolved data and the seed. */
@@ -72,7 +78,8 @@ async function pinnedVersions(): Promise<Record<string, string>> {
 
 /**
  * Runs a study from the command line (`Deno.args`) and writes its figure; returns the
- * page's path, or undefined after an error (printed in one line, exit code 1).
+ * page's path, or undefined when no page was written: after an error (printed in one line,
+ * exit code 1), or when the runs were handed to a cluster without `--wait`.
  *
  * @example
  * ```ts
@@ -102,7 +109,7 @@ export async function runStudy<S extends Record<string, unknown>>(
     return;
   }
   try {
-    return await runWithFlags(definition, flags);
+    return await runWithFlags(definition, flags, args);
   } catch (error) {
     return fail(error);
   }
@@ -168,17 +175,29 @@ export async function pagePath(
 async function runWithFlags<S extends Record<string, unknown>>(
   definition: StudyDefinition<S>,
   flags: StudyFlags,
-): Promise<string> {
+  args: string[],
+): Promise<string | undefined> {
   const start = performance.now();
   const out = await pagePath({ name: definition.name, quick: flags.quick, out: flags.out });
-  const backend = await initBackend({ backend: flags.backend, threads: flags.threads });
+  const { launcher, dryRun } = flags.launch;
+  const local = launcher === "local";
+  if (!local && !dryRun) await requireSubmitCommand(launcher);
+  const submitting = local ? undefined : await submittingBackend(flags.backend, flags.threads);
+  const backend = submitting?.info ??
+    await initBackend({ backend: flags.backend, threads: flags.threads });
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
+  const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}`;
   console.log(
-    `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})`,
+    submitting === undefined
+      ? `backend: ${backend.backend} (${threads})`
+      : submitting.started
+      ? `backend: ${backend.backend} (${threads}), the best tier on this host, for every ` +
+        `${launcher} task (--backend NAME chooses another)`
+      : `backend: ${backend.backend}, for every ${launcher} task (not started on this host)`,
   );
   let jobs = flags.jobs;
   if (jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
@@ -186,12 +205,28 @@ async function runWithFlags<S extends Record<string, unknown>>(
     jobs = 1;
   }
   const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
-  const outcomes = await executeRuns(definition.runs(settings), {
+  const specs = definition.runs(settings);
+  const store = new RunStore();
+  if (!local) {
+    const complete = await launchStudy({
+      study: definition.name,
+      specs,
+      store,
+      backend,
+      flags,
+      args,
+      script: definition.script,
+      out,
+    });
+    if (!complete) return undefined;
+  }
+  // After a launch every run is stored: served here, never trained (nor retrained by --fresh).
+  const outcomes = await executeRuns(specs, {
     study: definition.name,
     backend,
-    store: new RunStore(),
-    fresh: flags.fresh,
-    jobs,
+    store,
+    fresh: local && flags.fresh,
+    jobs: local ? jobs : 1,
     workerThreads: flags.threads ?? 1,
   });
   const scriptFile = fileURLToPath(definition.script);

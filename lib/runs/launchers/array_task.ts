@@ -28,7 +28,9 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { BackendIdentity } from "../../backend/info.ts";
 import { initBackend } from "../../backend/init.ts";
+import { canonicalJson } from "../identity.ts";
 import { planRuns } from "../runner.ts";
 import { RunStore } from "../store.ts";
 import { TASK_EXIT, TaskError, type TaskExitCode } from "./exit_codes.ts";
@@ -202,15 +204,7 @@ async function runEntry(
       positive(Deno.env.get("SLURM_CPUS_PER_TASK")) ?? 1;
     const backend = await initBackend({ backend: manifest.backend.name, threads });
     const [run] = await planRuns([entrySpec(entry, manifest.repoRoot)], backend);
-    const current = run.key;
-    if (current !== entry.key) {
-      throw new TaskError(
-        TASK_EXIT.badManifest,
-        `"${entry.name}": the code changed since the launch (key now ${current.slice(0, 12)}, ` +
-          `manifest ${entry.key.slice(0, 12)}); run the study command again to submit the ` +
-          "runs of the current code",
-      );
-    }
+    if (run.key !== entry.key) throw keyChanged(entry, run.key, manifest, run.identity.backend);
     const startedAt = new Date().toISOString();
     let record = await trainEntry(run, manifest, backend, stop.signal);
     if (record === null) {
@@ -244,6 +238,36 @@ async function runEntry(
   } finally {
     stopListening();
   }
+}
+
+/**
+ * Why a run's key here differs from the manifest's: the backend that started here is not
+ * the one the submitting host keyed the runs with (a login node whose tier loads otherwise
+ * than on the compute nodes), or else the code changed since the launch.
+ */
+function keyChanged(
+  entry: LaunchEntry,
+  key: string,
+  manifest: LaunchManifest,
+  here: BackendIdentity,
+): TaskError {
+  const submitted = manifest.backend.identity;
+  if (submitted && canonicalJson(submitted) !== canonicalJson(here)) {
+    const describe = (identity: BackendIdentity) =>
+      `${identity.library}${identity.kernels ? `, kernels ${identity.kernels.slice(0, 12)}` : ""}`;
+    return new TaskError(
+      TASK_EXIT.badManifest,
+      `"${entry.name}": the backend here (${describe(here)}) is not the one the runs were ` +
+        `keyed with on the submitting host (${describe(submitted)}); submit from a host where ` +
+        `--backend ${manifest.backend.name} loads as on the compute nodes, or name another tier`,
+    );
+  }
+  return new TaskError(
+    TASK_EXIT.badManifest,
+    `"${entry.name}": the code changed since the launch (key now ${key.slice(0, 12)}, ` +
+      `manifest ${entry.key.slice(0, 12)}); run the study command again to submit the ` +
+      "runs of the current code",
+  );
 }
 
 function positive(text: string | undefined): number | undefined {

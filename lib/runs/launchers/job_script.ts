@@ -24,6 +24,24 @@ export const ARRAY_TASK_SCRIPT: string = relative(
   fileURLToPath(new URL("./array_task.ts", import.meta.url)),
 );
 
+/** Tiers that start only where a GPU is. */
+const GPU_TIERS: readonly string[] = ["tensorflow", "webgpu"];
+
+/**
+ * The GPUs of the job that draws the figure: none, unless the runs' tier needs a GPU to
+ * start (drawing starts the backend by name) and the tasks asked for GPUs.
+ *
+ * @example
+ * ```ts
+ * import type { LaunchManifest } from "./manifest.ts";
+ * declare const manifest: LaunchManifest; // backend webgpu
+ * figureJobGpus(manifest, 4); // 4: the figure job runs where webgpu can start
+ * ```
+ */
+export function figureJobGpus(manifest: LaunchManifest, taskGpus?: number): number | undefined {
+  return GPU_TIERS.includes(manifest.backend.name) ? taskGpus : undefined;
+}
+
 /**
  * One word for bash, single-quoted unless it is plainly safe.
  *

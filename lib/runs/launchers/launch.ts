@@ -11,13 +11,12 @@
  * @module
  */
 import { join, relative } from "node:path";
-import type { BackendName } from "../../backend/init.ts";
 import type { BackendInfo } from "../../backend/info.ts";
 import type { RunSpec } from "../record.ts";
 import { planRuns } from "../runner.ts";
 import type { RunStore } from "../store.ts";
 import { type CommandRunner, commandRunner, type SchedulerDriver } from "./driver.ts";
-import { createLaunch, launchEntry, LAUNCHES_DIR } from "./manifest.ts";
+import { createLaunch, type LaunchBackend, launchEntry, LAUNCHES_DIR } from "./manifest.ts";
 import { type LaunchReport, waitForLaunch } from "./monitor.ts";
 import { describeLauncherOptions, type LauncherOptions, type SchedulerName } from "./options.ts";
 import { taskCount } from "./packing.ts";
@@ -91,7 +90,7 @@ export interface LaunchRequest {
   /** Launcher options; `launcher` is `slurm` or `pbs`. */
   options: LauncherOptions;
   /** The backend the keys were computed with; tasks force it. */
-  backend: { name: BackendName; threads?: number };
+  backend: LaunchBackend;
   /** Absolute path of the shared run store. */
   runsDir: string;
   fresh?: boolean;
@@ -100,6 +99,8 @@ export interface LaunchRequest {
    * `figureCommandArgs`); without it no figure job is submitted.
    */
   figureCommand?: readonly string[];
+  /** The command the user ran, shown as the one that draws the figure later. */
+  studyCommand?: string;
   /** Where launch folders go (default data/launches). */
   launchesDir?: string;
   /** Runs sbatch, qsub, scontrol, qstat (default: on this machine). */
@@ -170,13 +171,7 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
   if (driver.name === "slurm" && options.runsPerTask !== 1) {
     throw new Error(`runs per task: got ${options.runsPerTask}; expected 1 with Slurm`);
   }
-  if (!options.dryRun && !(await onPath(driver.submitCommand, request.path))) {
-    throw new Error(
-      `--launcher ${driver.name}: ${driver.submitCommand} is not on PATH; run this on a ` +
-        `${driver.name === "slurm" ? "Slurm" : "PBS"} login node, or use --launcher local ` +
-        "(--dry-run writes the job script without submitting)",
-    );
-  }
+  if (!options.dryRun) await requireSubmitCommand(driver.name, request.path);
   await Deno.mkdir(request.runsDir, { recursive: true });
   const { dir, manifestPath, manifest } = await createLaunch({
     study,
@@ -227,9 +222,12 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
           `succeeded (log ${shortPath(join(dir, "figure.out"))})`,
       );
     }
+    const command = request.studyCommand ? `: ${request.studyCommand}` : "";
     log(
       `${study}: once job ${jobId} has ended, the same command draws the figure from the ` +
-        `store (submitting only runs still missing); ${driver.cancelCommand(jobId)} stops it`,
+        `store (submitting only runs still missing)${command}; ${
+          driver.cancelCommand(jobId)
+        } stops the job`,
     );
     return outcome;
   }
@@ -266,6 +264,28 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
   }
   outcome.complete = failed.length === 0;
   return outcome;
+}
+
+/**
+ * Throws a one-line error when the engine's submit command (sbatch, qsub) is not on PATH:
+ * what a study checks before it loads data or starts anything.
+ *
+ * @example
+ * ```ts
+ * await requireSubmitCommand("slurm"); // throws "--launcher slurm: sbatch is not on PATH; ..."
+ * ```
+ */
+export async function requireSubmitCommand(
+  scheduler: SchedulerName,
+  path?: string,
+): Promise<void> {
+  const driver = DRIVERS[scheduler];
+  if (await onPath(driver.submitCommand, path)) return;
+  throw new Error(
+    `--launcher ${driver.name}: ${driver.submitCommand} is not on PATH; run this on a ` +
+      `${driver.name === "slurm" ? "Slurm" : "PBS"} login node, or use --launcher local ` +
+      "(--dry-run writes the job script without submitting)",
+  );
 }
 
 /** Whether an executable `name` is in one of the folders of `path`. */

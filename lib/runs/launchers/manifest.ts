@@ -10,8 +10,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BackendName } from "../../backend/init.ts";
-import { BACKEND_NAMES } from "../../backend/init.ts";
+import { BACKEND_NAMES, type BackendIdentity, type BackendName } from "../../backend/info.ts";
 import { describeValue } from "../../errors.ts";
 import { REPO_ROOT, writeFileAtomic } from "../../files.ts";
 import { repoPath } from "../identity.ts";
@@ -65,6 +64,23 @@ export interface LaunchEntry {
 }
 
 /**
+ * The backend a launch's runs were keyed with: tasks start its tier (with its thread
+ * count, when given) and, should their keys differ, compare its identity with their own
+ * to say whether the backend or the code changed.
+ *
+ * @example
+ * ```ts
+ * const backend: LaunchBackend = { name: "wasm", threads: 4 };
+ * ```
+ */
+export interface LaunchBackend {
+  name: BackendName;
+  threads?: number;
+  /** The identity that entered the keys (lib/runs/identity.ts). */
+  identity?: BackendIdentity;
+}
+
+/**
  * What every array task of a launch reads.
  *
  * @example
@@ -85,7 +101,7 @@ export interface LaunchManifest {
   /** Absolute path of the run store. */
   runsDir: string;
   /** The backend the runs were keyed with; tasks force it. */
-  backend: { name: BackendName; threads?: number };
+  backend: LaunchBackend;
   /** Train even where the store holds a finished record (`--fresh`). */
   fresh: boolean;
   /** Entries per array task (PBS packing); 1 for Slurm. */
@@ -273,6 +289,13 @@ function checkManifest(value: unknown, where: string): asserts value is LaunchMa
   }
   if (backend!.threads !== undefined && !isCount(backend!.threads)) {
     fail("backend.threads", backend!.threads, "an integer >= 1");
+  }
+  const identity = backend!.identity as Record<string, unknown> | undefined;
+  if (
+    identity !== undefined &&
+    (typeof identity?.name !== "string" || typeof identity.library !== "string")
+  ) {
+    fail("backend.identity", identity, "a backend identity (name, library, kernels)");
   }
   if (typeof m.fresh !== "boolean") fail("fresh", m.fresh, "true or false");
   if (!isCount(m.runsPerTask)) fail("runsPerTask", m.runsPerTask, "an integer >= 1");

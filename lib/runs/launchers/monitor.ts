@@ -62,8 +62,13 @@ export interface LaunchReport {
  * ```
  */
 export interface WaitOptions {
-  /** Polling interval, milliseconds (default 5000). */
+  /** How often the engine is asked about the job, milliseconds (default 5000). */
   intervalMs?: number;
+  /**
+   * How often the status files are read in between, milliseconds (default 1000, at most
+   * `intervalMs`): runs are reported, and the wait ends, soon after the tasks write them.
+   */
+  statusIntervalMs?: number;
   /** Progress output; defaults to console.log. */
   log?: (line: string) => void;
   /** Aborting stops the wait (the job keeps running). */
@@ -112,6 +117,18 @@ export async function waitForLaunch(
       log(`[${reported.size}/${total}] ${describeStatus(status)}`);
     }
   };
+  const intervalMs = options.intervalMs ?? 5000;
+  const statusMs = Math.min(options.statusIntervalMs ?? 1000, intervalMs);
+  /** Reads the status files until the next look at the engine; true when aborted. */
+  const watchStatuses = async () => {
+    const nextProbe = performance.now() + intervalMs;
+    for (let left = intervalMs; left > 0; left = nextProbe - performance.now()) {
+      if (await sleep(Math.min(statusMs, left), options.signal)) return true;
+      announce(await readEntryStatuses(launchDir));
+      if (reported.size === total) break;
+    }
+    return false;
+  };
   while (true) {
     try {
       snapshot = await probe();
@@ -133,12 +150,13 @@ export async function waitForLaunch(
       log(`${options.engine} job ${options.jobId}: ${summary}`);
     }
     lastSummary = summary;
-    if (await sleep(options.intervalMs ?? 5000, options.signal)) {
+    if (await watchStatuses()) {
       return {
         ...collect(manifest, await readEntryStatuses(launchDir), snapshot, options),
         abandoned: true,
       };
     }
+    if (reported.size === total) break;
   }
   // Tasks write their status before they exit, so this read sees every last one.
   const statuses = await readEntryStatuses(launchDir);

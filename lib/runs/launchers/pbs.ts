@@ -15,7 +15,13 @@
  */
 import { join } from "node:path";
 import type { CommandRunner, JobSnapshot, SchedulerDriver, TaskState } from "./driver.ts";
-import { arrayTaskBody, directiveValue, extraDirectives, figureBody } from "./job_script.ts";
+import {
+  arrayTaskBody,
+  directiveValue,
+  extraDirectives,
+  figureBody,
+  figureJobGpus,
+} from "./job_script.ts";
 import { launchDirOf, type LaunchManifest } from "./manifest.ts";
 import { formatDuration, type LauncherOptions } from "./options.ts";
 import { taskCount } from "./packing.ts";
@@ -40,9 +46,15 @@ export function pbsSelect(
   return parts.length ? `1:${parts.join(":")}` : undefined;
 }
 
-function resourceDirectives(options: LauncherOptions, forTasks: boolean): string[] {
+function resourceDirectives(
+  options: LauncherOptions,
+  forTasks: boolean,
+  manifest: LaunchManifest,
+): string[] {
   const lines: string[] = [];
-  const select = pbsSelect(forTasks ? options : { memory: options.memory });
+  const select = pbsSelect(
+    forTasks ? options : { memory: options.memory, gpus: figureJobGpus(manifest, options.gpus) },
+  );
   if (select) lines.push(`#PBS -l select=${select}`);
   if (options.timeLimitSeconds !== undefined) {
     lines.push(`#PBS -l walltime=${formatDuration(options.timeLimitSeconds)}`);
@@ -86,7 +98,7 @@ export function pbsArrayScript(
     `#PBS -o ${directiveValue(join(dir, log))}`,
     // The task needs the submitting shell's environment (PATH, NNLAB_*), as sbatch passes it.
     "#PBS -V",
-    ...resourceDirectives(options, true),
+    ...resourceDirectives(options, true, manifest),
     ...arrayTaskBody(manifest, manifestPath, '"${PBS_ARRAY_INDEX:-0}"'),
     "",
   ].join("\n");
@@ -119,7 +131,7 @@ export function pbsFigureScript(
     "#PBS -j oe",
     `#PBS -o ${directiveValue(join(launchDir, "figure.out"))}`,
     "#PBS -V",
-    ...resourceDirectives(options, false),
+    ...resourceDirectives(options, false, manifest),
     ...figureBody(manifest, command),
     "",
   ].join("\n");

@@ -11,7 +11,13 @@
  */
 import { join } from "node:path";
 import type { CommandRunner, JobSnapshot, SchedulerDriver, TaskState } from "./driver.ts";
-import { arrayTaskBody, directiveValue, extraDirectives, figureBody } from "./job_script.ts";
+import {
+  arrayTaskBody,
+  directiveValue,
+  extraDirectives,
+  figureBody,
+  figureJobGpus,
+} from "./job_script.ts";
 import type { LaunchManifest } from "./manifest.ts";
 import { type LauncherOptions } from "./options.ts";
 import { launchDirOf } from "./manifest.ts";
@@ -47,7 +53,11 @@ export function slurmTime(seconds: number): string {
 }
 
 /** The resource directives shared by the array job and the figure job. */
-function resourceDirectives(options: LauncherOptions, forTasks: boolean): string[] {
+function resourceDirectives(
+  options: LauncherOptions,
+  forTasks: boolean,
+  manifest: LaunchManifest,
+): string[] {
   const lines: string[] = [];
   const add = (flag: string, value: string | number | undefined) => {
     if (value !== undefined) lines.push(`#SBATCH --${flag}=${value}`);
@@ -57,6 +67,7 @@ function resourceDirectives(options: LauncherOptions, forTasks: boolean): string
   add("qos", options.qos);
   if (options.timeLimitSeconds !== undefined) add("time", slurmTime(options.timeLimitSeconds));
   add("mem", options.memory);
+  if (!forTasks) add("gpus", figureJobGpus(manifest, options.gpus));
   if (forTasks) {
     add("cpus-per-task", options.cpusPerTask);
     add("gpus", options.gpus);
@@ -101,7 +112,7 @@ export function slurmArrayScript(
     `#SBATCH --array=0-${n - 1}${cap}`,
     `#SBATCH --output=${outputPattern(dir, "task-%a.out")}`,
     `#SBATCH --chdir=${directiveValue(manifest.repoRoot)}`,
-    ...resourceDirectives(options, true),
+    ...resourceDirectives(options, true, manifest),
     ...arrayTaskBody(manifest, manifestPath, '"${SLURM_ARRAY_TASK_ID:?not a Slurm array task}"'),
     "",
   ].join("\n");
@@ -136,7 +147,7 @@ export function slurmFigureScript(
     "#SBATCH --kill-on-invalid-dep=yes",
     `#SBATCH --output=${outputPattern(launchDir, "figure.out")}`,
     `#SBATCH --chdir=${directiveValue(manifest.repoRoot)}`,
-    ...resourceDirectives(options, false),
+    ...resourceDirectives(options, false, manifest),
     ...figureBody(manifest, command),
     "",
   ].join("\n");
