@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { waitFor } from "./runs_fixture.ts";
 import { processRunning, withSlurmCluster } from "./slurm_cluster.ts";
 
-Deno.test("slurm test cluster: sbatch --array=0-3%2 --wait runs four tasks, then every daemon stops", async () => {
+Deno.test("slurm test cluster: sbatch --array=0-3%2 runs four tasks, then every daemon stops", async () => {
   let daemons: number[] = [];
   let dir = "";
   await withSlurmCluster(async (cluster) => {
@@ -26,14 +27,23 @@ Deno.test("slurm test cluster: sbatch --array=0-3%2 --wait runs four tasks, then
       ].join("\n"),
     );
     const output = await new Deno.Command("sbatch", {
-      args: ["--array=0-3%2", "--wait", script],
+      args: ["--array=0-3%2", "--parsable", script],
       env: cluster.env,
       stdout: "piped",
       stderr: "piped",
     }).output();
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-    const jobId = new TextDecoder().decode(output.stdout).match(/Submitted batch job (\d+)/)?.[1];
-    assert.ok(jobId, "sbatch printed the job id");
+    const jobId = new TextDecoder().decode(output.stdout).trim();
+    assert.match(jobId, /^\d+$/, "sbatch printed the job id");
+    // Polled here rather than with sbatch --wait, whose own polling takes seconds per look.
+    await waitFor(async () => {
+      const queue = await new Deno.Command("squeue", {
+        args: ["-h", "-j", jobId],
+        env: cluster.env,
+        stdout: "piped",
+      }).output();
+      return new TextDecoder().decode(queue.stdout).trim() === "";
+    }, "the array to end");
     for (let task = 0; task < 4; task++) {
       const text = await Deno.readTextFile(join(cluster.dir, `out-${task}.txt`));
       assert.equal(text, `task ${task} of job ${jobId}\n`);

@@ -65,7 +65,7 @@ export function hostInfo(): HostInfo {
  *
  * @example
  * ```ts
- * const request = backendRequest(flags.backend); // "auto" unless one is forced
+ * const request = backendRequest("wasm"); // from --backend; without it, $NNLAB_BACKEND or "auto"
  * ```
  */
 export function backendRequest(flag?: string): BackendRequest {
@@ -196,7 +196,7 @@ let started: Promise<BackendInfo> | undefined;
  *
  * @example
  * ```ts
- * const info = await initBackend({ backend: backendRequest(flags.backend) });
+ * const info = await initBackend({ backend: backendRequest() }); // $NNLAB_BACKEND or auto
  * console.log(`backend ${info.backend}, ${info.threads} thread(s)`);
  * ```
  */

@@ -28,6 +28,8 @@ export interface BatchSizeSettings extends Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { runStudy } from "./frame.ts";
+ * declare const settings: BatchSizeSettings;
  * await runStudy(normalizationBatchSizeStudy({
  *   name: "layernorm", normalization: "layernorm", script: import.meta.url, settings,
  *   quick: { numTrain: 100, numEpochs: 1 },

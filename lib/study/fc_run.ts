@@ -34,6 +34,7 @@ export interface FcRunSettings {
  *
  * @example
  * ```ts
+ * declare const settings: FcRunSettings;
  * fcRun("adam", { ...settings, updateRule: "adam", learningRate: 1e-3 });
  * ```
  */

@@ -83,6 +83,9 @@ async function pinnedVersions(): Promise<Record<string, string>> {
  *
  * @example
  * ```ts
+ * import { dataSpec } from "../data/spec.ts";
+ * import { learningCurves } from "../plot/learning_curves.ts";
+ * import { fcRun } from "./fc_run.ts";
  * await runStudy({
  *   name: "adam", title: "Update rules", description: "...", script: import.meta.url,
  *   settings: { numTrain: 4_000, numEpochs: 5 }, quick: { numTrain: 200, numEpochs: 1 },

@@ -12,12 +12,14 @@
  *
  * Signals. Slurm sends SIGUSR1 some minutes before the time limit (`--signal=B:USR1@...`),
  * SIGTERM at the limit and on `scancel`; PBS sends SIGTERM. On any of them the task stops
- * waiting for the run, writes `interrupted` and exits 75. It never writes a record itself:
- * record writes are atomic (temporary file, rename), so the store holds either the
- * `running` record written when training began — a cache miss, so the next launch
- * resubmits the run — or the finished one if the run won the race. No half-written record
- * and no finished-looking unfinished one can result. With the shared store's claims, the
- * interrupted call releases its claim, so a rerun need not wait for the claim to go stale.
+ * at once: its handler writes `interrupted` and exits 75, synchronously, so no training
+ * code runs after the signal and the status is final (had the run's result been stored
+ * already, it writes that and exits 0). It never writes a record itself: record writes are
+ * atomic (temporary file, rename), so the store holds either the `running` record written
+ * when training began — a cache miss, so the next launch resubmits the run — or the
+ * result stored before the signal. No half-written record and no finished-looking
+ * unfinished one can result. The run's claim names a dead process then: a task of the same
+ * host takes it over at once, one of another host once its heartbeat is stale (claim.ts).
  *
  * A packed PBS task trains its entries in parallel child processes (one per entry, at most
  * one per CPU of the task, the CPUs split evenly as backend threads): a whole node
@@ -31,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import type { BackendIdentity } from "../../backend/info.ts";
 import { initBackend } from "../../backend/init.ts";
 import { canonicalJson } from "../identity.ts";
+import { RESULT_STATUSES, type RunStatus } from "../record.ts";
 import { planRuns } from "../runner.ts";
 import { RunStore } from "../store.ts";
 import { TASK_EXIT, TaskError, type TaskExitCode } from "./exit_codes.ts";
@@ -42,7 +45,12 @@ import {
   readManifest,
 } from "./manifest.ts";
 import { packedEntries } from "./packing.ts";
-import { type EntryStatus, writeEntryStatus } from "./status.ts";
+import {
+  type EntryState,
+  type EntryStatus,
+  writeEntryStatus,
+  writeEntryStatusSync,
+} from "./status.ts";
 import { trainEntry } from "./train_entry.ts";
 
 const USAGE = "usage: array_task.ts <manifest.json> <task index> " +
@@ -185,15 +193,42 @@ async function runEntry(
     at: new Date().toISOString(),
     log,
   };
-  const report = (status: Partial<EntryStatus>) =>
-    writeEntryStatus(launchDir, {
-      ...base,
-      ...status,
-      at: new Date().toISOString(),
-      seconds: (performance.now() - begin) / 1000,
-    });
-  const stop = new AbortController();
-  const stopListening = onStopSignal((signal) => stop.abort(signal));
+  const statusNow = (status: Partial<EntryStatus>): EntryStatus => ({
+    ...base,
+    ...status,
+    at: new Date().toISOString(),
+    seconds: (performance.now() - begin) / 1000,
+  });
+  const report = (status: Partial<EntryStatus>) => writeEntryStatus(launchDir, statusNow(status));
+  /** When training was handed over: a result that began earlier was another process's. */
+  let handedOverAt = "";
+  const stateOf = (record: { startedAt: string; status: RunStatus }): EntryState => {
+    if (record.status !== "finished" && record.status !== "diverged") {
+      throw new Error(`"${entry.name}": the store holds a ${record.status} record`);
+    }
+    return handedOverAt === "" || record.startedAt < handedOverAt ? "cached" : record.status;
+  };
+  const store = new RunStore(manifest.runsDir);
+  // From the signal to the exit all is synchronous: no training code runs in between, so
+  // the status written is final and the run's record stays as the signal found it.
+  const stopListening = onStopSignal((signal) => {
+    const result = storedResult(store, entry.key);
+    if (result) {
+      const state = stateOf(result);
+      writeEntryStatusSync(launchDir, statusNow({ state, metrics: result.metrics }));
+      console.log(`nnlab task ${task}: ${signal}: "${entry.name}" had ended: ${state}`);
+      Deno.exit(TASK_EXIT.ok);
+    }
+    writeEntryStatusSync(
+      launchDir,
+      statusNow({ state: "interrupted", error: `stopped by ${signal}` }),
+    );
+    console.error(
+      `nnlab task ${task}: ${signal}: stopped "${entry.name}" before it ended; the store ` +
+        "holds no finished record of it, so the next launch of the study resubmits it",
+    );
+    Deno.exit(TASK_EXIT.interrupted);
+  });
   console.log(
     `nnlab task ${task} on ${base.host}: ${manifest.study} entry ${entry.index} ` +
       `"${entry.name}" (key ${entry.key.slice(0, 12)})`,
@@ -205,38 +240,37 @@ async function runEntry(
     const backend = await initBackend({ backend: manifest.backend.name, threads });
     const [run] = await planRuns([entrySpec(entry, manifest.repoRoot)], backend);
     if (run.key !== entry.key) throw keyChanged(entry, run.key, manifest, run.identity.backend);
-    const startedAt = new Date().toISOString();
-    let record = await trainEntry(run, manifest, backend, stop.signal);
-    if (record === null) {
-      // The run may have ended between the signal and now: then its record is final.
-      const found = await new RunStore(manifest.runsDir).get(entry.key);
-      if (found.hit) record = found.record;
-    }
-    if (record === null) {
-      const signal = String(stop.signal.reason);
-      console.error(
-        `nnlab task ${task}: ${signal}: stopped "${entry.name}" before it ended; the store ` +
-          "holds no finished record of it, so the next launch of the study resubmits it",
-      );
-      await report({ state: "interrupted", error: `stopped by ${signal}` });
-      return TASK_EXIT.interrupted;
-    }
-    // A record that began before this task did was stored by another process.
-    const state = record.startedAt < startedAt ? "cached" : record.status;
-    if (state !== "finished" && state !== "diverged" && state !== "cached") {
-      throw new Error(`"${entry.name}": the store holds a ${state} record`);
-    }
+    handedOverAt = new Date().toISOString();
+    const record = await trainEntry(run, manifest, backend, store);
+    const state = stateOf(record);
     await report({ state, metrics: record.metrics, error: record.error?.split("\n")[0] });
     console.log(`nnlab task ${task}: "${entry.name}" ${state}`);
     return TASK_EXIT.ok;
   } catch (error) {
     const message = (error as Error).message.split("\n")[0];
-    await report({ state: stop.signal.aborted ? "interrupted" : "failed", error: message });
+    await report({ state: "failed", error: message });
     if (error instanceof TaskError) throw error;
     console.error(`nnlab task ${task}: ${message}`);
     return TASK_EXIT.runFailed;
   } finally {
     stopListening();
+  }
+}
+
+/**
+ * The stored result of `key` (finished or diverged), read synchronously for a task that
+ * is about to exit; null when there is none. The record was checked when it was written;
+ * here only its status and key are read.
+ */
+function storedResult(
+  store: RunStore,
+  key: string,
+): { startedAt: string; status: RunStatus; metrics: Record<string, number> } | null {
+  try {
+    const record = JSON.parse(Deno.readTextFileSync(store.pathOf(key)));
+    return record?.key === key && RESULT_STATUSES.includes(record.status) ? record : null;
+  } catch {
+    return null;
   }
 }
 

@@ -117,7 +117,7 @@ export interface LaunchManifest {
  *
  * @example
  * ```ts
- * import type { RunSpec } from "../runner.ts";
+ * import type { RunSpec } from "../record.ts";
  * declare const spec: RunSpec; // spec.trainer: "file:///repo/lib/train/fc.ts"
  * const entry = launchEntry(0, "ab".repeat(32), "adam", spec); // trainer "lib/train/fc.ts"
  * ```

@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../files.ts";
+import { temporaryPath, writeFileAtomic } from "../../files.ts";
 
 /**
  * Where an entry is: `cached` = another process had stored it already.
@@ -111,6 +111,32 @@ export function statusPath(launchDir: string, index: number): string {
  */
 export async function writeEntryStatus(launchDir: string, status: EntryStatus): Promise<void> {
   await writeFileAtomic(statusPath(launchDir, status.index), JSON.stringify(status) + "\n");
+}
+
+/**
+ * {@linkcode writeEntryStatus}, synchronously: for a task that exits right after it.
+ *
+ * @example
+ * ```ts
+ * declare const status: EntryStatus;
+ * writeEntryStatusSync("data/launches/adam-20250101T000000Z", { ...status, state: "interrupted" });
+ * Deno.exit(75);
+ * ```
+ */
+export function writeEntryStatusSync(launchDir: string, status: EntryStatus): void {
+  const path = statusPath(launchDir, status.index);
+  const temporary = temporaryPath(path);
+  try {
+    Deno.writeTextFileSync(temporary, JSON.stringify(status) + "\n");
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // never written
+    }
+    throw error;
+  }
 }
 
 /**
