@@ -1,0 +1,78 @@
+/**
+ * Command lines that name their cause: a negative number after a flag is its value, so
+ * the range check says what the range is (not "argument is ambiguous" and the flag list);
+ * an unknown flag, a missing value and a value given to a switch are one line each.
+ */
+import assert from "node:assert/strict";
+import { parseCommandLine } from "../lib/cli/command_line.ts";
+import { parseDevFlags } from "../lib/cli/dev/main.ts";
+import { parseExperimentFlags } from "../lib/study/flags.ts";
+
+const oneLine = (fn: () => unknown, expected: string) =>
+  assert.throws(fn, (error: Error) => {
+    assert.equal(error.message, expected);
+    return true;
+  });
+
+Deno.test("study flags: --jobs -1 and --seed -3 name the accepted range in one line", () => {
+  oneLine(
+    () => parseExperimentFlags(["--jobs", "-1"]),
+    '--jobs: got "-1"; expected an integer >= 1',
+  );
+  oneLine(
+    () => parseExperimentFlags(["--seed", "-3"]),
+    '--seed: got "-3"; expected an integer >= 0',
+  );
+  oneLine(
+    () => parseExperimentFlags(["--threads", "-2"]),
+    '--threads: got "-2"; expected an integer >= 1',
+  );
+  assert.equal(parseExperimentFlags(["--seed=7"]).seed, 7);
+});
+
+Deno.test("dev --port -1 names the accepted range", () => {
+  oneLine(
+    () => parseDevFlags(["--port", "-1"]),
+    '--port: got "-1"; expected an integer from 0 to 65535',
+  );
+  oneLine(
+    () => parseDevFlags(["--debounce", "-5"]),
+    '--debounce: got "-5"; expected an integer from 0 to 60000',
+  );
+  oneLine(() => parseDevFlags(["--jobs", "-1"]), '--jobs: got "-1"; expected an integer >= 1');
+});
+
+Deno.test("parseCommandLine: unknown flags, missing values and switch values are one line each", () => {
+  const options = {
+    seed: { type: "string" as const },
+    quick: { type: "boolean" as const },
+    help: { type: "boolean" as const, short: "h" },
+  };
+  oneLine(
+    () => parseCommandLine(["--epochs", "3"], options),
+    "--epochs: unknown flag; accepted flags: --seed VALUE, --quick, -h/--help",
+  );
+  oneLine(
+    () => parseCommandLine(["--seed"], options),
+    "--seed: got no value; expected --seed VALUE",
+  );
+  oneLine(
+    () => parseCommandLine(["--seed", "--quick"], options),
+    '--seed: got no value ("--quick" is a flag); expected --seed VALUE, or --seed=VALUE for a ' +
+      'value that starts with "-"',
+  );
+  oneLine(
+    () => parseCommandLine(["--quick=yes"], options),
+    '--quick: got "yes"; expected no value (it is a switch)',
+  );
+  oneLine(
+    () => parseCommandLine(["extra"], options),
+    '"extra": unexpected argument; expected only flags: --seed VALUE, --quick, -h/--help',
+  );
+  for (const value of ["-1", "-0.5", "-.5", "-1e-3", "-Infinity"]) {
+    assert.equal(parseCommandLine(["--seed", value], options).values.seed, value);
+  }
+  const parsed = parseCommandLine(["a.html", "-h"], options, { allowPositionals: true });
+  assert.deepEqual({ ...parsed.values }, { help: true });
+  assert.deepEqual(parsed.positionals, ["a.html"]);
+});
