@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { parseCommandLine } from "../lib/cli/command_line.ts";
 import { parseDevFlags } from "../lib/cli/dev/main.ts";
 import { parseExperimentFlags } from "../lib/study/flags.ts";
+import { REPO_ROOT } from "../lib/files.ts";
+import { join } from "node:path";
 
 const oneLine = (fn: () => unknown, expected: string) =>
   assert.throws(fn, (error: Error) => {
@@ -75,4 +77,35 @@ Deno.test("parseCommandLine: unknown flags, missing values and switch values are
   const parsed = parseCommandLine(["a.html", "-h"], options, { allowPositionals: true });
   assert.deepEqual({ ...parsed.values }, { help: true });
   assert.deepEqual(parsed.positionals, ["a.html"]);
+});
+
+Deno.test("benches and setup:native reject an unknown flag or a bad value in one line, no stack", async () => {
+  const cases: [string, string[], RegExp][] = [
+    ["bench/step.ts", ["--nope"], /^error: --nope: unknown flag; accepted flags: --backend VALUE/],
+    [
+      "bench/step.ts",
+      ["--threads", "9"],
+      /^error: --threads: got 9; expected an integer in \[1, 8\]$/,
+    ],
+    ["bench/kernels.ts", ["--reps", "x"], /^error: --reps: got "x"; expected an integer >= 1$/],
+    ["bench/batchnorm.ts", ["--nope"], /^error: --nope: unknown flag; accepted flags: --backend/],
+    [
+      "bench/workspace.ts",
+      ["--repeat", "-2"],
+      /^error: --repeat: got "-2"; expected an integer >= 1$/,
+    ],
+    ["lib/cli/setup_native.ts", ["--cpu"], /^error: --cpu: unknown flag; accepted flags: --gpu$/],
+  ];
+  for (const [script, args, expected] of cases) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(REPO_ROOT, script), ...args],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 2, `${script}: ${stderr}`);
+    assert.match(stderr, expected, script);
+    assert.equal(stderr.split("\n").length, 1, `${script}: one line, no stack: ${stderr}`);
+  }
 });

@@ -125,3 +125,28 @@ function explain(
   }
   return message;
 }
+
+/**
+ * For scripts (benches, setup): parses `args` and turns the result into the script's
+ * settings with `settings`; any error of either is printed as one line, `error: ...`
+ * (no stack trace), and the process exits with code 2.
+ *
+ * @example
+ * ```ts
+ * const reps = commandLineOrExit(Deno.args, { reps: { type: "string" } }, {}, ({ values }) =>
+ *   numberIn("--reps", Number(values.reps ?? 7), { min: 1, integer: true }));
+ * ```
+ */
+export function commandLineOrExit<T>(
+  args: readonly string[],
+  options: FlagOptions,
+  commandLineOptions: CommandLineOptions,
+  settings: (commandLine: CommandLine) => T,
+): T {
+  try {
+    return settings(parseCommandLine(args, options, commandLineOptions));
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}
