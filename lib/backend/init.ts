@@ -80,7 +80,7 @@ export function hostInfo(): HostInfo {
  *
  * @example
  * ```ts
- * const request = backendRequest(flags.backend); // "auto" unless one is forced
+ * const request = backendRequest(Deno.args[0]); // "auto" unless one is forced
  * ```
  */
 export function backendRequest(flag?: string): BackendRequest {
@@ -239,7 +239,7 @@ let started: Promise<BackendInfo> | undefined;
  *
  * @example
  * ```ts
- * const info = await initBackend({ backend: backendRequest(flags.backend) });
+ * const info = await initBackend({ backend: backendRequest() });
  * console.log(`backend ${info.backend}, ${info.threads} thread(s)`);
  * ```
  */

@@ -133,6 +133,7 @@ function explain(
  *
  * @example
  * ```ts
+ * import { numberIn } from "../errors.ts";
  * const reps = commandLineOrExit(Deno.args, { reps: { type: "string" } }, {}, ({ values }) =>
  *   numberIn("--reps", Number(values.reps ?? 7), { min: 1, integer: true }));
  * ```

@@ -46,6 +46,7 @@ export interface Confinement {
  *
  * @example
  * ```ts
+ * const work = "/tmp/nnlab-reproduce-x", nodeModules = "/repo/node_modules";
  * const flags = confinedRunFlags({ read: [work, nodeModules], write: [`${work}/plots`] });
  * // ["--no-prompt", "--no-remote", ..., "--allow-read=/tmp/w,/repo/node_modules", ...]
  * ```

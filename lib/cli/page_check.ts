@@ -161,7 +161,8 @@ function checkProvenance(provenance: unknown, problems: Problems): void {
  *
  * @example
  * ```ts
- * const data = checkPageData(JSON.parse(json)); // or throws "malformed page data: runs: got ..."
+ * const json = '{"format": "nnlab-figure-page/1", "runs": {}}';
+ * checkPageData(JSON.parse(json)); // throws "malformed page data: provenance: got undefined; ..."
  * ```
  */
 export function checkPageData(data: unknown): PageData {

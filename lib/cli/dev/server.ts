@@ -60,7 +60,7 @@ const PLOTS_QUIET_MS = 30;
  *
  * @example
  * ```ts
- * const server = startDevServer({ plotsDir: "plots", port: 0 });
+ * const server = await startDevServer({ plotsDir: "plots", port: 0 });
  * console.log(`serving plots/ on ${server.url}`);
  * ```
  */

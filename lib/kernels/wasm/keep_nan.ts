@@ -62,7 +62,17 @@ function release(info: tf.TensorInfo, backend: BackendWasm): void {
  * @returns run's output, with NaN restored
  * @example
  * ```ts
- * const y = keepNaN((x, bias) => stockConv(x, filter, bias), x, bias, backend);
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { stockKernel } from "./registry.ts";
+ * const x = tf.ones([1, 3, 3, 2]), filter = tf.ones([1, 1, 2, 4]);
+ * const backend = tf.backend() as BackendWasm; // with wasm active
+ * const y = keepNaN((input) =>
+ *   stockKernel("Conv2D").kernelFunc({
+ *     inputs: { x: input, filter },
+ *     backend,
+ *     attrs: { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: 1 },
+ *   }) as tf.TensorInfo, x, undefined, backend);
  * ```
  */
 export function keepNaN(
@@ -107,7 +117,11 @@ export type FusedActivation =
  * @param extra the leaky relu's alpha and the prelu's weights, as the fused op passes them
  * @example
  * ```ts
- * const y = applyActivation(linear, "relu", {}, backend);
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * const backend = tf.backend() as BackendWasm; // with wasm active
+ * const linear = backend.makeOutput([2, 3], "float32");
+ * const y = applyActivation(linear, "relu", {}, backend); // linear is freed
  * ```
  */
 export function applyActivation(
@@ -187,6 +201,7 @@ function convolutionKeepingNaN(name: string): tf.KernelFunc {
  *
  * @example
  * ```ts
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(conv2dConfig);
  * ```
  */
@@ -202,6 +217,7 @@ export const conv2dConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(fusedConv2dConfig);
  * ```
  */
@@ -216,6 +232,7 @@ export const fusedConv2dConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(fusedDepthwiseConv2dConfig);
  * ```
  */
@@ -231,8 +248,11 @@ export const fusedDepthwiseConv2dConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(fusedMatMulConfig);
- * tf.fused.matMul({ a, b, activation: "relu" }); // NaN where a row of a has one
+ * const a = tf.tensor2d([NaN, 1], [2, 1]), b = tf.tensor2d([1], [1, 1]);
+ * tf.fused.matMul({ a, b, activation: "relu" }); // [[NaN], [1]] on wasm, as on cpu
  * ```
  */
 export const fusedMatMulConfig: tf.KernelConfig = {

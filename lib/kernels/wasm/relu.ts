@@ -41,7 +41,11 @@ export function copyNaN(x: Float32Array, y: Float32Array): boolean {
  *
  * @example
  * ```ts
- * const y = reluOnHeap(linearOutput, backend, "Relu");
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * const backend = tf.backend() as BackendWasm; // with wasm active
+ * const x = tf.tensor([NaN, -1, 2]);
+ * const y = reluOnHeap(x, backend, "Relu"); // [NaN, 0, 2]
  * ```
  */
 export function reluOnHeap(
@@ -69,6 +73,8 @@ function kernel(name: "Relu" | "Relu6"): tf.KernelFunc {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(reluConfig);
  * tf.relu(tf.tensor([NaN, -1, 2])); // [NaN, 0, 2] on wasm, as on cpu
  * ```
@@ -84,6 +90,8 @@ export const reluConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { replaceWasmKernel } from "./registry.ts";
  * replaceWasmKernel(relu6Config);
  * tf.relu6(tf.tensor([NaN, -1, 7])); // [NaN, 0, 6] on wasm, as on cpu
  * ```
