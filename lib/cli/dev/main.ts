@@ -202,7 +202,7 @@ export async function startDev(
       );
       for (const script of affected) await rerun(script);
     },
-    onError: (error) => print(`dev: ${(error as Error).stack ?? error}`),
+    onError: (error) => print(`dev: ${(error as Error).message ?? error}`),
   });
 
   const watcher = Deno.watchFs([experimentsDir, join(root, "lib")], { recursive: true });
