@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../lib/files.ts";
 import { type PageRun, renderFigurePage } from "../lib/plot/page.ts";
 import { confinedRunFlags, deniedAccess, NNLAB_ENV_VARIABLES } from "../lib/cli/confine.ts";
 import { checkPageData, checkScriptPath } from "../lib/cli/page_check.ts";
-import { parseReproduceArgs } from "../lib/cli/reproduce.ts";
+import { backendLibraries, parseReproduceArgs } from "../lib/cli/reproduce.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -200,6 +200,32 @@ console.log(JSON.stringify(secret));`),
   assert.match(result.stderr, /imports file:\/\/.*secret\.json, outside its workspace/);
   assert.ok(!result.stdout.includes("reproducing"), "nothing ran");
   assert.ok(!result.stdout.includes("42"));
+});
+
+Deno.test("remote modules and npm packages that are not installed are refused before anything runs", async () => {
+  for (
+    const [specifier, reason] of [
+      ["https://example.com/x.ts", /Requires import access|--no-remote/],
+      ["jsr:@std/path@1", /--no-remote/],
+      ["npm:left-pad@1.3.0", /Could not find a matching package/],
+    ] as const
+  ) {
+    const result = await reproduce(page(`import ${JSON.stringify(specifier)};`));
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /the embedded script imports \S+, which cannot be loaded: /);
+    assert.match(result.stderr, reason);
+    assert.ok(!result.stdout.includes("reproducing"), "nothing ran");
+  }
+});
+
+Deno.test("backendLibraries: FFI only for the native package of the backend, when installed", async () => {
+  const nodeModules = join(scratch, "node_modules");
+  await Deno.mkdir(join(nodeModules, "@tensorflow", "tfjs-node"), { recursive: true });
+  assert.deepEqual(await backendLibraries("tensorflow", nodeModules), [
+    await Deno.realPath(join(nodeModules, "@tensorflow", "tfjs-node")),
+  ]);
+  assert.deepEqual(await backendLibraries("wasm", nodeModules), []);
+  assert.deepEqual(await backendLibraries("cpu", nodeModules), []);
 });
 
 Deno.test("a script path outside experiments/ is refused before anything runs", async () => {

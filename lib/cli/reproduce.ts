@@ -372,16 +372,28 @@ async function checkScriptImports(
     const message = plainText(text.decode(info.stderr).trim().split("\n")[0] ?? "");
     throw new ReproduceError(`the embedded script's imports cannot be resolved: ${message}`);
   }
+  type Resolved = { specifier?: string; error?: string };
   const graph = JSON.parse(text.decode(info.stdout)) as {
-    modules: { specifier: string; kind?: string; local?: string; error?: string }[];
+    modules: {
+      specifier: string;
+      kind?: string;
+      error?: string;
+      dependencies?: { specifier: string; code?: Resolved; type?: Resolved }[];
+    }[];
   };
+  const cannotLoad = (where: string, error: string) =>
+    new ReproduceError(
+      `the embedded script imports ${where}, which cannot be loaded: ${plainText(error)}`,
+    );
   const realWork = await Deno.realPath(work);
   for (const module of graph.modules) {
     const where = module.specifier;
-    if (module.error) {
-      throw new ReproduceError(
-        `the embedded script imports ${where}, which cannot be loaded: ${plainText(module.error)}`,
-      );
+    if (module.error) throw cannotLoad(where, module.error);
+    // An import that does not resolve (an npm package that is not installed) is listed
+    // on the importing module only.
+    for (const dependency of module.dependencies ?? []) {
+      const error = dependency.code?.error ?? dependency.type?.error;
+      if (error) throw cannotLoad(dependency.specifier, error);
     }
     if (module.kind === "npm" || where.startsWith("npm:") || where.startsWith("node:")) continue;
     if (where.startsWith("file:")) {
