@@ -162,7 +162,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return new Response("internal error\n", { status: 500 });
     },
   }, (request) => {
-    if (!loopbackHost(request.headers.get("host"), port)) {
+    if (!loopbackHost(request.headers.get("host"), port, options.hostname)) {
       return new Response(
         `host: got ${JSON.stringify(request.headers.get("host"))}; expected ` +
           `localhost:${port}, 127.0.0.1:${port} or [::1]:${port}\n`,
@@ -225,7 +225,8 @@ const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /**
  * Whether a request's Host header names this server on the loopback interface: one of
- * localhost, 127.0.0.1 or [::1], with the server's port (browsers send it unless it is 80).
+ * localhost, 127.0.0.1 or [::1] (or the interface it was explicitly asked to listen on),
+ * with the server's port (browsers send it unless it is 80).
  *
  * @example
  * ```ts
@@ -233,12 +234,11 @@ const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
  * loopbackHost("evil.example:8000", 8000); // false: DNS rebinding
  * ```
  */
-export function loopbackHost(host: string | null, port: number): boolean {
+export function loopbackHost(host: string | null, port: number, listening?: string): boolean {
   if (host === null) return false;
   const lower = host.toLowerCase();
-  return LOOPBACK_NAMES.some((name) =>
-    lower === `${name}:${port}` || (port === 80 && lower === name)
-  );
+  const names = listening ? [...LOOPBACK_NAMES, listening.toLowerCase()] : LOOPBACK_NAMES;
+  return names.some((name) => lower === `${name}:${port}` || (port === 80 && lower === name));
 }
 
 /**
