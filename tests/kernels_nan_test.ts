@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { allFinite, copyNaN, stockKernel } from "../lib/kernels/wasm/mod.ts";
+import { allFinite, copyNaN, knownFinite, stockKernel } from "../lib/kernels/wasm/mod.ts";
 import { randomValues, seededRandom, useWasmAndCpu } from "./kernels_helpers.ts";
 
 await useWasmAndCpu();
@@ -211,6 +211,23 @@ Deno.test("a two-layer net with weights of 1e30: the loss is NaN on wasm as on c
   const wasm = await on("wasm", loss);
   assert.ok(!Number.isFinite(cpu[0]), `cpu loss ${cpu[0]}`);
   assert.ok(!Number.isFinite(wasm[0]), `wasm loss ${wasm[0]}: divergence is visible`);
+});
+
+Deno.test("a convolution output scanned finite is known finite; one with NaN is not", async () => {
+  await tf.setBackend("wasm");
+  const filter = tf.ones([1, 1, 2, 3]) as tf.Tensor4D;
+  const finite = tf.fused.conv2d({
+    x: tf.ones([1, 2, 2, 2]) as tf.Tensor4D,
+    filter,
+    strides: 1,
+    pad: "valid",
+  });
+  const withNaN = tf.fused.conv2d({ x: image(), filter, strides: 1, pad: "valid" });
+  assert.equal(knownFinite(finite.dataId), true);
+  assert.equal(knownFinite(withNaN.dataId), false);
+  // The relu of a known-finite buffer skips its scan and is still right.
+  assert.deepEqual([...(await tf.relu(finite).data())], Array(12).fill(2));
+  tf.dispose([filter, finite, withNaN]);
 });
 
 Deno.test("allFinite finds an infinity or a NaN anywhere", () => {

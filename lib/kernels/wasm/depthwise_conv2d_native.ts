@@ -20,7 +20,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { ConvAttrs } from "./conv_geometry.ts";
 import { asTensor, stockKernel, wrapOutput } from "./registry.ts";
-import { allFinite, keepNaN } from "./keep_nan.ts";
+import { keepNaN } from "./keep_nan.ts";
+import { allFinite } from "./known_finite.ts";
 
 /** The filter side XNNPACK runs in one pass; larger filters are cut into these. */
 const PIECE = 5;

@@ -25,25 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { asTensor, stockKernel } from "./registry.ts";
 import { reluOnHeap } from "./relu.ts";
-
-/**
- * Whether every value is finite: `v - v` is 0 for a number and NaN for an infinity or a
- * NaN, one subtraction per value.
- *
- * @example
- * ```ts
- * allFinite(new Float32Array([1, -2])); // true
- * allFinite(new Float32Array([1, -Infinity])); // false
- * ```
- */
-export function allFinite(values: Float32Array): boolean {
-  const n = values.length;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v - v !== 0) return false;
-  }
-  return true;
-}
+import { allFinite, markFinite } from "./known_finite.ts";
 
 /** Frees a kernel output: a raw TensorInfo of the backend, or a tensor made inside a kernel. */
 function release(info: tf.TensorInfo, backend: BackendWasm): void {
@@ -82,7 +64,9 @@ export function keepNaN(
   backend: BackendWasm,
 ): tf.TensorInfo {
   const out = run(x, bias);
-  if (out.dtype !== "float32" || allFinite(backend.typedArrayFromHeap(out) as Float32Array)) {
+  if (out.dtype !== "float32") return out;
+  if (allFinite(backend.typedArrayFromHeap(out) as Float32Array)) {
+    markFinite(out.dataId);
     return out;
   }
   const negatedX = tf.neg(asTensor(x));

@@ -6,8 +6,9 @@
  * diverging run then shows finite losses on wasm (the NaN of an overflowing layer is
  * zeroed by the next relu) where cpu shows NaN. Every other value the stock kernels get
  * right, and fast (SIMD, ~40x a JavaScript loop): so the stock kernel runs, and a scan of
- * the input for NaN (a few times the kernel's cost, far below a layer's) finds the rare
- * case, where the NaN are copied to the output.
+ * the input for NaN (a few times the kernel's cost, far below a layer's; skipped when the
+ * input is a convolution output already scanned, known_finite.ts) finds the rare case,
+ * where the NaN are copied to the output.
  *
  * Shapes: x any shape, y the same; any dtype (only float32 has NaN).
  *
@@ -16,6 +17,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { stockKernel } from "./registry.ts";
+import { knownFinite } from "./known_finite.ts";
 
 /**
  * Copies the NaN of `x` into `y` (same length); returns whether there was any.
@@ -54,7 +56,7 @@ export function reluOnHeap(
   name: "Relu" | "Relu6",
 ): tf.TensorInfo {
   const y = stockKernel(name).kernelFunc({ inputs: { x }, backend }) as tf.TensorInfo;
-  if (x.dtype === "float32") {
+  if (x.dtype === "float32" && !knownFinite(x.dataId)) {
     copyNaN(
       backend.typedArrayFromHeap(x) as Float32Array,
       backend.typedArrayFromHeap(y) as Float32Array,
