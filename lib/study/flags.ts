@@ -39,7 +39,7 @@ const OPTIONS: FlagOptions = {
   help: { type: "boolean", short: "h" },
 };
 
-/** One line per flag, for --help and for the unknown-flag error. */
+/** One line per flag, for --help. */
 export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --backend NAME     ${["auto", ...BACKEND_NAMES].join(" | ")} (default auto, or $NNLAB_BACKEND)
   --threads N        backend threads (default: all cores where supported)
