@@ -61,6 +61,19 @@ Deno.test("unknown flags and bad values are rejected naming the flag and what it
   assert.match(dataset.stderr, /--dataset: got "imagenet"; expected one of "auto", "cifar10"/);
   const jobs = await study("layernorm", "--jobs", "two");
   assert.match(jobs.stderr, /--jobs: got "two"; expected an integer >= 1/);
+  // A negative value is the flag's value, out of range; a thread count no backend can run
+  // is an error, not a silent fall back to cpu. One line each, no flag list.
+  for (
+    const [flags, message] of [
+      [["--jobs", "-1"], '--jobs: got "-1"; expected an integer >= 1'],
+      [["--seed", "-3"], '--seed: got "-3"; expected an integer >= 0'],
+      [["--threads", "9"], "--threads: got 9; expected an integer in [1, 8]"],
+    ]
+  ) {
+    const result = await study("adam", "--quick", ...flags);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trim(), `error: ${message}`);
+  }
 });
 
 Deno.test({
