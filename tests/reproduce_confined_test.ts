@@ -14,7 +14,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/files.ts";
 import { type PageRun, renderFigurePage } from "../lib/plot/page.ts";
-import { confinedRunFlags, deniedAccess, NNLAB_ENV_VARIABLES } from "../lib/cli/confine.ts";
+import {
+  confinedRunFlags,
+  deniedAccess,
+  NNLAB_ENV_VARIABLES,
+  TYPESCRIPT_ENV_VARIABLES,
+} from "../lib/cli/confine.ts";
+import { moduleGraph } from "../lib/runs/source_graph.ts";
 import { checkPageData, checkScriptPath } from "../lib/cli/page_check.ts";
 import { backendLibraries, parseReproduceArgs } from "../lib/cli/reproduce.ts";
 
@@ -351,7 +357,7 @@ Deno.test("confinedRunFlags grants what is listed and nothing else", () => {
     "--node-modules-dir=manual",
     "--allow-read=/w,/nm",
     "--allow-write=/w/plots",
-    "--allow-env=NNLAB_BACKEND,NNLAB_RUNS_DIR",
+    `--allow-env=${[...NNLAB_ENV_VARIABLES, ...TYPESCRIPT_ENV_VARIABLES].join(",")}`,
     "--allow-sys=cpus,osRelease",
   ]);
   assert.ok(!flags.some((flag) => /^--allow-(net|run|ffi|all)|^-A$/.test(flag)));
@@ -362,19 +368,16 @@ Deno.test("confinedRunFlags grants what is listed and nothing else", () => {
   assert.throws(() => confinedRunFlags({ read: ["/a,/etc"], write: [] }), /without ","/);
 });
 
-Deno.test("NNLAB_ENV_VARIABLES lists every variable lib/ reads", async () => {
+Deno.test("NNLAB_ENV_VARIABLES lists every variable a study's code reads", async () => {
+  const scripts = [...Deno.readDirSync(join(REPO_ROOT, "experiments"))]
+    .filter((entry) => entry.name.endsWith(".ts"))
+    .map((entry) => join(REPO_ROOT, "experiments", entry.name));
+  const files = await moduleGraph(scripts, { followUrlReferences: true });
   const read = new Set<string>();
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory) await walk(path);
-      else if (path.endsWith(".ts")) {
-        const source = await Deno.readTextFile(path);
-        for (const match of source.matchAll(/Deno\.env\.get\("([^"]+)"\)/g)) read.add(match[1]);
-      }
-    }
-  };
-  await walk(join(REPO_ROOT, "lib"));
+  for (const file of files) {
+    const source = await Deno.readTextFile(file);
+    for (const match of source.matchAll(/Deno\.env\.get\("([^"]+)"\)/g)) read.add(match[1]);
+  }
   assert.deepEqual([...read].sort(), [...NNLAB_ENV_VARIABLES].sort());
 });
 

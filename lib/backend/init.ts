@@ -49,6 +49,15 @@ export interface BackendLoader {
   load(options: BackendOptions, forced: boolean): Promise<void | string>;
 }
 
+/** The host name where it may be read (a confined reproduction may not). */
+function hostname(): { hostname?: string } {
+  try {
+    return { hostname: os.hostname() };
+  } catch {
+    return {};
+  }
+}
+
 /** Describes this machine. */
 export function hostInfo(): HostInfo {
   const cpus = os.cpus();
@@ -57,7 +66,7 @@ export function hostInfo(): HostInfo {
     cores: navigator.hardwareConcurrency ?? cpus.length,
     os: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
     deno: Deno.version.deno,
-    hostname: os.hostname(),
+    ...hostname(),
   };
 }
 

@@ -19,10 +19,35 @@
  */
 
 /**
- * The environment variables nnlab reads (every `Deno.env.get` under lib/); the only ones
- * a confined script may read.
+ * The environment variables a study reads (every `Deno.env.get` in a study script's module
+ * graph); with {@linkcode TYPESCRIPT_ENV_VARIABLES}, the only ones a confined script may read.
  */
-export const NNLAB_ENV_VARIABLES: readonly string[] = ["NNLAB_BACKEND", "NNLAB_RUNS_DIR"];
+export const NNLAB_ENV_VARIABLES: readonly string[] = [
+  "NNLAB_BACKEND",
+  "NNLAB_RUNS_DIR",
+  // the webgpu tier points the Vulkan loader at a private runtime folder when none is set
+  "TMPDIR",
+  "XDG_RUNTIME_DIR",
+];
+
+/**
+ * What the `typescript` package reads from the environment when it loads (a run's identity
+ * parses code with it): its watcher and terminal settings, nothing secret. Denied, the
+ * read throws and the study cannot start.
+ */
+export const TYPESCRIPT_ENV_VARIABLES: readonly string[] = [
+  "COLORTERM",
+  "NODE_ENV",
+  "NODE_INSPECTOR_IPC",
+  "NO_COLOR",
+  "OS",
+  "TERM",
+  "TERM_PROGRAM",
+  // TSC_WATCHFILE, TSC_WATCH_POLLINGINTERVAL_<level> and the other watcher settings
+  "TSC_*",
+  "VSCODE_INSPECTOR_OPTIONS",
+  "WT_SESSION",
+];
 
 /**
  * System information the frame records with every run (`hostInfo`: `os.cpus()` and
@@ -68,7 +93,7 @@ export function confinedRunFlags(confinement: Confinement): string[] {
     "--node-modules-dir=manual",
     `--allow-read=${list(confinement.read)}`,
     `--allow-write=${list(confinement.write)}`,
-    `--allow-env=${NNLAB_ENV_VARIABLES.join(",")}`,
+    `--allow-env=${[...NNLAB_ENV_VARIABLES, ...TYPESCRIPT_ENV_VARIABLES].join(",")}`,
     `--allow-sys=${CONFINED_SYS.join(",")}`,
   ];
   if (confinement.ffi && confinement.ffi.length > 0) {
