@@ -438,7 +438,4 @@ Deno.test("reproduce flags: a negative tolerance names the accepted range", () =
   assert.equal(parseReproduceArgs(["p.html", "--atol=0.5"]).tolerance.atol, 0.5);
 });
 
-Deno.test({
-  name: "clean up",
-  fn: () => Deno.remove(scratch, { recursive: true }),
-});
+globalThis.addEventListener("unload", () => Deno.removeSync(scratch, { recursive: true }));
