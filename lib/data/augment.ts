@@ -5,10 +5,11 @@
  * run; the transforms run on tensors, per batch, when the Solver gathers it.
  *
  * ```ts
+ * import { augmentation } from "./augment.ts";
  * const augment = augmentation({
- *   flip: true, crop: { scale: [0.85, 1] }, jitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
- * }, seed);
- * const solver = new Solver(model, data, { augment, ... });
+ *   flip: 0.5, crop: { scale: [0.85, 1] }, jitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
+ * }, 0);
+ * // new Solver(model, data, { augment, numEpochs: 10 })
  * ```
  *
  * Differences from torchvision, each on purpose: the resized crop samples with

@@ -19,7 +19,7 @@ import { plural } from "./plural.ts";
 import { sanitizeSvg } from "./sanitize_svg.ts";
 import { PAGE_STYLE } from "./style.ts";
 import { formatCell } from "./table.ts";
-import { configText, keyLabel, varyingKeys } from "./varying.ts";
+import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
 
 /**
  * The marker an nnlab index carries in its `<head>`.
@@ -89,7 +89,7 @@ function indexRun(run: PageRun): IndexRun {
   return {
     name: String(record.name ?? "?"),
     status: String(record.status ?? "?"),
-    config: objectOr(record.config),
+    config: flatConfig(objectOr(record.config)),
     metrics: objectOr(record.metrics),
     totalMs: typeof totalMs === "number" ? totalMs : null,
   };

@@ -19,7 +19,7 @@ import { plural } from "./plural.ts";
 import { renderFigure, renderTable } from "./render.ts";
 import { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
 import { type CellFormat, table } from "./table.ts";
-import { configText, keyLabel, varyingKeys } from "./varying.ts";
+import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
 
 /** The format tag of the embedded JSON; the index reads pages of this format. */
 export const PAGE_FORMAT = "nnlab-figure-page/1";
@@ -121,10 +121,11 @@ function runsTable(runs: readonly PageRun[]): string {
       return rank(a) - rank(b) || a.localeCompare(b);
     });
   // The hyper-parameters that tell these runs apart, right after the run's name.
-  const varying = varyingKeys(runs.map(({ record }) => record.config ?? {}));
-  const rows = runs.map(({ record, cached }) => ({
+  const configs = runs.map(({ record }) => flatConfig(record.config ?? {}));
+  const varying = varyingKeys(configs);
+  const rows = runs.map(({ record, cached }, i) => ({
     run: record.name,
-    ...Object.fromEntries(varying.map((key) => [`config.${key}`, configText(record.config[key])])),
+    ...Object.fromEntries(varying.map((key) => [`config.${key}`, configText(configs[i][key])])),
     status: record.status + (record.error ? `: ${record.error}` : ""),
     ...Object.fromEntries(metricKeys.map((key) => [key, record.metrics?.[key]])),
     iterations: record.timings?.iterations,

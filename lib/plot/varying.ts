@@ -17,6 +17,36 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * A run's config with nested settings brought to the top: `{optimConfig: {learningRate}}`
+ * gives `learningRate`, `{data: {numTrain}}` gives `numTrain`; a name that occurs in two
+ * places keeps its path (`data.numTrain`). Lists stay values.
+ *
+ * @example
+ * ```ts
+ * flatConfig({ updateRule: "sgd", optimConfig: { learningRate: 5e-3 }, data: { numTrain: 200 } });
+ * // { updateRule: "sgd", learningRate: 0.005, numTrain: 200 }
+ * ```
+ */
+export function flatConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const leaves: [string[], unknown][] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      for (const [key, member] of Object.entries(value)) walk(member, [...path, key]);
+    } else {
+      leaves.push([path, value]);
+    }
+  };
+  walk(config, []);
+  const count = new Map<string, number>();
+  for (const [path] of leaves) count.set(path.at(-1)!, (count.get(path.at(-1)!) ?? 0) + 1);
+  return Object.fromEntries(
+    leaves.map((
+      [path, value],
+    ) => [count.get(path.at(-1)!)! > 1 ? path.join(".") : path.at(-1)!, value]),
+  );
+}
+
+/**
  * The config keys whose values differ between at least two of `configs` (a key missing
  * from some counts as a value), in order of first appearance.
  *

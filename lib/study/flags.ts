@@ -5,12 +5,14 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { BACKEND_NAMES, type BackendRequest } from "../backend/info.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/spec.ts";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
 import { REPO_ROOT } from "../files.ts";
+import { type FlagOptions, parseCommandLine } from "../cli/command_line.ts";
+import { readEnv } from "../runs/launchers/environment.ts";
 import {
+  LAUNCHER_ENV_NAMES,
   LAUNCHER_FLAGS_HELP,
   LAUNCHER_PARSE_OPTIONS,
   type LauncherOptions,
@@ -38,7 +40,7 @@ export interface StudyFlags {
   help: boolean;
 }
 
-const OPTIONS = {
+const OPTIONS: FlagOptions = {
   quick: { type: "boolean" },
   backend: { type: "string" },
   threads: { type: "string" },
@@ -49,9 +51,9 @@ const OPTIONS = {
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
   ...LAUNCHER_PARSE_OPTIONS,
-} as const;
+};
 
-/** One line per flag, for --help and for the unknown-flag error. */
+/** One line per flag, for --help. */
 export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --backend NAME     ${["auto", ...BACKEND_NAMES].join(" | ")} (default auto, or $NNLAB_BACKEND)
   --threads N        backend threads (default: all cores where supported)
@@ -81,7 +83,10 @@ function backendRequest(
  */
 export type FlagDefaults = Omit<LauncherSources, "flags">;
 
-/** The environment and deno.json of this process and repository. */
+/**
+ * The environment and deno.json of this process and repository. Variables this process
+ * may not read (a confined reproduction) count as unset.
+ */
 function readFlagDefaults(): FlagDefaults {
   let config: Record<string, unknown> = {};
   try {
@@ -89,7 +94,8 @@ function readFlagDefaults(): FlagDefaults {
   } catch {
     // No readable deno.json (a copied script): the launcher's own defaults apply.
   }
-  return { env: Deno.env.toObject(), config };
+  const names = ["NNLAB_BACKEND", ...LAUNCHER_ENV_NAMES];
+  return { env: Object.fromEntries(names.map((name) => [name, readEnv(name)])), config };
 }
 
 /**
@@ -107,20 +113,13 @@ export function parseStudyFlags(
   args: string[],
   defaults: FlagDefaults = readFlagDefaults(),
 ): StudyFlags {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    const message = (error as Error).message.split("\n")[0];
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    const head = unknown ? `${unknown[1]}: unknown flag` : message;
-    throw new Error(`${head}; accepted flags:\n${FLAGS_HELP}`);
-  }
+  const { values } = parseCommandLine(args, OPTIONS);
+  // A value out of range names the range (`--jobs -1`: "expected an integer >= 1").
   const integer = (name: string, min: number, fallback?: number) => {
     const text = values[name] as string | undefined;
     if (text === undefined) return fallback;
     const value = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
-    if (Number.isNaN(value)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
+    if (!(value >= min)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
     return numberIn(`--${name}`, value, { min, integer: true });
   };
   const cores = navigator.hardwareConcurrency ?? 1;

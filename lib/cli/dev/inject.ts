@@ -92,6 +92,69 @@ export function injectDevHooks(
   return end < 0 ? out + RELOAD_SCRIPT : out.slice(0, end) + RELOAD_SCRIPT + out.slice(end);
 }
 
+/** Characters of a page kept back while streaming, to find `<body ...>` and `</body>`. */
+const LOOKBACK = 4096;
+
+/** Longest `<body ...>` tag looked for across chunks, in characters. */
+const MAX_TAG = 1 << 20;
+
+/**
+ * {@linkcode injectDevHooks} on a stream, so that a page of any size is served without
+ * being held in memory: the overlay goes after the first `<body ...>` tag, the reload
+ * hook before the last `</body>` within the last {@linkcode LOOKBACK} characters (at the
+ * very end otherwise). For a page of the usual shape the bytes are those of
+ * `injectDevHooks`.
+ *
+ * @example
+ * ```ts
+ * const file = await Deno.open("plots/adam.html");
+ * new Response(injectDevHooksStream(file.readable, []));
+ * ```
+ */
+export function injectDevHooksStream(
+  page: ReadableStream<Uint8Array>,
+  errors: { experiment: string; message: string }[],
+): ReadableStream<Uint8Array> {
+  let overlay = errorOverlay(errors);
+  // Text not yet sent: searched for the body tag (while the overlay waits) and for the
+  // closing tag (always, in its last LOOKBACK characters).
+  let held = "";
+  const inject = new TransformStream<string, string>({
+    transform(chunk, controller) {
+      held += chunk;
+      if (overlay) {
+        const body = /<body[^>]*>/i.exec(held);
+        if (body) {
+          const end = body.index + body[0].length;
+          controller.enqueue(held.slice(0, end) + overlay);
+          held = held.slice(end);
+          overlay = "";
+        }
+      }
+      // Keep enough to see a tag cut between two chunks: a "<body" whose ">" has not come
+      // yet stays held with it (up to MAX_TAG characters).
+      const open = held.lastIndexOf("<");
+      const keep = overlay && open >= 0
+        ? Math.min(MAX_TAG, Math.max(LOOKBACK, held.length - open))
+        : LOOKBACK;
+      if (held.length > keep) {
+        controller.enqueue(held.slice(0, held.length - keep));
+        held = held.slice(held.length - keep);
+      }
+    },
+    flush(controller) {
+      const text = overlay ? overlay + held : held;
+      const end = text.toLowerCase().lastIndexOf("</body>");
+      controller.enqueue(
+        end < 0 ? text + RELOAD_SCRIPT : text.slice(0, end) + RELOAD_SCRIPT + text.slice(end),
+      );
+    },
+  });
+  return page.pipeThrough(new TextDecoderStream()).pipeThrough(inject).pipeThrough(
+    new TextEncoderStream(),
+  );
+}
+
 /**
  * A stand-in for a figure that does not exist yet: says so, and reloads when it appears.
  *

@@ -10,8 +10,8 @@
  * @module
  */
 import { dirname, extname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { argumentError, numberIn } from "../../errors.ts";
+import { parseCommandLine } from "../command_line.ts";
 import { FLAGS_HELP, parseStudyFlags } from "../../study/flags.ts";
 import { REPO_ROOT } from "../../files.ts";
 import { coalesce } from "./coalesce.ts";
@@ -66,17 +66,19 @@ export function parseDevFlags(args: string[]): DevOptions {
       rest.push(args[i]);
     }
   }
-  const { values } = parseArgs({
-    args: own,
-    options: {
-      port: { type: "string" },
-      debounce: { type: "string" },
-      all: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values } = parseCommandLine(own, {
+    port: { type: "string" },
+    debounce: { type: "string" },
+    all: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   });
-  const integer = (flag: string, text: string | undefined, fallback: number, max: number) => {
-    if (text === undefined) return fallback;
+  const integer = (
+    flag: string,
+    text: string | boolean | undefined,
+    fallback: number,
+    max: number,
+  ) => {
+    if (typeof text !== "string") return fallback;
     if (!/^\d+$/.test(text)) throw argumentError(flag, text, `an integer from 0 to ${max}`);
     return numberIn(flag, Number(text), { min: 0, max, integer: true });
   };
@@ -202,7 +204,7 @@ export async function startDev(
       );
       for (const script of affected) await rerun(script);
     },
-    onError: (error) => print(`dev: ${(error as Error).stack ?? error}`),
+    onError: (error) => print(`dev: ${(error as Error).message ?? error}`),
   });
 
   const watcher = Deno.watchFs([experimentsDir, join(root, "lib")], { recursive: true });
@@ -246,7 +248,7 @@ if (import.meta.main) {
   try {
     options = parseDevFlags(Deno.args);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${DEV_HELP}`);
+    console.error(`error: ${(error as Error).message} (deno task dev --help lists the flags)`);
     Deno.exit(1);
   }
   if (options.help) {

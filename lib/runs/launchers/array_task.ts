@@ -36,6 +36,7 @@ import { canonicalJson } from "../identity.ts";
 import { RESULT_STATUSES, type RunStatus } from "../record.ts";
 import { planRuns } from "../runner.ts";
 import { RunStore } from "../store.ts";
+import { readEnv } from "./environment.ts";
 import { TASK_EXIT, TaskError, type TaskExitCode } from "./exit_codes.ts";
 import {
   entrySpec,
@@ -187,7 +188,7 @@ async function runEntry(
     name: entry.name,
     state: "started",
     task,
-    jobId: Deno.env.get("SLURM_ARRAY_JOB_ID") ?? Deno.env.get("PBS_JOBID"),
+    jobId: readEnv("SLURM_ARRAY_JOB_ID") ?? readEnv("PBS_JOBID"),
     host: hostname(),
     pid: Deno.pid,
     at: new Date().toISOString(),
@@ -236,7 +237,7 @@ async function runEntry(
   await report({ state: "started" });
   try {
     const threads = manifest.backend.threads ?? threadsArg ?? manifest.cpusPerTask ??
-      positive(Deno.env.get("SLURM_CPUS_PER_TASK")) ?? 1;
+      positive(readEnv("SLURM_CPUS_PER_TASK")) ?? 1;
     const backend = await initBackend({ backend: manifest.backend.name, threads });
     const [run] = await planRuns([entrySpec(entry, manifest.repoRoot)], backend);
     if (run.key !== entry.key) throw keyChanged(entry, run.key, manifest, run.identity.backend);
@@ -316,7 +317,7 @@ async function runPacked(
   launchDir: string,
   indices: number[],
 ): Promise<TaskExitCode> {
-  const cpus = manifest.cpusPerTask ?? positive(Deno.env.get("NCPUS")) ??
+  const cpus = manifest.cpusPerTask ?? positive(readEnv("NCPUS")) ??
     navigator.hardwareConcurrency ?? 1;
   const lanes = Math.min(indices.length, cpus);
   const threads = Math.max(1, Math.floor(cpus / lanes));
@@ -401,7 +402,7 @@ async function runPacked(
  */
 function gpuEnv(gpus: number | undefined, lane: number): Record<string, string> {
   if (!gpus || gpus < 2) return {};
-  const visible = Deno.env.get("CUDA_VISIBLE_DEVICES")?.split(",").filter(Boolean);
+  const visible = readEnv("CUDA_VISIBLE_DEVICES")?.split(",").filter(Boolean);
   const devices = visible?.length ? visible : Array.from({ length: gpus }, (_, i) => String(i));
   return { CUDA_VISIBLE_DEVICES: devices[lane % devices.length] };
 }

@@ -16,7 +16,8 @@ import type { RunSpec } from "../record.ts";
 import { planRuns } from "../runner.ts";
 import type { RunStore } from "../store.ts";
 import { type CommandRunner, commandRunner, type SchedulerDriver } from "./driver.ts";
-import { createLaunch, type LaunchBackend, launchEntry, LAUNCHES_DIR } from "./manifest.ts";
+import { readEnv } from "./environment.ts";
+import { createLaunch, defaultLaunchesDir, type LaunchBackend, launchEntry } from "./manifest.ts";
 import { type LaunchReport, waitForLaunch } from "./monitor.ts";
 import { describeLauncherOptions, type LauncherOptions, type SchedulerName } from "./options.ts";
 import { taskCount } from "./packing.ts";
@@ -183,7 +184,7 @@ export async function launchRuns(request: LaunchRequest): Promise<LaunchOutcome>
     ...(options.cpusPerTask !== undefined ? { cpusPerTask: options.cpusPerTask } : {}),
     ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),
     entries: request.runs.map((run, i) => launchEntry(i, run.key, study, run.spec)),
-  }, request.launchesDir ?? LAUNCHES_DIR);
+  }, request.launchesDir ?? defaultLaunchesDir());
   const scriptPath = join(dir, driver.scriptName);
   await Deno.writeTextFile(scriptPath, driver.arrayScript(manifest, manifestPath, options), {
     mode: 0o755,
@@ -289,7 +290,7 @@ export async function requireSubmitCommand(
 }
 
 /** Whether an executable `name` is in one of the folders of `path`. */
-async function onPath(name: string, path = Deno.env.get("PATH") ?? ""): Promise<boolean> {
+async function onPath(name: string, path = readEnv("PATH") ?? ""): Promise<boolean> {
   for (const dir of path.split(":").filter(Boolean)) {
     try {
       const info = await Deno.stat(join(dir, name));

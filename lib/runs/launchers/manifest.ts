@@ -15,6 +15,7 @@ import { describeValue } from "../../errors.ts";
 import { REPO_ROOT, writeFileAtomic } from "../../files.ts";
 import { repoPath } from "../identity.ts";
 import type { RunSpec } from "../record.ts";
+import { readEnv } from "./environment.ts";
 import { TASK_EXIT, TaskError } from "./exit_codes.ts";
 import type { SchedulerName } from "./options.ts";
 
@@ -34,11 +35,12 @@ export const MANIFEST_FORMAT = "nnlab-launch/1";
  *
  * @example
  * ```ts
- * for await (const launch of Deno.readDir(LAUNCHES_DIR)) console.log(launch.name);
+ * for await (const launch of Deno.readDir(defaultLaunchesDir())) console.log(launch.name);
  * ```
  */
-export const LAUNCHES_DIR: string = Deno.env.get("NNLAB_LAUNCHES_DIR") ||
-  join(REPO_ROOT, "data", "launches");
+export function defaultLaunchesDir(): string {
+  return readEnv("NNLAB_LAUNCHES_DIR") || join(REPO_ROOT, "data", "launches");
+}
 
 /**
  * One run of a launch; `spec.trainer` is relative to the repository root.
@@ -194,7 +196,7 @@ export type LaunchInit = Omit<LaunchManifest, "format" | "createdAt" | "repoRoot
  */
 export async function createLaunch(
   init: LaunchInit,
-  launchesDir: string = LAUNCHES_DIR,
+  launchesDir: string = defaultLaunchesDir(),
   now: Date = new Date(),
 ): Promise<{ dir: string; manifestPath: string; manifest: LaunchManifest }> {
   const manifest: LaunchManifest = {

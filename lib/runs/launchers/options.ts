@@ -222,6 +222,23 @@ export function launcherEnvName(scheduler: SchedulerName, key: OptionKey): strin
 }
 
 /**
+ * Every environment variable the launcher options are read from: `NNLAB_LAUNCHER` and
+ * each engine's `NNLAB_SLURM_<KEY>` / `NNLAB_PBS_<KEY>`.
+ *
+ * @example
+ * ```ts
+ * const env = Object.fromEntries(LAUNCHER_ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+ * ```
+ */
+export const LAUNCHER_ENV_NAMES: readonly string[] = [
+  LAUNCHER_ENV,
+  ...(["slurm", "pbs"] as const).flatMap((scheduler) =>
+    LAUNCHER_OPTION_TABLE.filter((spec) => spec.flags[scheduler] !== undefined)
+      .map((spec) => launcherEnvName(scheduler, spec.key))
+  ),
+];
+
+/**
  * Every launcher flag (without dashes) and its kind, to spread into the `options` of
  * `node:util` parseArgs next to the study flags.
  *
