@@ -1,7 +1,9 @@
 /**
  * The Slurm launcher against a real single-node cluster (tests/slurm_cluster.ts): array
  * tasks train into a temporary run store, `--wait` reports them, a task cancelled mid-run
- * is named with its log file, and the next launch holds only that run.
+ * is named with its log file, and the next launch holds only that run; without `--wait`
+ * the afterok job draws the figure once every task succeeded, and is cancelled by Slurm
+ * when one failed; the pre-timeout signal reaches a task through the batch shell.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -10,9 +12,11 @@ import { cacheMisses, launchRuns } from "../lib/runs/launchers/launch.ts";
 import { RunStore } from "../lib/runs/store.ts";
 import { CPU, plainOptions, quickRun, scratch, waitForFile } from "./launchers_helpers.ts";
 import type { RunSpec } from "../lib/runs/record.ts";
+import { REPO_ROOT } from "../lib/files.ts";
+import { waitFor } from "./runs_fixture.ts";
 import { withSlurmCluster } from "./slurm_cluster.ts";
 
-Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned task is reported", async (t) => {
+Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned task is reported, the figure job follows", async (t) => {
   await withSlurmCluster(async (cluster) => {
     const where = await scratch("slurm-cluster");
     const store = new RunStore(where.runsDir);
@@ -97,6 +101,50 @@ Deno.test("slurm launcher on a live cluster: tasks train, a cancelled or warned 
         assert.deepEqual(left.map((miss) => miss.spec.name), ["held"], "a rerun submits only it");
       },
     );
+
+    await t.step("without --wait, the afterok job draws once every task succeeded", async () => {
+      const marker = join(where.dir, "figure-drawn.json");
+      const notDrawn = join(where.dir, "never-drawn.json");
+      const specs = [4, 5].map((rate) => quickRun(`lr ${rate}`, { learningRate: rate }));
+      const outcome = await launchRuns({
+        ...request,
+        runs: await misses(specs),
+        options: plainOptions("slurm"),
+        figureCommand: ["tests/fixtures/figure_marker.ts", marker, "--quick"],
+        log: () => {},
+      });
+      assert.equal(outcome.complete, false, "returned at once");
+      // Meanwhile a launch whose task fails: its figure job can never run; Slurm removes it.
+      const failing = await launchRuns({
+        ...request,
+        runs: await misses([quickRun("broken", { fail: true })]),
+        options: plainOptions("slurm"),
+        figureCommand: ["tests/fixtures/figure_marker.ts", notDrawn],
+        log: () => {},
+      });
+
+      await waitFor(
+        () => Deno.stat(marker).then(() => true, () => false),
+        "the figure job",
+        60_000,
+      );
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(marker)), {
+        cwd: REPO_ROOT,
+        runsDir: where.runsDir,
+        args: ["--quick"],
+      });
+      assert.deepEqual(await misses(specs), [], "it ran after both runs were stored");
+      await waitFor(
+        async () => {
+          const job = await run("scontrol", ["show", "job", "-o", failing.figureJobId!]);
+          const state = job.stdout.match(/JobState=(\S+)/)?.[1];
+          return state === "CANCELLED" || job.code !== 0; // cancelled, or cancelled and forgotten
+        },
+        "the figure job after a failed task to be cancelled",
+        60_000,
+      );
+      assert.equal(await Deno.stat(notDrawn).then(() => true, () => false), false);
+    });
 
     await t.step("the pre-timeout signal to the batch shell reaches the task", async () => {
       // What `--signal=B:USR1@120` does before the time limit, sent now: `scancel --batch`.

@@ -24,6 +24,7 @@ import { readManifest } from "../lib/runs/launchers/manifest.ts";
 import { type EntryStatus, readEntryStatuses } from "../lib/runs/launchers/status.ts";
 import { RunStore } from "../lib/runs/store.ts";
 import { waitFor } from "./runs_fixture.ts";
+import { submittingBackend } from "../lib/study/cluster.ts";
 import { withSlurmCluster } from "./slurm_cluster.ts";
 
 const STUDY = join(REPO_ROOT, "experiments", "weight_scale.ts");
@@ -52,6 +53,89 @@ async function entries(dir: string, keep: (entry: Deno.DirEntry) => boolean): Pr
 
 const folders = (dir: string) => entries(dir, (entry) => entry.isDirectory);
 const claims = (dir: string) => entries(dir, (entry) => entry.name.endsWith(".claim"));
+
+/** Runs the study once in `env`, to its end. */
+async function runOnce(flags: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", STUDY, "--quick", ...flags],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+Deno.test("--launcher slurm without sbatch on PATH: one line, before anything loads", async () => {
+  const work = await Deno.makeTempDir({ prefix: "nnlab-study-nosbatch-" });
+  try {
+    const result = await runOnce(["--launcher", "slurm", "--out", join(work, "page.html")], {
+      PATH: work,
+      NNLAB_RUNS_DIR: join(work, "runs"),
+      NNLAB_LAUNCHES_DIR: join(work, "launches"),
+    });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "error: --launcher slurm: sbatch is not on PATH; run this on a Slurm login node, or use " +
+        "--launcher local (--dry-run writes the job script without submitting)\n",
+    );
+    assert.equal(result.stdout, "", "no data loaded, no backend started");
+    assert.deepEqual(await entries(work, () => true), [], "nothing written");
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("--launcher slurm --dry-run --backend webgpu: the job script, webgpu not started, nothing submitted", async () => {
+  const work = await Deno.makeTempDir({ prefix: "nnlab-study-dry-" });
+  try {
+    const result = await runOnce(
+      ["--launcher", "slurm", "--dry-run", "--backend", "webgpu", "--out", join(work, "page.html")],
+      {
+        PATH: work,
+        NNLAB_RUNS_DIR: join(work, "runs"),
+        NNLAB_LAUNCHES_DIR: join(work, "launches"),
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^backend: webgpu, for every slurm task \(not started on this host\)$/m,
+    );
+    assert.match(result.stdout, /^#SBATCH --array=0-5$/m);
+    assert.match(
+      result.stdout,
+      /^dry run: nothing submitted; 6 run\(s\) of weight_scale in 6 array task\(s\) written to .*; submit with: sbatch .*job\.sh$/m,
+    );
+    const [launch] = await entries(join(work, "launches"), (entry) => entry.isDirectory);
+    const manifest = await readManifest(join(launch, "manifest.json"));
+    assert.equal(manifest.backend.name, "webgpu");
+    assert.equal(manifest.backend.identity?.library, "@tensorflow/tfjs-backend-webgpu@4.22.0");
+    assert.equal(
+      await Deno.stat(join(work, "page.html")).then(() => true, () => false),
+      false,
+      "no page before the runs exist",
+    );
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("the submitting host starts tensorflow (or says why it must), not a named tier", async () => {
+  const tensorflow = await submittingBackend("tensorflow").catch((error: Error) => error);
+  if (tensorflow instanceof Error) {
+    assert.match(
+      tensorflow.message,
+      /^backend "tensorflow" was requested but cannot load: .*; the keys of tensorflow runs name the native package that loads \(tfjs-node-gpu or tfjs-node\), so it must load on the submitting host as on the compute nodes \(webgpu, wasm and cpu need not start here\)$/,
+    );
+  } else {
+    assert.equal(tensorflow.started, true, "where tfjs-node is installed, it starts here");
+  }
+  const { info, started } = await submittingBackend("cpu");
+  assert.equal(info.backend, "cpu");
+  assert.equal(started, false, "a named tier is described, not started");
+});
 
 Deno.test("weight_scale --quick --launcher slurm --wait: a frozen task's run is resubmitted alone and trained once", async () => {
   const work = await Deno.makeTempDir({ prefix: "nnlab-study-slurm-" });
@@ -190,6 +274,13 @@ Deno.test("weight_scale --quick --launcher slurm --wait: a frozen task's run is 
         results(records),
         "the page shows the stored runs",
       );
+
+      // Later, the same command without --wait: nothing to submit, the figure from the store.
+      const later = await study(["--launcher", "slurm", "--out", page]);
+      assert.equal(later.code, 0, later.stderr);
+      assert.match(later.stdout, /^weight_scale: every run is in the store; nothing to submit$/m);
+      assert.match(later.stdout, /^weight_scale: 6 of 6 runs cached, 0 to train$/m);
+      assert.match(later.stdout, /^wrote .*weight_scale\.html/m);
 
       const local = await localRun;
       assert.equal(local.code, 0, local.stderr);

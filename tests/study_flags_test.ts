@@ -1,0 +1,87 @@
+/**
+ * lib/study/flags.ts: the launcher flags on every study, read after the flags from the
+ * environment and deno.json, and the backend from `$NNLAB_BACKEND`.
+ */
+import assert from "node:assert/strict";
+import { FLAGS_HELP, parseStudyFlags } from "../lib/study/flags.ts";
+import { LAUNCHER_PARSE_OPTIONS } from "../lib/runs/launchers/options.ts";
+
+const none = { env: {}, config: {} };
+
+Deno.test("study flags: --launcher local by default, the launcher's options otherwise", () => {
+  const local = parseStudyFlags(["--quick", "--jobs", "2"], none);
+  assert.equal(local.launch.launcher, "local");
+  assert.equal(local.jobs, 2);
+  const slurm = parseStudyFlags(
+    ["--quick", "--launcher", "slurm", "--wait", "--partition", "gpu", "--time", "90"],
+    none,
+  );
+  assert.deepEqual(slurm.launch, {
+    launcher: "slurm",
+    partition: "gpu",
+    timeLimitSeconds: 5400,
+    schedulerArgs: [],
+    runsPerTask: 1,
+    wait: true,
+    dryRun: false,
+  });
+  assert.equal(slurm.quick, true);
+});
+
+Deno.test("study flags: launcher settings from the environment and deno.json, flags first", () => {
+  const flags = parseStudyFlags(["--time", "10"], {
+    env: { NNLAB_LAUNCHER: "pbs", NNLAB_PBS_QUEUE: "debug", NNLAB_PBS_TIME: "20" },
+    config: { pbs: { account: "nnlab", runsPerTask: 4, time: "30" } },
+  });
+  assert.equal(flags.launch.launcher, "pbs");
+  assert.equal(flags.launch.timeLimitSeconds, 600, "the flag");
+  assert.equal(flags.launch.queue, "debug", "the environment");
+  assert.equal(flags.launch.account, "nnlab", "deno.json");
+  assert.equal(flags.launch.runsPerTask, 4);
+});
+
+Deno.test("study flags: a launcher flag that does not apply is one line naming what does", () => {
+  assert.throws(
+    () => parseStudyFlags(["--wait"], none),
+    { message: "--wait: applies to --launcher slurm or pbs; got --launcher local" },
+  );
+  assert.throws(
+    () => parseStudyFlags(["--launcher", "slurm", "--jobs", "4"], none),
+    {
+      message: "--jobs: applies to --launcher local (worker processes here); got --launcher " +
+        "slurm, where each run is an array task (--max-concurrent P caps how many run at once)",
+    },
+  );
+  assert.throws(
+    () => parseStudyFlags(["--jobs", "4"], { env: { NNLAB_LAUNCHER: "slurm" }, config: {} }),
+    /^Error: --jobs: applies to --launcher local/,
+  );
+  assert.throws(
+    () => parseStudyFlags(["--launcher", "lsf"], none),
+    { message: '--launcher: got "lsf"; expected one of "local", "slurm", "pbs"' },
+  );
+  assert.throws(
+    () => parseStudyFlags(["--launcher", "slurm", "--queue", "debug"], none),
+    /^Error: --queue: applies to --launcher pbs; got --launcher slurm \(slurm: --partition\)$/,
+  );
+});
+
+Deno.test("study flags: the backend from --backend, else $NNLAB_BACKEND, else auto", () => {
+  assert.equal(parseStudyFlags([], none).backend, "auto");
+  assert.equal(parseStudyFlags([], { env: { NNLAB_BACKEND: "cpu" }, config: {} }).backend, "cpu");
+  assert.equal(
+    parseStudyFlags(["--backend", "wasm"], { env: { NNLAB_BACKEND: "cpu" }, config: {} }).backend,
+    "wasm",
+  );
+  assert.throws(
+    () => parseStudyFlags([], { env: { NNLAB_BACKEND: "webgl" }, config: {} }),
+    /^Error: NNLAB_BACKEND: got "webgl"; expected one of "auto", "tensorflow"/,
+  );
+});
+
+Deno.test("study flags: --help lists every launcher flag", () => {
+  for (const flag of Object.keys(LAUNCHER_PARSE_OPTIONS)) {
+    assert.match(FLAGS_HELP, new RegExp(`^  --${flag}\\b`, "m"), flag);
+  }
+  assert.match(FLAGS_HELP, /^ {2}-h, --help/m);
+});
