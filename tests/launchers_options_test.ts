@@ -249,8 +249,13 @@ Deno.test("figureCommandArgs: the study's own flags, locally, without retraining
     ["--quick", "--seed", "3", "--launcher", "local", "--backend", "wasm"],
   );
   assert.deepEqual(
-    figureCommandArgs(["--backend=cpu", "--sbatch-args", "--exclusive", "--dry-run"], "wasm"),
-    ["--backend=cpu", "--launcher", "local"],
+    figureCommandArgs(["--backend=cpu", "--sbatch-args", "--exclusive", "--dry-run"], "cpu"),
+    ["--launcher", "local", "--backend", "cpu"],
     "a value that looks like a flag is still the value of --sbatch-args",
+  );
+  assert.deepEqual(
+    figureCommandArgs(["--backend", "auto", "--quick"], "wasm"),
+    ["--quick", "--launcher", "local", "--backend", "wasm"],
+    "auto becomes the tier the runs were keyed with",
   );
 });

@@ -110,8 +110,14 @@ export async function launchStudy(launch: StudyLaunch): Promise<boolean> {
       pathFrom(REPO_ROOT, scriptFile),
       ...figureCommandArgs(absoluteOut(launch.args, launch.out), backend.backend),
     ],
-    studyCommand: ["deno", "run", "-A", pathFrom(Deno.cwd(), scriptFile), ...launch.args]
-      .map(shellQuote).join(" "),
+    // Without --fresh, which would submit every run again.
+    studyCommand: [
+      "deno",
+      "run",
+      "-A",
+      pathFrom(Deno.cwd(), scriptFile),
+      ...launch.args.filter((arg) => arg !== "--fresh"),
+    ].map(shellQuote).join(" "),
   });
   if (outcome.report?.abandoned) Deno.exitCode = 130;
   else if ((outcome.report?.failed.length ?? 0) > 0) Deno.exitCode = 1;

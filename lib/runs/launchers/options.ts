@@ -593,8 +593,9 @@ export function splitShellWords(source: string, raw: unknown): string[] {
 /**
  * The study command that draws the figure once every run is stored: the same script and
  * flags, minus the launcher flags and `--fresh` (which would retrain), plus
- * `--launcher local` (so `$NNLAB_LAUNCHER` cannot submit again) and the backend the runs
- * were keyed with, unless `--backend` is given.
+ * `--launcher local` (so `$NNLAB_LAUNCHER` cannot submit again) and `--backend` with the
+ * tier the runs were keyed with (in place of any given, so `auto` cannot choose another
+ * tier on the node that draws).
  *
  * @param args the study's command-line arguments (`Deno.args`)
  * @example
@@ -604,21 +605,19 @@ export function splitShellWords(source: string, raw: unknown): string[] {
  * ```
  */
 export function figureCommandArgs(args: readonly string[], backend: string): string[] {
-  const dropped = new Set([...Object.keys(LAUNCHER_PARSE_OPTIONS), "fresh"]);
+  const dropped = new Set([...Object.keys(LAUNCHER_PARSE_OPTIONS), "fresh", "backend"]);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const match = args[i].match(/^--([^=]+)(=.*)?$/);
     if (match && dropped.has(match[1])) {
-      const takesValue = LAUNCHER_PARSE_OPTIONS[match[1]]?.type === "string";
+      const takesValue = match[1] === "backend" ||
+        LAUNCHER_PARSE_OPTIONS[match[1]]?.type === "string";
       if (takesValue && match[2] === undefined) i++;
       continue;
     }
     out.push(args[i]);
   }
-  out.push("--launcher", "local");
-  if (!out.some((arg) => arg === "--backend" || arg.startsWith("--backend="))) {
-    out.push("--backend", backend);
-  }
+  out.push("--launcher", "local", "--backend", backend);
   return out;
 }
 
