@@ -137,9 +137,9 @@ export async function pagePath(
   }
   const out = resolve(options.out);
   const refuse = (why: string) => new Error(`--out ${options.out}: ${why}`);
-  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   const existing = await Deno.stat(out).catch(() => null);
   if (existing?.isDirectory) throw refuse("is a folder; expected a file name ending in .html");
+  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   if (existing) {
     const html = await Deno.readTextFile(out).catch(() => "");
     if (readPageData(html) === null) {
