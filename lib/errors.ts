@@ -28,6 +28,8 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { argumentError } from "./errors.ts";
+ *
  * throw argumentError("keepProb", 1.5, "a number in (0, 1]");
  * // Error: keepProb: got 1.5; expected a number in (0, 1]
  * ```
@@ -41,6 +43,8 @@ export function argumentError(name: string, value: unknown, accepted: string): E
  *
  * @example
  * ```ts
+ * import { oneOf } from "./errors.ts";
+ *
  * const norm = oneOf("normalization", "batchnorm", ["batchnorm", "layernorm", null]);
  * ```
  */
@@ -57,6 +61,8 @@ export function oneOf<T>(name: string, value: unknown, choices: readonly T[]): T
  *
  * @example
  * ```ts
+ * import { numberIn } from "./errors.ts";
+ *
  * const lr = numberIn("learningRate", 1e-3, { min: 0, minExclusive: true });
  * ```
  */
@@ -87,6 +93,8 @@ export function numberIn(
  *
  * @example
  * ```ts
+ * import { expectShape } from "./errors.ts";
+ *
  * expectShape("x", x.shape, [null, 784]);
  * ```
  */

@@ -19,6 +19,8 @@ export const REPO_ROOT: string = resolve(fileURLToPath(new URL("..", import.meta
  *
  * @example
  * ```ts
+ * import { temporaryPath } from "./files.ts";
+ *
  * temporaryPath("data/runs/abc.json"); // "data/runs/.abc.json.1a2b3c4d.4242@node7.tmp"
  * ```
  */
@@ -41,6 +43,8 @@ export function temporaryPath(path: string): string {
  *
  * @example
  * ```ts
+ * import { temporaryWriter } from "./files.ts";
+ *
  * temporaryWriter(".abc.json.1a2b3c4d.4242@node7.tmp"); // { pid: 4242, hostname: "node7" }
  * ```
  */
@@ -54,6 +58,8 @@ export function temporaryWriter(name: string): { pid: number; hostname: string }
  *
  * @example
  * ```ts
+ * import { writeFileAtomic } from "./files.ts";
+ *
  * await writeFileAtomic("data/runs/abc.json", JSON.stringify(record));
  * ```
  */

@@ -35,6 +35,9 @@ function toFloat64(value: Numeric): Float64Array {
  * @returns df/dv, same length as v.size, in row-major order
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradientOf } from "./gradcheck.ts";
+ *
  * const w = tf.variable(tf.randomNormal([3, 4]));
  * const numeric = numericGradientOf(() => tf.sum(tf.square(w)).dataSync()[0], w);
  * ```
@@ -71,6 +74,9 @@ export function numericGradientOf(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradientThrough } from "./gradcheck.ts";
+ *
  * const x = tf.variable(tf.randomNormal([2, 5]));
  * const dout = tf.randomNormal([2, 5]);
  * const dx = numericGradientThrough(() => tf.relu(x), x, dout);
@@ -108,6 +114,9 @@ export function numericGradientThrough(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradient } from "./gradcheck.ts";
+ *
  * const x = tf.randomNormal([4, 3]);
  * const dx = numericGradient((x) => tf.sum(tf.tanh(x)), x);
  * ```
@@ -145,6 +154,8 @@ export function numericGradient(
  *
  * @example
  * ```ts
+ * import { relError } from "./gradcheck.ts";
+ *
  * relError([1, 2], [1, 2.001]); // about 2.5e-4
  * ```
  */
@@ -168,6 +179,8 @@ export function relError(a: Numeric, b: Numeric): number {
  *
  * @example
  * ```ts
+ * import { normRelError } from "./gradcheck.ts";
+ *
  * normRelError([1, 0], [1, 1e-6]); // about 5e-7, where relError is 1
  * ```
  */

@@ -31,6 +31,9 @@ export interface BasicBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ProjectionShortcut } from "./basic_block.ts";
+ *
  * const shortcut = new ProjectionShortcut({ inChannels: 16, outChannels: 32, stride: 2 });
  * const out = shortcut.forward(tf.zeros([2, 8, 8, 16]), { training: true }); // (2, 4, 4, 32)
  * ```
@@ -67,6 +70,9 @@ export class ProjectionShortcut extends Block {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BasicBlock } from "./basic_block.ts";
+ *
  * const block = new BasicBlock({ inChannels: 16, outChannels: 32, stride: 2, seed: 0 });
  * const out = block.forward(tf.randomNormal([4, 8, 8, 16]), { training: true }); // (4, 4, 4, 32)
  * ```

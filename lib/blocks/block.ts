@@ -21,6 +21,10 @@ import {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Block } from "./block.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
  * class Twice extends Block {
  *   constructor(readonly conv: Conv2d) { super("Twice", [["conv", conv]]); }
  *   forward(x: tf.Tensor) { return this.conv.forward(this.conv.forward(x)); }
@@ -49,6 +53,9 @@ export abstract class Block implements ModuleWithChildren {
  *
  * @example
  * ```ts
+ * import { childInit } from "./block.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
  * new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, ...childInit(options, "conv") });
  * ```
  */

@@ -21,6 +21,10 @@ export interface ModuleWithChildren extends Module {
  *
  * @example
  * ```ts
+ * import { hasChildren } from "./children.ts";
+ * import { ResidualBlock } from "./residual.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ *
  * hasChildren(new ResidualBlock({ channels: 8 })); // true
  * hasChildren(new ReLU()); // false
  * ```
@@ -35,6 +39,9 @@ export function hasChildren(module: Module): module is ModuleWithChildren {
  *
  * @example
  * ```ts
+ * import { checkChildNames } from "./children.ts";
+ * import { relu } from "../layers/activations.ts";
+ *
  * checkChildNames("Sequential", [["conv1", conv], ["relu1", relu]]);
  * ```
  */
@@ -57,6 +64,8 @@ export function checkChildNames(owner: string, children: readonly NamedModule[])
  *
  * @example
  * ```ts
+ * import { prefixedVariables } from "./children.ts";
+ *
  * const params = prefixedVariables([["conv", conv], ["bn", bn]], "params");
  * // { "conv.W", "conv.b", "bn.gamma", "bn.beta" }
  * ```
@@ -79,6 +88,8 @@ export function prefixedVariables(
  *
  * @example
  * ```ts
+ * import { disposeModule } from "./children.ts";
+ *
  * disposeModule(block); // block.params and block.state are freed
  * ```
  */

@@ -38,6 +38,9 @@ export interface ConvNeXtBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ConvNeXtBlock } from "./convnext_block.ts";
+ *
  * const block = new ConvNeXtBlock({ channels: 32, height: 32, width: 32, seed: 0 });
  * const out = block.forward(tf.zeros([2, 32, 32, 32])); // (2, 32, 32, 32)
  * ```

@@ -31,6 +31,9 @@ export interface PreActResidualBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { PreActResidualBlock } from "./preact_residual.ts";
+ *
  * const block = new PreActResidualBlock({ channels: 16, seed: 0 });
  * const out = block.forward(tf.randomNormal([4, 7, 7, 16]), { training: true });
  * ```

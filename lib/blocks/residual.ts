@@ -28,6 +28,9 @@ export interface ResidualBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ResidualBlock } from "./residual.ts";
+ *
  * const block = new ResidualBlock({ channels: 8, seed: 0 });
  * const out = block.forward(tf.zeros([2, 14, 14, 8])); // (2, 14, 14, 8)
  * ```

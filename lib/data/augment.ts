@@ -64,6 +64,9 @@ export type BatchTransform = (x: tf.Tensor4D, iteration: number) => tf.Tensor4D;
  *
  * @example
  * ```ts
+ * import { randomHorizontalFlip } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
  * const flipped = randomHorizontalFlip(x, new Random(0)); // about half the images mirrored
  * ```
  */
@@ -91,6 +94,9 @@ export function randomHorizontalFlip(
  *
  * @example
  * ```ts
+ * import { cropBox } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
  * cropBox(28, 28, new Random(0), { scale: [0.85, 1] }); // e.g. { top: 1, left: 0, height: 26, width: 27 }
  * ```
  */
@@ -138,6 +144,9 @@ export function cropBox(
  *
  * @example
  * ```ts
+ * import { randomResizedCrop } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
  * const cropped = randomResizedCrop(x, new Random(0), { scale: [0.85, 1] });
  * ```
  */
@@ -183,6 +192,9 @@ export function randomResizedCrop(
  *
  * @example
  * ```ts
+ * import { colorJitter } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
  * const jittered = colorJitter(x, new Random(0), { brightness: 0.2, contrast: 0.2, saturation: 0.2 });
  * ```
  */
@@ -233,6 +245,8 @@ export function colorJitter(
  *
  * @example
  * ```ts
+ * import { augmentation } from "./augment.ts";
+ *
  * const augment = augmentation({ flip: true, crop: { scale: [0.85, 1] } }, 0);
  * const xAugmented = augment(x, 1); // (N, H, W, C), x untouched
  * ```

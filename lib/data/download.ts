@@ -60,6 +60,8 @@ export interface DownloadResult {
  *
  * @example
  * ```ts
+ * import { download, DownloadUnreachableError } from "./download.ts";
+ *
  * try {
  *   await download(url, "data/x.bin");
  * } catch (error) {
@@ -87,6 +89,8 @@ export class DownloadUnreachableError extends Error {
  *
  * @example
  * ```ts
+ * import { sha256File } from "./download.ts";
+ *
  * const digest = await sha256File("data/cifar-10-binary.tar.gz");
  * ```
  */
@@ -107,6 +111,8 @@ function formatMegabytes(bytes: number): string {
  * @param label shown before the bar, usually the file name.
  * @example
  * ```ts
+ * import { download, progressReporter } from "./download.ts";
+ *
  * await download(url, dest, { onProgress: progressReporter("cifar-10-binary.tar.gz") });
  * // cifar-10-binary.tar.gz [##########..........]  50%  85.0/170.1 MB  4.2 MB/s
  * ```
@@ -305,6 +311,8 @@ async function verify(
  *
  * @example
  * ```ts
+ * import { download } from "./download.ts";
+ *
  * await download(
  *   "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz",
  *   "data/mnist/t10k-labels-idx1-ubyte.gz",

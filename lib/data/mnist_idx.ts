@@ -23,6 +23,8 @@ const IDX_LABELS_MAGIC = 0x00000801;
  *
  * @example
  * ```ts
+ * import { MNIST_IDX_NAMES } from "./mnist_idx.ts";
+ *
  * const path = `data/mnist/${MNIST_IDX_NAMES.testLabels}.gz`;
  * ```
  */
@@ -78,6 +80,8 @@ function readIdxHeader(
  * @returns x: (N, rows, cols, 1) row-major, and the shape.
  * @example
  * ```ts
+ * import { parseIdxImages } from "./mnist_idx.ts";
+ *
  * const { x, shape } = parseIdxImages(await Deno.readFile("t10k-images-idx3-ubyte"), "t10k-images");
  * // shape = [10000, 28, 28, 1]
  * ```
@@ -110,6 +114,8 @@ export function parseIdxImages(
  * @param numClasses labels must lie in 0..numClasses-1 (10 for MNIST).
  * @example
  * ```ts
+ * import { parseIdxLabels } from "./mnist_idx.ts";
+ *
  * const y = parseIdxLabels(await Deno.readFile("t10k-labels-idx1-ubyte"), "t10k-labels"); // (10000,)
  * ```
  */
@@ -154,6 +160,8 @@ async function findIdxFile(dir: string, name: string): Promise<string> {
  *
  * @example
  * ```ts
+ * import { hasMnistIdx } from "./mnist_idx.ts";
+ *
  * if (await hasMnistIdx("data/mnist")) console.log("using the MNIST IDX files");
  * ```
  */
@@ -172,6 +180,8 @@ export async function hasMnistIdx(dir: string): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import { loadIdxPair } from "./mnist_idx.ts";
+ *
  * const test = await loadIdxPair("data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz");
  * ```
  */
@@ -194,6 +204,8 @@ export async function loadIdxPair(imagesPath: string, labelsPath: string): Promi
  * @returns train: (60000, 28, 28, 1) and test: (10000, 28, 28, 1), pixels in [0, 1].
  * @example
  * ```ts
+ * import { loadMnistIdx } from "./mnist_idx.ts";
+ *
  * const { train, test } = await loadMnistIdx("data/mnist");
  * ```
  */
@@ -218,6 +230,8 @@ export async function loadMnistIdx(
  *
  * @example
  * ```ts
+ * import { ensureMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
+ *
  * await ensureMnistIdx("data/mnist");
  * const { train, test } = await loadMnistIdx("data/mnist");
  * ```

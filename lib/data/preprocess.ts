@@ -17,6 +17,8 @@ import type { LabeledImages } from "./types.ts";
  *
  * @example
  * ```ts
+ * import { featureSize } from "./preprocess.ts";
+ *
  * featureSize({ x, y, shape: [10, 32, 32, 3] }); // 3072
  * ```
  */
@@ -29,6 +31,8 @@ export function featureSize(images: LabeledImages): number {
  *
  * @example
  * ```ts
+ * import { takeRange } from "./preprocess.ts";
+ *
  * const val = takeRange(train, 49_000, 1_000); // X_train[49000:50000]
  * ```
  */
@@ -49,6 +53,8 @@ export function takeRange(images: LabeledImages, start: number, count: number): 
  *
  * @example
  * ```ts
+ * import { takeFirst } from "./preprocess.ts";
+ *
  * const small = takeFirst(train, 4_000);
  * ```
  */
@@ -61,6 +67,8 @@ export function takeFirst(images: LabeledImages, n: number): LabeledImages {
  *
  * @example
  * ```ts
+ * import { takeIndices } from "./preprocess.ts";
+ *
  * const batch = takeIndices(train, [3, 1, 4, 1, 5]);
  * ```
  */
@@ -86,6 +94,8 @@ export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): 
  *
  * @example
  * ```ts
+ * import { randomSubset } from "./preprocess.ts";
+ *
  * const subset = randomSubset(train, 500, 0);
  * ```
  */
@@ -102,6 +112,8 @@ export function randomSubset(images: LabeledImages, n: number, seed: number): La
  * @param poolName named in the error, e.g. "CIFAR-10 training batches".
  * @example
  * ```ts
+ * import { trainValSplit } from "./preprocess.ts";
+ *
  * const { train, val } = trainValSplit(pool, { numTrain: 49_000, numVal: 1_000 });
  * ```
  */
@@ -128,6 +140,8 @@ export function trainValSplit(
  * @returns (H, W, C) flattened, or (D,) for vectors.
  * @example
  * ```ts
+ * import { meanImage } from "./preprocess.ts";
+ *
  * const mean = meanImage(train); // Float32Array of 3072 for CIFAR-10
  * ```
  */
@@ -161,6 +175,8 @@ function subtractInto(images: LabeledImages, mean: Float32Array, out: Float32Arr
  * @returns the centred splits and the mean image that was subtracted, (H*W*C,).
  * @example
  * ```ts
+ * import { meanImage, subtractMeanImage } from "./preprocess.ts";
+ *
  * const { train, val, test, meanImage } = subtractMeanImage({ train, val, test });
  * ```
  */

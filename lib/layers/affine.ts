@@ -20,6 +20,9 @@ import type { Module } from "./module.ts";
  * @returns `(N, M)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { affine } from "./affine.ts";
+ *
  * const out = affine(tf.ones([2, 4, 5, 6]), tf.ones([120, 3]), tf.zeros([3])); // (2, 3)
  * ```
  */
@@ -62,6 +65,8 @@ export interface AffineOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import { Affine } from "./affine.ts";
+ *
  * const fc = new Affine({ inputDim: 1568, outputDim: 10, weightScale: 1e-2, seed: 0 });
  * const scores = fc.forward(features); // (N, 10)
  * ```

@@ -131,6 +131,9 @@ function testForward(
  * @returns `(N, D)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { batchnorm } from "./batchnorm.ts";
+ *
  * const runningMean = tf.variable(tf.zeros([3]), false);
  * const runningVar = tf.variable(tf.ones([3]), false);
  * const out = batchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
@@ -226,6 +229,8 @@ function wasmTraining(
  * @returns `(N, D)`
  * @example
  * ```ts
+ * import { batchnormAutodiff } from "./batchnorm.ts";
+ *
  * const out = batchnormAutodiff(x, gamma, beta, { training: true, runningMean, runningVar });
  * ```
  */
@@ -259,6 +264,8 @@ export function batchnormAutodiff(
  * @returns `(N, H, W, C)`
  * @example
  * ```ts
+ * import { spatialBatchnorm } from "./batchnorm.ts";
+ *
  * const out = spatialBatchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
  * ```
  */
@@ -301,6 +308,8 @@ export interface BatchNormModuleOptions {
  *
  * @example
  * ```ts
+ * import { BatchNorm } from "./batchnorm.ts";
+ *
  * const bn = new BatchNorm(100);
  * const out = bn.forward(x, { training: true }); // updates bn.state
  * ```
@@ -366,6 +375,9 @@ export class BatchNorm implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { SpatialBatchNorm } from "./batchnorm.ts";
+ *
  * const bn = new SpatialBatchNorm(16);
  * const out = bn.forward(tf.randomNormal([2, 8, 8, 16]), { training: true });
  * ```

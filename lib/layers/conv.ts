@@ -37,6 +37,9 @@ export interface Conv2dOptions {
  *   (ceil(H / sh) for `"same"`), W' likewise
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { conv2d } from "./conv.ts";
+ *
  * const out = conv2d(tf.zeros([2, 8, 8, 3]), tf.zeros([3, 3, 3, 16]), tf.zeros([16]), {
  *   stride: 2,
  *   pad: 1,
@@ -125,6 +128,9 @@ export interface Conv2dModuleOptions extends Conv2dOptions, InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Conv2d } from "./conv.ts";
+ *
  * const depthwise = new Conv2d({ inChannels: 32, outChannels: 32, kernelSize: 7, pad: "same", groups: 32 });
  * const out = depthwise.forward(tf.zeros([2, 8, 8, 32])); // (2, 8, 8, 32)
  * ```

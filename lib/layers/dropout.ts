@@ -37,6 +37,8 @@ function checkKeepProb(name: string, keepProb: unknown): number {
  * @returns the shape of x
  * @example
  * ```ts
+ * import { dropout } from "./dropout.ts";
+ *
  * const out = dropout(x, { keepProb: 0.5, training: true, seed: 0 });
  * ```
  */
@@ -70,6 +72,8 @@ export function dropout(
  *
  * @example
  * ```ts
+ * import { Dropout } from "./dropout.ts";
+ *
  * const drop = new Dropout({ keepProb: 0.5, seed: 1 });
  * drop.forward(x, { training: true });
  * ```

@@ -26,6 +26,9 @@ export interface LayerGradientCheck {
  *
  * @example
  * ```ts
+ * import { affine } from "./affine.ts";
+ * import { checkLayerGradients } from "./gradcheck_layer.ts";
+ *
  * const [dx, dw, db] = checkLayerGradients(affine, [x, w, b]);
  * assert.ok(dx.normRelError < 1e-3);
  * ```

@@ -32,6 +32,8 @@ export interface InitOptions {
  *
  * @example
  * ```ts
+ * import { initWeights } from "./init.ts";
+ *
  * const { W, b } = initWeights("Affine", [784, 100], 784, { weightScale: 1e-2, seed: 0 });
  * ```
  */
@@ -81,6 +83,9 @@ export function initWeights(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { streamSeed } from "./init.ts";
+ *
  * tf.randomNormal([3], 0, 1, "float32", streamSeed(0, "W")); // reproducible
  * ```
  */
@@ -98,6 +103,9 @@ export function streamSeed(seed: number, stream: string): number {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { variableFrom } from "./init.ts";
+ *
  * const gamma = variableFrom(tf.ones([100]));
  * const runningMean = variableFrom(tf.zeros([100]), false);
  * ```

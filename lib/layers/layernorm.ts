@@ -33,6 +33,9 @@ export const LAYERNORM_EPS = 1e-5;
  * @returns the shape of x
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { layernorm } from "./layernorm.ts";
+ *
  * const out = layernorm(tf.randomNormal([4, 8, 8, 32]), tf.ones([8, 8, 32]), tf.zeros([8, 8, 32]));
  * ```
  */
@@ -100,6 +103,9 @@ export function layernorm(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { LayerNorm } from "./layernorm.ts";
+ *
  * const ln = new LayerNorm([32, 32, 32]);
  * const out = ln.forward(tf.randomNormal([2, 32, 32, 32]));
  * ```

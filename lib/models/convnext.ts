@@ -48,6 +48,9 @@ export const CONVNEXT_INPUT_SHAPE: ImageShape = [32, 32, 3];
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { convnext } from "./convnext.ts";
+ *
  * const model = convnext({ filters: 32, stages: 4, blocksPerStage: 2, seed: 0 });
  * const scores = model.loss(tf.zeros([2, 32, 32, 3])); // (2, 10)
  * ```

@@ -48,6 +48,8 @@ export interface FullyConnectedNetOptions {
  *
  * @example
  * ```ts
+ * import { FullyConnectedNet } from "./fc_net.ts";
+ *
  * const model = new FullyConnectedNet({ hiddenDims: [100, 100], inputDim: 784, reg: 1e-3 });
  * const { loss, grads } = model.loss(X, y);   // grads.W1, grads.gamma1, ...
  * const scores = model.loss(X);               // (N, 10), test mode
@@ -176,6 +178,8 @@ export class FullyConnectedNet implements Model {
  *
  * @example
  * ```ts
+ * import { fullyConnectedNet } from "./fc_net.ts";
+ *
  * const model = fullyConnectedNet({ hiddenDims: [100], inputShape: [28, 28, 1], seed: 0 });
  * model.params.W1.shape; // [784, 100]
  * ```

@@ -55,6 +55,8 @@ export interface ModelGradientCheckOptions {
  *
  * @example
  * ```ts
+ * import { objective64 } from "./gradcheck_model.ts";
+ *
  * const loss = objective64(model, X, Array.from(y.dataSync()));
  * ```
  */
@@ -86,6 +88,8 @@ export function objective64(model: RegularizedModel, X: tf.Tensor, labels: numbe
  *
  * @example
  * ```ts
+ * import { checkModelGradients } from "./gradcheck_model.ts";
+ *
  * const checks = checkModelGradients(model, X, y);
  * for (const [name, { normRelError }] of Object.entries(checks)) assert.ok(normRelError < 2e-3, name);
  * ```

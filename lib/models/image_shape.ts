@@ -15,6 +15,8 @@ export type ImageShape = [height: number, width: number, channels: number];
  *
  * @example
  * ```ts
+ * import { checkImageShape } from "./image_shape.ts";
+ *
  * const [H, W, C] = checkImageShape("mnistCnn: inputShape", [28, 28, 1]);
  * ```
  */

@@ -35,6 +35,12 @@ export interface SequentialOptions {
  *
  * @example
  * ```ts
+ * import { Sequential } from "./sequential.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ * import { Affine } from "../layers/affine.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ * import { Flatten } from "../layers/flatten.ts";
+ *
  * const model = new Sequential([
  *   ["conv1", new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3, pad: 1 })],
  *   ["relu1", new ReLU()],

@@ -47,6 +47,8 @@ export interface ModelSummary {
  *
  * @example
  * ```ts
+ * import { countParams } from "./summary.ts";
+ *
  * countParams(model.params); // 34826 for mnist_cnn
  * ```
  */
@@ -122,6 +124,9 @@ function recordShapes(
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { formatSummary, summarize } from "./summary.ts";
+ *
  * const summary = summarize(mnistCnn(), [1, 28, 28, 1], { title: "mnist_cnn" });
  * summary.totalParams; // 34826
  * console.log(formatSummary(summary));
@@ -169,6 +174,8 @@ const showParams = (n: number | null) => (n === null || n === 0 ? "--" : showCou
  *
  * @example
  * ```ts
+ * import { formatSummary, summarize } from "./summary.ts";
+ *
  * console.log(formatSummary(summarize(model, [1, 28, 28, 1])));
  * // Layer (type)            Output Shape       Param #
  * // ├─conv1 (Conv2d)        [1, 26, 26, 32]    320
@@ -222,6 +229,9 @@ export interface ShapeTraceStep {
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { traceShapes } from "./summary.ts";
+ *
  * traceShapes(mnistCnn(), [1, 28, 28, 1]);
  * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ..., { name: "fc", ..., outputShape: [1, 10] }]
  * ```
@@ -244,6 +254,8 @@ export function traceShapes(model: ModuleWithChildren, inputShape: number[]): Sh
  *
  * @example
  * ```ts
+ * import { formatShapeTrace, traceShapes } from "./summary.ts";
+ *
  * console.log(formatShapeTrace(traceShapes(model, [1, 28, 28, 1]), [1, 28, 28, 1]));
  * ```
  */

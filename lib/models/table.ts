@@ -64,6 +64,8 @@ const convnexts = new URL("./convnext.ts", import.meta.url).href;
  *
  * @example
  * ```ts
+ * import { MODELS } from "./table.ts";
+ *
  * MODELS.mnist_cnn.description; // "exp:cnn: conv 32 - pool - conv 64 - pool - linear 1600 -> 10"
  * ```
  */
@@ -144,6 +146,8 @@ export const MODEL_IDS = Object.keys(MODELS) as ModelId[];
  *
  * @example
  * ```ts
+ * import { modelId } from "./table.ts";
+ *
  * const id = modelId("mnist_cnn"); // a bad id: Error: model id: got "resnet"; expected one of ...
  * ```
  */
@@ -157,6 +161,8 @@ export function modelId(id: unknown): ModelId {
  *
  * @example
  * ```ts
+ * import { loadModel } from "./table.ts";
+ *
  * const model = await loadModel("mnist_cnn", { seed: 0 });
  * const cifar = await loadModel("mnist_small_cnn", { inputShape: [32, 32, 3] });
  * ```

@@ -43,6 +43,8 @@ export interface ThreeLayerConvNetOptions {
  *
  * @example
  * ```ts
+ * import { ThreeLayerConvNet } from "./three_layer_convnet.ts";
+ *
  * const model = new ThreeLayerConvNet({ inputDim: [28, 28, 1], weightScale: 1e-2, seed: 0 });
  * const { loss, grads } = model.loss(X, y); // grads.W1, grads.b1, ... grads.b3
  * ```
@@ -122,6 +124,8 @@ export class ThreeLayerConvNet extends Sequential {
  *
  * @example
  * ```ts
+ * import { threeLayerConvNet } from "./three_layer_convnet.ts";
+ *
  * const model = threeLayerConvNet({ inputShape: [28, 28, 1], weightScale: 1e-2, seed: 0 });
  * ```
  */

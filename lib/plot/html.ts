@@ -9,6 +9,8 @@
  *
  * @example
  * ```ts
+ * import { escapeHtml } from "./html.ts";
+ *
  * escapeHtml(`a < b & "c"`); // "a &lt; b &amp; &quot;c&quot;"
  * ```
  */
@@ -32,6 +34,8 @@ const HTML_ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { jsonForScript } from "./html.ts";
+ *
  * const html = `<script type="application/json" id="x">${jsonForScript({ a: "</script>" })}</script>`;
  * ```
  */

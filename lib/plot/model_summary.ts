@@ -22,6 +22,7 @@ function shapeText(shape: readonly number[] | null): string {
  *
  * @example
  * ```ts
+ * import { modelSummary } from "./model_summary.ts";
  * import { buildModel } from "../models/registry.ts";
  * import { summarize } from "../models/summary.ts";
  * const summary = summarize(buildModel("mnist_cnn"), [1, 28, 28, 1], { title: "mnist_cnn" });

@@ -201,6 +201,8 @@ ${
  *
  * @example
  * ```ts
+ * import { dataLineParts } from "./page.ts";
+ *
  * dataLineParts("MNIST digits: 200 train (CIFAR-10 not used: offline)", null);
  * // { dataLine: "MNIST digits: 200 train", dataFallback: "CIFAR-10 not used: offline" }
  * ```
@@ -220,6 +222,8 @@ export function dataLineParts(
  *
  * @example
  * ```ts
+ * import { formatDate } from "./page.ts";
+ *
  * formatDate("2025-03-01T14:05:09.000Z"); // "2025-03-01 14:05 UTC"
  * ```
  */
@@ -294,6 +298,8 @@ ${provenanceSection(provenance)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, renderFigurePage } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * const html = renderFigurePage(options);
  * html.startsWith("<!doctype html>"); // true
@@ -326,6 +332,8 @@ ${pageBody(options)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, pageDisplay } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * // in a notebook cell:
  * ({ [Symbol.for("Jupyter.display")]: () => pageDisplay(options) });
@@ -344,6 +352,7 @@ export function pageDisplay(options: FigurePageOptions): { "text/html": string }
  *
  * @example
  * ```ts
+ * import { type PageRun, type Provenance, writeFigurePage } from "./page.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * declare const runs: PageRun[];
  * declare const provenance: Provenance;
@@ -371,6 +380,8 @@ export async function writeFigurePage(options: FigurePageOptions): Promise<strin
  *
  * @example
  * ```ts
+ * import { readPageData } from "./page.ts";
+ *
  * const data = readPageData(await Deno.readTextFile("plots/adam.html"));
  * console.log(data?.runs.length);
  * ```

@@ -59,6 +59,8 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import { readClaim } from "./claim.ts";
+ *
  * const info = await readClaim("data/runs/3f1c....claim");
  * ```
  */
@@ -90,6 +92,8 @@ const sameHolder = (a: ProcessId, b: ProcessId) =>
  *
  * @example
  * ```ts
+ * import { tryClaim } from "./claim.ts";
+ *
  * const claim = await tryClaim(path, "adam");
  * if (claim) {
  *   try { await train(); } finally { await claim.release(); }
@@ -149,6 +153,8 @@ export class RunClaim {
  *
  * @example
  * ```ts
+ * import { tryClaim } from "./claim.ts";
+ *
  * const claim = await tryClaim("data/runs/3f1c....claim", "adam");
  * ```
  */
@@ -168,6 +174,8 @@ export async function tryClaim(path: string, run: string): Promise<RunClaim | nu
  *
  * @example
  * ```ts
+ * import { ClaimWatcher } from "./claim.ts";
+ *
  * const watcher = new ClaimWatcher();
  * const state = await watcher.check(path); // { state: "held", info } | { state: "free" } | ...
  * ```
@@ -216,6 +224,8 @@ export class ClaimWatcher {
  *
  * @example
  * ```ts
+ * import { takeOver } from "./claim.ts";
+ *
  * const claim = await takeOver(path, "adam", seen.info);
  * ```
  */

@@ -24,6 +24,8 @@ import { codeIdentity, moduleGraph, sha256Hex } from "./source_graph.ts";
  *
  * @example
  * ```ts
+ * import { canonicalJson } from "./identity.ts";
+ *
  * canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }); // '{"a":[2,{"c":4,"d":3}],"b":1}'
  * ```
  */
@@ -78,6 +80,9 @@ const backendIdentities = new Map<string, Promise<BackendIdentity>>();
  *
  * @example
  * ```ts
+ * import { backendIdentity } from "./identity.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
  * const backend = await backendIdentity(await initBackend());
  * backend.library; // "@tensorflow/tfjs-backend-wasm@4.22.0"
  * ```
@@ -113,6 +118,8 @@ const codeIdentities = new Map<string, Promise<RunIdentity["code"]>>();
  *
  * @example
  * ```ts
+ * import { backendIdentity, runIdentity } from "./identity.ts";
+ *
  * const identity = await runIdentity(spec, await backendIdentity(info));
  * Object.keys(identity.code.files); // ["lib/data/...", ..., "lib/train/solver.ts", ...]
  * ```
@@ -140,6 +147,8 @@ export async function runIdentity(spec: RunSpec, backend: BackendIdentity): Prom
  *
  * @example
  * ```ts
+ * import { runIdentity, runKey } from "./identity.ts";
+ *
  * const key = await runKey(spec.config, await runIdentity(spec, backend));
  * ```
  */
@@ -160,6 +169,8 @@ export function runKey(config: Record<string, unknown>, identity: RunIdentity): 
  *
  * @example
  * ```ts
+ * import { missCause } from "./identity.ts";
+ *
  * missCause(previous, { config, identity }); // "code changed: lib/train/optim.ts"
  * ```
  */

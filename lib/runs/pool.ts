@@ -37,6 +37,8 @@ export interface PoolOptions {
  *
  * @example
  * ```ts
+ * import { trainInWorkers } from "./pool.ts";
+ *
  * await trainInWorkers(items, { jobs: 2, threads: 1, store, backend: "wasm", study: "adam", onFinished });
  * ```
  */

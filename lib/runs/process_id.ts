@@ -45,6 +45,8 @@ let self: ProcessId | undefined;
  *
  * @example
  * ```ts
+ * import { thisProcess } from "./process_id.ts";
+ *
  * const me = thisProcess(); // { hostname: "node7", pid: 4242, bootId: "c2dd...", startTicks: 64122 }
  * ```
  */
@@ -71,6 +73,8 @@ function safeHostname(): string {
  *
  * @example
  * ```ts
+ * import { sameHost } from "./process_id.ts";
+ *
  * sameHost(holder); // true for a claim taken on this machine since it booted
  * ```
  */
@@ -85,6 +89,8 @@ export function sameHost(other: ProcessId): boolean {
  *
  * @example
  * ```ts
+ * import { processAlive, thisProcess } from "./process_id.ts";
+ *
  * processAlive(thisProcess()); // true
  * ```
  */

@@ -44,6 +44,8 @@ export interface ExecuteOptions {
  *
  * @example
  * ```ts
+ * import { planRuns } from "./runner.ts";
+ *
  * const planned = await planRuns(specs, backendInfo);
  * planned[0].key; // "3f1c..."
  * ```
@@ -63,6 +65,8 @@ let git: Promise<GitInfo> | undefined;
  *
  * @example
  * ```ts
+ * import { executeRuns } from "./runner.ts";
+ *
  * const outcomes = await executeRuns(specs, { study: "adam", backend: info });
  * ```
  */

@@ -48,6 +48,8 @@ const FOREIGN_TEMPORARY_MS = 24 * 3600_000;
  *
  * @example
  * ```ts
+ * import { RunStore } from "./store.ts";
+ *
  * const store = new RunStore();
  * const found = await store.get(key);
  * if (found.hit) console.log(found.record.metrics);
@@ -238,6 +240,8 @@ export class RunStore {
  *
  * @example
  * ```ts
+ * import { describeMiss } from "./store.ts";
+ *
  * describeMiss({ hit: false, reason: "invalid", detail: "record.metrics: ..." }, path);
  * // "store: data/runs/3f1c....json is invalid (record.metrics: ...); recomputing"
  * ```

@@ -48,6 +48,8 @@ export interface TrainRunOptions {
  * @returns the record, and whether this process trained it.
  * @example
  * ```ts
+ * import { trainClaimed } from "./train_run.ts";
+ *
  * const { record, trained } = await trainClaimed(run, store, { study: "adam", backend, git });
  * ```
  */

@@ -139,6 +139,8 @@ const RECORD: Check = object({
  *
  * @example
  * ```ts
+ * import { recordProblem } from "./validate.ts";
+ *
  * recordProblem({ format: "nnlab-run/2" }); // "record.key: undefined, not a string"
  * ```
  */
@@ -151,6 +153,8 @@ export function recordProblem(value: unknown): string | null {
  *
  * @example
  * ```ts
+ * import { asRunRecord } from "./validate.ts";
+ *
  * const record = asRunRecord(JSON.parse(text));
  * ```
  */

@@ -28,6 +28,9 @@ export interface BatchSizeSettings extends Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { normalizationBatchSizeStudy } from "./batch_size.ts";
+ * import { runStudy } from "./frame.ts";
+ *
  * await runStudy(normalizationBatchSizeStudy({
  *   name: "layernorm", normalization: "layernorm", script: import.meta.url, settings,
  *   quick: { numTrain: 100, numEpochs: 1 },

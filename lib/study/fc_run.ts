@@ -34,6 +34,8 @@ export interface FcRunSettings {
  *
  * @example
  * ```ts
+ * import { fcRun } from "./fc_run.ts";
+ *
  * fcRun("adam", { ...settings, updateRule: "adam", learningRate: 1e-3 });
  * ```
  */

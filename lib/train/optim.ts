@@ -103,6 +103,8 @@ function l2(w: tf.Tensor, dw: tf.Tensor, weightDecay: number): tf.Tensor {
  *
  * @example
  * ```ts
+ * import { sgd } from "./optim.ts";
+ *
  * const [nextW, config] = sgd(w, dw, { learningRate: 1e-3 });
  * ```
  */
@@ -121,6 +123,8 @@ export function sgd(
  *
  * @example
  * ```ts
+ * import { sgdMomentum } from "./optim.ts";
+ *
  * let [nextW, config] = sgdMomentum(w, dw, { learningRate: 5e-3 });
  * [nextW, config] = sgdMomentum(nextW, dw2, config); // carries config.velocity
  * ```
@@ -153,6 +157,8 @@ export function sgdMomentum(
  *
  * @example
  * ```ts
+ * import { nesterov } from "./optim.ts";
+ *
  * const [nextW, config] = nesterov(w, dw, { learningRate: 1e-2, momentum: 0.9 });
  * ```
  */
@@ -184,6 +190,8 @@ export function nesterov(
  *
  * @example
  * ```ts
+ * import { rmsprop } from "./optim.ts";
+ *
  * const [nextW, config] = rmsprop(w, dw, { learningRate: 1e-4 });
  * ```
  */
@@ -214,6 +222,8 @@ export function rmsprop(
  *
  * @example
  * ```ts
+ * import { adagrad } from "./optim.ts";
+ *
  * const [nextW, config] = adagrad(w, dw, { learningRate: 1e-2 });
  * ```
  */
@@ -275,6 +285,8 @@ function adamHyperParameters(config: OptimConfig, weightDecay: number) {
  *
  * @example
  * ```ts
+ * import { adam } from "./optim.ts";
+ *
  * const [nextW, config] = adam(w, dw, { learningRate: 1e-3 });
  * // config.t === 1; config.m and config.v are new tensors shaped like w
  * ```
@@ -299,6 +311,8 @@ export function adam(
  *
  * @example
  * ```ts
+ * import { adamw } from "./optim.ts";
+ *
  * const [nextW, config] = adamw(w, dw, { learningRate: 1e-3, weightDecay: 5e-2 });
  * ```
  */
@@ -336,6 +350,8 @@ const CAMEL_CASE_NAMES: Record<string, string> = { sgdMomentum: "sgd_momentum" }
  *
  * @example
  * ```ts
+ * import { updateRule } from "./optim.ts";
+ *
  * const rule = updateRule("sgd_momentum");
  * const [nextW, config] = rule(w, dw, { learningRate: 5e-3 });
  * ```
@@ -360,6 +376,8 @@ export type LearningRateSchedule = (baseLearningRate: number, epoch: number) => 
  *
  * @example
  * ```ts
+ * import { exponentialDecay } from "./optim.ts";
+ *
  * exponentialDecay(0.95)(1e-3, 2); // 1e-3 * 0.95^2
  * ```
  */
@@ -373,6 +391,8 @@ export function exponentialDecay(lrDecay: number): LearningRateSchedule {
  *
  * @example
  * ```ts
+ * import { stepDecay } from "./optim.ts";
+ *
  * stepDecay(10, 0.1)(1e-2, 25); // 1e-4
  * ```
  */
@@ -390,6 +410,8 @@ export function stepDecay(stepSize: number, gamma = 0.1): LearningRateSchedule {
  *
  * @example
  * ```ts
+ * import { cosineDecay } from "./optim.ts";
+ *
  * cosineDecay(10)(1e-3, 5); // 5e-4, half way down
  * ```
  */

@@ -24,6 +24,9 @@ import { poolGradInfo } from "./conv_geometry.ts";
  * @param info the pool's geometry, from `tf.backend_util.computePool2DInfo`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { avgPoolBackward } from "./avg_pool_grad.ts";
+ *
  * const info = tf.backend_util.computePool2DInfo([1, 4, 4, 1], 2, 2, 1, "valid");
  * avgPoolBackward(dy, dx, info);
  * ```
@@ -81,6 +84,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { avgPoolGradConfig } from "./avg_pool_grad.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(avgPoolGradConfig);
  * ```
  */

@@ -40,6 +40,9 @@ function fastMatMul(a: tf.Tensor2D, b: tf.Tensor2D, backend: BackendWasm): tf.Te
  * @returns (..., M, P), the batch dimensions broadcast
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { batchMatMul } from "./batch_mat_mul.ts";
+ *
  * const dw = batchMatMul(x, dy, true, false, tf.backend() as BackendWasm); // x^T dy
  * ```
  */
@@ -123,6 +126,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { batchMatMulConfig } from "./batch_mat_mul.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(batchMatMulConfig);
  * ```
  */

@@ -38,6 +38,8 @@ export const BATCHNORM_TRAIN_GRAD_KERNEL = "NnlabBatchnormTrainGrad";
  * @param mean, variance cols values each, written (biased variance)
  * @example
  * ```ts
+ * import { batchnormForwardRows } from "./batchnorm.ts";
+ *
  * const y = new Float32Array(4), mean = new Float32Array(2), variance = new Float32Array(2);
  * batchnormForwardRows(new Float32Array([1, 2, 3, 6]), 2, 2, new Float32Array([1, 1]),
  *   new Float32Array([0, 0]), 1e-5, y, mean, variance); // mean [2, 4], variance [1, 4]
@@ -95,6 +97,8 @@ export function batchnormForwardRows(
  * @param dgamma, dbeta cols values each, written
  * @example
  * ```ts
+ * import { batchnormBackwardRows } from "./batchnorm.ts";
+ *
  * batchnormBackwardRows(dy, x, rows, cols, mean, variance, gamma, 1e-5, dx, dgamma, dbeta);
  * ```
  */
@@ -214,6 +218,10 @@ function backwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCHNORM_TRAIN_KERNEL, batchnormTrainConfig } from "./batchnorm.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(batchnormTrainConfig);
  * const [y, mean, variance] = tf.engine().runKernel(BATCHNORM_TRAIN_KERNEL,
  *   { x, gamma, beta }, { eps: 1e-5 }) as tf.Tensor[];
@@ -230,6 +238,10 @@ export const batchnormTrainConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCHNORM_TRAIN_GRAD_KERNEL, batchnormTrainGradConfig } from "./batchnorm.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(batchnormTrainGradConfig);
  * const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCHNORM_TRAIN_GRAD_KERNEL,
  *   { dy, x, mean, variance, gamma }, { eps: 1e-5 }) as tf.Tensor[];
@@ -247,7 +259,10 @@ export const batchnormTrainGradConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
- * if (batchnormKernelsActive()) { ... }
+ * import { batchnormKernelsActive } from "./batchnorm.ts";
+ *
+ * // false until initBackend("wasm") has registered the kernels
+ * const fused: boolean = batchnormKernelsActive();
  * ```
  */
 export function batchnormKernelsActive(): boolean {

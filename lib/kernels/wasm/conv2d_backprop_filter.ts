@@ -40,6 +40,8 @@ import { asTensor } from "./registry.ts";
  * @returns dw (KH, KW, Ci, Co)
  * @example
  * ```ts
+ * import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
+ *
  * const dw = conv2dBackpropFilter(x, dy, [3, 3, 32, 64], { strides: 1, pad: "valid" });
  * ```
  */
@@ -171,6 +173,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(conv2dBackpropFilterConfig);
  * ```
  */

@@ -37,6 +37,8 @@ import { asTensor } from "./registry.ts";
  * @returns dx (N, H, W, Ci)
  * @example
  * ```ts
+ * import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+ *
  * const dx = conv2dBackpropInput(dy, w, [64, 13, 13, 32], { strides: 1, pad: "valid" });
  * ```
  */
@@ -101,6 +103,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(conv2dBackpropInputConfig);
  * ```
  */

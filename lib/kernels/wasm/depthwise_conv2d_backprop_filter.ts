@@ -36,6 +36,9 @@ import type { ConvAttrs } from "./conv_geometry.ts";
  * depthwise = true)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { depthwiseFilterBackward } from "./depthwise_conv2d_backprop_filter.ts";
+ *
  * const info = tf.backend_util.computeConv2DInfo([2, 8, 8, 3], [7, 7, 3, 1], 1, 1, "same",
  *   undefined, true);
  * depthwiseFilterBackward(x, dy, dw, info);
@@ -125,6 +128,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dBackpropFilterConfig);
  * ```
  */

@@ -28,6 +28,8 @@ import { asTensor } from "./registry.ts";
  * @returns dx (N, H, W, C)
  * @example
  * ```ts
+ * import { depthwiseConv2dBackpropInput } from "./depthwise_conv2d_backprop_input.ts";
+ *
  * const dx = depthwiseConv2dBackpropInput(dy, w, [8, 32, 32, 32], { strides: 1, pad: "same" });
  * ```
  */
@@ -87,6 +89,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dBackpropInputConfig);
  * ```
  */

@@ -48,6 +48,9 @@ function stockDepthwise(
  * @returns (N, OH, OW, C * M)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { depthwiseByPieces } from "./depthwise_conv2d_native.ts";
+ *
  * const y = depthwiseByPieces(x, w, { strides: 1, pad: "same" }, tf.backend() as BackendWasm);
  * ```
  */
@@ -141,6 +144,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dNativeConfig);
  * ```
  */

@@ -34,6 +34,10 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { identityConfig } from "./identity.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(identityConfig);
  * const y = tf.clone(x); // shares x's buffer on wasm
  * ```

@@ -28,6 +28,9 @@ import { poolGradInfo } from "./conv_geometry.ts";
  * @param info the pool's geometry, from `tf.backend_util.computePool2DInfo`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { maxPoolBackward } from "./max_pool_grad.ts";
+ *
  * const info = tf.backend_util.computePool2DInfo([1, 4, 4, 1], 2, 2, 1, "valid");
  * maxPoolBackward(x, dy, dx, info);
  * ```
@@ -102,6 +105,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { maxPoolGradConfig } from "./max_pool_grad.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(maxPoolGradConfig);
  * ```
  */

@@ -25,6 +25,9 @@ const stockKernels = new Map<string, tf.KernelConfig>();
  *
  * @example
  * ```ts
+ * import { maxPoolGradConfig } from "./max_pool_grad.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(maxPoolGradConfig);
  * ```
  */
@@ -51,6 +54,8 @@ export function replaceWasmKernel(config: tf.KernelConfig): void {
  *
  * @example
  * ```ts
+ * import { stockKernel } from "./registry.ts";
+ *
  * const out = stockKernel("BatchMatMul").kernelFunc({ inputs, backend, attrs });
  * ```
  */
@@ -69,6 +74,9 @@ export function stockKernel(name: string): tf.KernelConfig {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { asTensor } from "./registry.ts";
+ *
  * const dy = asTensor(inputs.dy) as tf.Tensor4D;
  * ```
  */
@@ -88,6 +96,9 @@ export function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { stockKernel, wrapOutput } from "./registry.ts";
+ *
  * const c = wrapOutput(stockKernel("BatchMatMul").kernelFunc(args) as tf.TensorInfo);
  * ```
  */
