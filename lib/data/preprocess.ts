@@ -19,7 +19,8 @@ import type { LabeledImages } from "./types.ts";
  * ```ts
  * import { featureSize } from "./preprocess.ts";
  *
- * featureSize({ x, y, shape: [10, 32, 32, 3] }); // 3072
+ * const shape = [2, 32, 32, 3]; // two CIFAR-10 images
+ * featureSize({ x: new Float32Array(2 * 3072), y: new Int32Array(2), shape }); // 3072
  * ```
  */
 export function featureSize(images: LabeledImages): number {
@@ -33,7 +34,14 @@ export function featureSize(images: LabeledImages): number {
  * ```ts
  * import { takeRange } from "./preprocess.ts";
  *
- * const val = takeRange(train, 49_000, 1_000); // X_train[49000:50000]
+ * const pool = { // five examples of two values each
+ *   x: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+ *   y: new Int32Array([0, 1, 2, 0, 1]),
+ *   shape: [5, 2],
+ * };
+ * const val = takeRange(pool, 3, 2); // pool[3:5], as X_train[49000:50000] in the course
+ * val.x; // Float32Array [6, 7, 8, 9]
+ * val.shape; // [2, 2]
  * ```
  */
 export function takeRange(images: LabeledImages, start: number, count: number): LabeledImages {
@@ -55,7 +63,10 @@ export function takeRange(images: LabeledImages, start: number, count: number): 
  * ```ts
  * import { takeFirst } from "./preprocess.ts";
  *
- * const small = takeFirst(train, 4_000);
+ * const x = new Float32Array([0, 1, 2, 3, 4, 5]);
+ * const pool = { x, y: new Int32Array([7, 8, 9]), shape: [3, 2] }; // three examples of two values
+ * const small = takeFirst(pool, 2); // X_train[:2]
+ * small.y; // Int32Array [7, 8]
  * ```
  */
 export function takeFirst(images: LabeledImages, n: number): LabeledImages {
@@ -69,7 +80,11 @@ export function takeFirst(images: LabeledImages, n: number): LabeledImages {
  * ```ts
  * import { takeIndices } from "./preprocess.ts";
  *
- * const batch = takeIndices(train, [3, 1, 4, 1, 5]);
+ * const x = new Float32Array([0, 1, 2, 3, 4, 5]);
+ * const pool = { x, y: new Int32Array([7, 8, 9]), shape: [3, 2] }; // three examples of two values
+ * const batch = takeIndices(pool, [2, 0, 2]);
+ * batch.x; // Float32Array [4, 5, 0, 1, 4, 5]
+ * batch.y; // Int32Array [9, 7, 9]
  * ```
  */
 export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): LabeledImages {
@@ -96,7 +111,10 @@ export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): 
  * ```ts
  * import { randomSubset } from "./preprocess.ts";
  *
- * const subset = randomSubset(train, 500, 0);
+ * const labels = new Int32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * const pool = { x: new Float32Array(10 * 2), y: labels, shape: [10, 2] };
+ * const subset = randomSubset(pool, 3, 0);
+ * subset.y; // Int32Array [6, 1, 3]: seed 0 draws the same three on every platform
  * ```
  */
 export function randomSubset(images: LabeledImages, n: number, seed: number): LabeledImages {
@@ -114,7 +132,10 @@ export function randomSubset(images: LabeledImages, n: number, seed: number): La
  * ```ts
  * import { trainValSplit } from "./preprocess.ts";
  *
- * const { train, val } = trainValSplit(pool, { numTrain: 49_000, numVal: 1_000 });
+ * const pool = { x: new Float32Array(5 * 2), y: new Int32Array([0, 1, 2, 3, 4]), shape: [5, 2] };
+ * const { train, val } = trainValSplit(pool, { numTrain: 3, numVal: 1 });
+ * train.y; // Int32Array [0, 1, 2]
+ * val.y; // Int32Array [4]: the end of the pool, whatever numTrain is
  * ```
  */
 export function trainValSplit(
@@ -142,7 +163,8 @@ export function trainValSplit(
  * ```ts
  * import { meanImage } from "./preprocess.ts";
  *
- * const mean = meanImage(train); // Float32Array of 3072 for CIFAR-10
+ * const train = { x: new Float32Array([0, 1, 2, 3, 4, 5]), y: new Int32Array(3), shape: [3, 2] };
+ * meanImage(train); // Float32Array [2, 3]; 3072 values for CIFAR-10
  * ```
  */
 export function meanImage(images: LabeledImages): Float32Array {
@@ -175,9 +197,14 @@ function subtractInto(images: LabeledImages, mean: Float32Array, out: Float32Arr
  * @returns the centred splits and the mean image that was subtracted, (H*W*C,).
  * @example
  * ```ts
- * import { meanImage, subtractMeanImage } from "./preprocess.ts";
+ * import { subtractMeanImage } from "./preprocess.ts";
  *
- * const { train, val, test, meanImage } = subtractMeanImage({ train, val, test });
+ * const train = { x: new Float32Array([0, 1, 2, 3]), y: new Int32Array(2), shape: [2, 2] };
+ * const test = { x: new Float32Array([5, 5]), y: new Int32Array(1), shape: [1, 2] };
+ * const centred = subtractMeanImage({ train, test });
+ * centred.meanImage; // Float32Array [1, 2]
+ * centred.train.x; // Float32Array [-1, -1, 1, 1]
+ * centred.test.x; // Float32Array [4, 3]
  * ```
  */
 export function subtractMeanImage<
