@@ -21,7 +21,7 @@ export const REPO_ROOT: string = resolve(fileURLToPath(new URL("..", import.meta
  * ```ts
  * import { temporaryPath } from "./files.ts";
  *
- * temporaryPath("data/runs/abc.json"); // "data/runs/.abc.json.1a2b3c4d.4242@node7.tmp"
+ * temporaryPath("data/runs/abc.json"); // e.g. "data/runs/.abc.json.1a2b3c4d.4242@node7.tmp"
  * ```
  */
 export function temporaryPath(path: string): string {
@@ -60,7 +60,10 @@ export function temporaryWriter(name: string): { pid: number; hostname: string }
  * ```ts
  * import { writeFileAtomic } from "./files.ts";
  *
- * await writeFileAtomic("data/runs/abc.json", JSON.stringify(record));
+ * const dataDir = await Deno.makeTempDir(); // "data" in a study
+ * await writeFileAtomic(`${dataDir}/runs/abc.json`, JSON.stringify({ loss: 2.3 }));
+ * await Deno.readTextFile(`${dataDir}/runs/abc.json`); // '{"loss":2.3}'
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {

@@ -48,6 +48,7 @@ const IMAGE_BYTES = 3072;
  * ```ts
  * import { CIFAR10_RECORD_BYTES } from "./cifar10.ts";
  *
+ * const bytes = await Deno.readFile("data/cifar-10-batches-bin/test_batch.bin");
  * const records = bytes.length / CIFAR10_RECORD_BYTES; // 10000 for a full batch
  * ```
  */
@@ -57,6 +58,7 @@ export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES;
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
  * import { CIFAR10_DIR_NAME } from "./cifar10.ts";
  *
  * const dir = join("data", CIFAR10_DIR_NAME); // "data/cifar-10-batches-bin"
@@ -81,6 +83,7 @@ export const CIFAR10_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) =>
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
  * import { CIFAR10_DIR_NAME, CIFAR10_TEST_FILE } from "./cifar10.ts";
  *
  * const bytes = await Deno.readFile(join("data", CIFAR10_DIR_NAME, CIFAR10_TEST_FILE));
@@ -96,7 +99,8 @@ export const CIFAR10_TEST_FILE = "test_batch.bin";
  * ```ts
  * import { checkCifarRecords } from "./cifar10.ts";
  *
- * const n = checkCifarRecords(await Deno.readFile("test_batch.bin"), "test_batch.bin"); // 10000
+ * const file = "data/cifar-10-batches-bin/test_batch.bin";
+ * const n = checkCifarRecords(await Deno.readFile(file), file); // 10000
  * ```
  */
 export function checkCifarRecords(bytes: Uint8Array, file: string): number {
@@ -132,6 +136,7 @@ export function checkCifarRecords(bytes: Uint8Array, file: string): number {
  *
  * const bytes = await Deno.readFile("data/cifar-10-batches-bin/test_batch.bin");
  * const first100 = decodeCifarRecords(bytes, "test_batch.bin", { start: 0, count: 100 });
+ * first100.shape; // [100, 32, 32, 3]
  * ```
  */
 export function decodeCifarRecords(

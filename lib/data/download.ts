@@ -62,8 +62,9 @@ export interface DownloadResult {
  * ```ts
  * import { download, DownloadUnreachableError } from "./download.ts";
  *
+ * const url = "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz";
  * try {
- *   await download(url, "data/x.bin");
+ *   await download(url, "data/mnist/t10k-labels-idx1-ubyte.gz");
  * } catch (error) {
  *   if (!(error instanceof DownloadUnreachableError)) throw error;
  *   console.log(`${error.message}; using the offline MNIST digits instead`);
@@ -113,7 +114,9 @@ function formatMegabytes(bytes: number): string {
  * ```ts
  * import { download, progressReporter } from "./download.ts";
  *
- * await download(url, dest, { onProgress: progressReporter("cifar-10-binary.tar.gz") });
+ * const url = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+ * const onProgress = progressReporter("cifar-10-binary.tar.gz");
+ * await download(url, "data/cifar-10-binary.tar.gz", { onProgress });
  * // cifar-10-binary.tar.gz [##########..........]  50%  85.0/170.1 MB  4.2 MB/s
  * ```
  */

