@@ -38,8 +38,9 @@ function toFloat64(value: Numeric): Float64Array {
  * import * as tf from "@tensorflow/tfjs";
  * import { numericGradientOf } from "./gradcheck.ts";
  *
- * const w = tf.variable(tf.randomNormal([3, 4]));
+ * const w = tf.variable(tf.tensor([1, -2]));
  * const numeric = numericGradientOf(() => tf.sum(tf.square(w)).dataSync()[0], w);
+ * numeric; // about [2, -4] (Float64Array): the gradient of sum(w^2) is 2w
  * ```
  */
 export function numericGradientOf(
@@ -77,9 +78,10 @@ export function numericGradientOf(
  * import * as tf from "@tensorflow/tfjs";
  * import { numericGradientThrough } from "./gradcheck.ts";
  *
- * const x = tf.variable(tf.randomNormal([2, 5]));
- * const dout = tf.randomNormal([2, 5]);
+ * const x = tf.variable(tf.tensor([-1, 2, 3]));
+ * const dout = tf.tensor([5, 6, 7]);
  * const dx = numericGradientThrough(() => tf.relu(x), x, dout);
+ * dx; // about [0, 6, 7]: dout where x > 0
  * ```
  */
 export function numericGradientThrough(
@@ -117,8 +119,9 @@ export function numericGradientThrough(
  * import * as tf from "@tensorflow/tfjs";
  * import { numericGradient } from "./gradcheck.ts";
  *
- * const x = tf.randomNormal([4, 3]);
+ * const x = tf.tensor([0, 1]);
  * const dx = numericGradient((x) => tf.sum(tf.tanh(x)), x);
+ * dx; // about [1, 0.42]: 1 - tanh(x)^2
  * ```
  */
 export function numericGradient(

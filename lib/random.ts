@@ -70,7 +70,7 @@ export class Random {
    * ```ts
    * import { Random } from "./random.ts";
    *
-   * const bits = new Random(1).nextUint32();
+   * const bits = new Random(1).nextUint32(); // in [0, 2^32), the same for seed 1 on every platform
    * ```
    */
   nextUint32(): number {
@@ -104,7 +104,7 @@ export class Random {
    * ```ts
    * import { Random } from "./random.ts";
    *
-   * const noise = new Random(3).normal(0, 0.1);
+   * const noise = new Random(3).normal(0, 0.1); // mean 0, standard deviation 0.1
    * ```
    */
   normal(mean = 0, std = 1): number {
@@ -164,7 +164,8 @@ export class Random {
    * ```ts
    * import { Random } from "./random.ts";
    *
-   * const names = new Random(6).shuffle(["sgd", "adam", "rmsprop"]);
+   * const names = ["sgd", "adam", "rmsprop"];
+   * new Random(6).shuffle(names); // shuffled in place, and returned
    * ```
    */
   shuffle<T, A extends { length: number; [i: number]: T }>(array: A): A {
