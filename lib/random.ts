@@ -165,7 +165,7 @@ export class Random {
    * import { Random } from "./random.ts";
    *
    * const names = ["sgd", "adam", "rmsprop"];
-   * new Random(6).shuffle(names); // shuffled in place, and returned
+   * new Random(0).shuffle(names); // ["rmsprop", "adam", "sgd"], shuffled in place and returned
    * ```
    */
   shuffle<T, A extends { length: number; [i: number]: T }>(array: A): A {
