@@ -65,10 +65,13 @@ export interface AffineOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { Affine } from "./affine.ts";
  *
  * const fc = new Affine({ inputDim: 1568, outputDim: 10, weightScale: 1e-2, seed: 0 });
+ * const features = tf.randomNormal([4, 7, 7, 32]); // (N, 7, 7, 32): 1568 values per example
  * const scores = fc.forward(features); // (N, 10)
+ * scores.shape; // [4, 10]
  * ```
  */
 export class Affine implements Module {

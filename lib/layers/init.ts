@@ -35,6 +35,8 @@ export interface InitOptions {
  * import { initWeights } from "./init.ts";
  *
  * const { W, b } = initWeights("Affine", [784, 100], 784, { weightScale: 1e-2, seed: 0 });
+ * W.shape; // [784, 100], N(0, 1e-2^2)
+ * b.shape; // [100], zeros
  * ```
  */
 export function initWeights(
@@ -86,7 +88,7 @@ export function initWeights(
  * import * as tf from "@tensorflow/tfjs";
  * import { streamSeed } from "./init.ts";
  *
- * tf.randomNormal([3], 0, 1, "float32", streamSeed(0, "W")); // reproducible
+ * tf.randomNormal([3], 0, 1, "float32", streamSeed(0, "W")); // the same 3 values on every run
  * ```
  */
 export function streamSeed(seed: number, stream: string): number {
@@ -108,6 +110,7 @@ export function streamSeed(seed: number, stream: string): number {
  *
  * const gamma = variableFrom(tf.ones([100]));
  * const runningMean = variableFrom(tf.zeros([100]), false);
+ * runningMean.trainable; // false
  * ```
  */
 export function variableFrom(initial: tf.Tensor, trainable = true): tf.Variable {
