@@ -29,6 +29,8 @@ import {
  *   constructor(readonly conv: Conv2d) { super("Twice", [["conv", conv]]); }
  *   forward(x: tf.Tensor) { return this.conv.forward(this.conv.forward(x)); }
  * }
+ * const twice = new Twice(new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, pad: 1 }));
+ * Object.keys(twice.params); // ["conv.W", "conv.b"]
  * ```
  */
 export abstract class Block implements ModuleWithChildren {
@@ -56,7 +58,9 @@ export abstract class Block implements ModuleWithChildren {
  * import { childInit } from "./block.ts";
  * import { Conv2d } from "../layers/conv.ts";
  *
- * new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, ...childInit(options, "conv") });
+ * const options = { weightScale: 1e-2, seed: 0 }; // the block's
+ * const init = childInit(options, "conv"); // { weightScale: 0.01, init: undefined, seed: 132015226 }
+ * const conv = new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, ...init });
  * ```
  */
 export function childInit(options: InitOptions, name: string): InitOptions {

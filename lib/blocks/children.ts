@@ -40,9 +40,13 @@ export function hasChildren(module: Module): module is ModuleWithChildren {
  * @example
  * ```ts
  * import { checkChildNames } from "./children.ts";
- * import { relu } from "../layers/activations.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ * import { Conv2d } from "../layers/conv.ts";
  *
- * checkChildNames("Sequential", [["conv1", conv], ["relu1", relu]]);
+ * const conv = new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3 });
+ * checkChildNames("Sequential", [["conv1", conv], ["relu1", new ReLU()]]); // returns
+ * // [["conv", conv], ["conv", new ReLU()]] throws
+ * // 'Sequential: layer name: got "conv"; expected a name not used by another layer'
  * ```
  */
 export function checkChildNames(owner: string, children: readonly NamedModule[]): void {
@@ -65,9 +69,14 @@ export function checkChildNames(owner: string, children: readonly NamedModule[])
  * @example
  * ```ts
  * import { prefixedVariables } from "./children.ts";
+ * import { SpatialBatchNorm } from "../layers/batchnorm.ts";
+ * import { Conv2d } from "../layers/conv.ts";
  *
+ * const conv = new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3 });
+ * const bn = new SpatialBatchNorm(8);
  * const params = prefixedVariables([["conv", conv], ["bn", bn]], "params");
- * // { "conv.W", "conv.b", "bn.gamma", "bn.beta" }
+ * Object.keys(params); // ["conv.W", "conv.b", "bn.gamma", "bn.beta"]
+ * Object.keys(prefixedVariables([["conv", conv], ["bn", bn]], "state")); // ["bn.runningMean", "bn.runningVar"]
  * ```
  */
 export function prefixedVariables(
@@ -89,8 +98,11 @@ export function prefixedVariables(
  * @example
  * ```ts
  * import { disposeModule } from "./children.ts";
+ * import { ResidualBlock } from "./residual.ts";
  *
+ * const block = new ResidualBlock({ channels: 8 });
  * disposeModule(block); // block.params and block.state are freed
+ * block.params["conv.W"].isDisposed; // true
  * ```
  */
 export function disposeModule(module: Module): void {
