@@ -35,6 +35,7 @@ export interface SequentialOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { Sequential } from "./sequential.ts";
  * import { ReLU } from "../layers/activations.ts";
  * import { Affine } from "../layers/affine.ts";
@@ -47,8 +48,11 @@ export interface SequentialOptions {
  *   ["flatten", new Flatten()],
  *   ["fc", new Affine({ inputDim: 28 * 28 * 8, outputDim: 10 })],
  * ], { reg: 1e-4 });
- * const { loss, grads } = model.loss(X, y); // grads["conv1.W"], ...
- * const scores = model.loss(X);             // (N, 10), test mode
+ * const X = tf.randomNormal([2, 28, 28, 1]); // (N, H, W, C)
+ * const y = tf.tensor1d([3, 7], "int32");
+ * const { loss, grads } = model.loss(X, y);
+ * Object.keys(grads); // ["conv1.W", "conv1.b", "fc.W", "fc.b"]
+ * model.loss(X).shape; // [2, 10]: the scores, test mode
  * model.dispose();
  * ```
  */

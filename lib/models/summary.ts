@@ -47,9 +47,10 @@ export interface ModelSummary {
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
  * import { countParams } from "./summary.ts";
  *
- * countParams(model.params); // 34826 for mnist_cnn
+ * countParams(mnistCnn().params); // 34826
  * ```
  */
 export function countParams(params: Record<string, tf.Variable>): number {
@@ -174,11 +175,13 @@ const showParams = (n: number | null) => (n === null || n === 0 ? "--" : showCou
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
  * import { formatSummary, summarize } from "./summary.ts";
  *
- * console.log(formatSummary(summarize(model, [1, 28, 28, 1])));
- * // Layer (type)            Output Shape       Param #
- * // ├─conv1 (Conv2d)        [1, 26, 26, 32]    320
+ * console.log(formatSummary(summarize(mnistCnn(), [1, 28, 28, 1])));
+ * // Layer (type)               Output Shape (NHWC)    Param #
+ * // Sequential (Sequential)    [1, 10]                --
+ * // ├─conv1 (Conv2d)           [1, 26, 26, 32]        320
  * // ...
  * // Total params: 34,826
  * ```
@@ -233,7 +236,8 @@ export interface ShapeTraceStep {
  * import { traceShapes } from "./summary.ts";
  *
  * traceShapes(mnistCnn(), [1, 28, 28, 1]);
- * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ..., { name: "fc", ..., outputShape: [1, 10] }]
+ * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ...,
+ * //  { name: "fc", type: "Affine", outputShape: [1, 10] }]
  * ```
  */
 export function traceShapes(model: ModuleWithChildren, inputShape: number[]): ShapeTraceStep[] {
@@ -254,9 +258,14 @@ export function traceShapes(model: ModuleWithChildren, inputShape: number[]): Sh
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
  * import { formatShapeTrace, traceShapes } from "./summary.ts";
  *
- * console.log(formatShapeTrace(traceShapes(model, [1, 28, 28, 1]), [1, 28, 28, 1]));
+ * console.log(formatShapeTrace(traceShapes(mnistCnn(), [1, 28, 28, 1]), [1, 28, 28, 1]));
+ * // input                 [1, 28, 28, 1]
+ * // conv1 (Conv2d)     -> [1, 26, 26, 32]
+ * // ...
+ * // fc (Affine)        -> [1, 10]
  * ```
  */
 export function formatShapeTrace(steps: ShapeTraceStep[], inputShape: number[]): string {

@@ -148,7 +148,9 @@ export const MODEL_IDS = Object.keys(MODELS) as ModelId[];
  * ```ts
  * import { modelId } from "./table.ts";
  *
- * const id = modelId("mnist_cnn"); // a bad id: Error: model id: got "resnet"; expected one of ...
+ * const flag: unknown = "mnist_cnn"; // e.g. parsed from the command line
+ * const id = modelId(flag); // "mnist_cnn", typed ModelId
+ * // modelId("resnet") throws 'model id: got "resnet"; expected one of "fc_net", ...'
  * ```
  */
 export function modelId(id: unknown): ModelId {
@@ -165,6 +167,7 @@ export function modelId(id: unknown): ModelId {
  *
  * const model = await loadModel("mnist_cnn", { seed: 0 });
  * const cifar = await loadModel("mnist_small_cnn", { inputShape: [32, 32, 3] });
+ * Object.keys(model.params).length; // 6: conv1.W, conv1.b, conv2.W, conv2.b, fc.W, fc.b
  * ```
  */
 export async function loadModel<Id extends ModelId>(
