@@ -61,7 +61,7 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  * ```ts
  * import { readClaim } from "./claim.ts";
  *
- * const info = await readClaim("data/runs/3f1c....claim");
+ * const info = await readClaim("data/runs/3f1c.claim"); // null: no process holds the run
  * ```
  */
 export async function readClaim(path: string): Promise<ClaimInfo | null | "unreadable"> {
@@ -94,7 +94,8 @@ const sameHolder = (a: ProcessId, b: ProcessId) =>
  * ```ts
  * import { tryClaim } from "./claim.ts";
  *
- * const claim = await tryClaim(path, "adam");
+ * declare function train(): Promise<void>; // the run's training
+ * const claim = await tryClaim("data/runs/3f1c.claim", "adam");
  * if (claim) {
  *   try { await train(); } finally { await claim.release(); }
  * }
@@ -155,7 +156,7 @@ export class RunClaim {
  * ```ts
  * import { tryClaim } from "./claim.ts";
  *
- * const claim = await tryClaim("data/runs/3f1c....claim", "adam");
+ * const claim = await tryClaim("data/runs/3f1c.claim", "adam"); // null if another process has it
  * ```
  */
 export async function tryClaim(path: string, run: string): Promise<RunClaim | null> {
@@ -177,7 +178,7 @@ export async function tryClaim(path: string, run: string): Promise<RunClaim | nu
  * import { ClaimWatcher } from "./claim.ts";
  *
  * const watcher = new ClaimWatcher();
- * const state = await watcher.check(path); // { state: "held", info } | { state: "free" } | ...
+ * const { state } = await watcher.check("data/runs/3f1c.claim"); // "free", "held" or "abandoned"
  * ```
  */
 export class ClaimWatcher {
@@ -224,9 +225,13 @@ export class ClaimWatcher {
  *
  * @example
  * ```ts
- * import { takeOver } from "./claim.ts";
+ * import { ClaimWatcher, takeOver } from "./claim.ts";
  *
- * const claim = await takeOver(path, "adam", seen.info);
+ * const path = "data/runs/3f1c.claim";
+ * const seen = await new ClaimWatcher().check(path);
+ * if (seen.state === "abandoned") {
+ *   const claim = await takeOver(path, "adam", seen.info); // null if another process was first
+ * }
  * ```
  */
 export async function takeOver(

@@ -119,8 +119,11 @@ const codeIdentities = new Map<string, Promise<RunIdentity["code"]>>();
  * @example
  * ```ts
  * import { backendIdentity, runIdentity } from "./identity.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
  *
- * const identity = await runIdentity(spec, await backendIdentity(info));
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const identity = await runIdentity(spec, await backendIdentity(await initBackend()));
  * Object.keys(identity.code.files); // ["lib/data/...", ..., "lib/train/solver.ts", ...]
  * ```
  */
@@ -147,9 +150,13 @@ export async function runIdentity(spec: RunSpec, backend: BackendIdentity): Prom
  *
  * @example
  * ```ts
- * import { runIdentity, runKey } from "./identity.ts";
+ * import { backendIdentity, runIdentity, runKey } from "./identity.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
  *
- * const key = await runKey(spec.config, await runIdentity(spec, backend));
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const backend = await backendIdentity(await initBackend());
+ * const key = await runKey(spec.config, await runIdentity(spec, backend)); // 64 hex digits
  * ```
  */
 export function runKey(config: Record<string, unknown>, identity: RunIdentity): Promise<string> {
@@ -170,8 +177,11 @@ export function runKey(config: Record<string, unknown>, identity: RunIdentity): 
  * @example
  * ```ts
  * import { missCause } from "./identity.ts";
+ * import type { RunIdentity, RunRecord } from "./record.ts";
  *
- * missCause(previous, { config, identity }); // "code changed: lib/train/optim.ts"
+ * declare const previous: RunRecord; // the newest stored record of the same run
+ * declare const identity: RunIdentity; // the run's identity now
+ * missCause(previous, { config: previous.config, identity }); // "code changed: lib/train/optim.ts"
  * ```
  */
 export function missCause(

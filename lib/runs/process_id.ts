@@ -73,9 +73,9 @@ function safeHostname(): string {
  *
  * @example
  * ```ts
- * import { sameHost } from "./process_id.ts";
+ * import { sameHost, thisProcess } from "./process_id.ts";
  *
- * sameHost(holder); // true for a claim taken on this machine since it booted
+ * sameHost(thisProcess()); // true; for a claim's holder: taken on this machine since it booted
  * ```
  */
 export function sameHost(other: ProcessId): boolean {

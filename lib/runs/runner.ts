@@ -44,10 +44,13 @@ export interface ExecuteOptions {
  *
  * @example
  * ```ts
+ * import type { RunSpec } from "./record.ts";
  * import { planRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
  *
- * const planned = await planRuns(specs, backendInfo);
- * planned[0].key; // "3f1c..."
+ * declare const specs: RunSpec[]; // the study's runs, e.g. fcRun("adam", settings), ...
+ * const planned = await planRuns(specs, await initBackend());
+ * planned[0].key; // "3f1c...", 64 hex digits
  * ```
  */
 export async function planRuns(specs: RunSpec[], backend: BackendInfo): Promise<PlannedRun[]> {
@@ -65,9 +68,13 @@ let git: Promise<GitInfo> | undefined;
  *
  * @example
  * ```ts
+ * import type { RunSpec } from "./record.ts";
  * import { executeRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
  *
- * const outcomes = await executeRuns(specs, { study: "adam", backend: info });
+ * declare const specs: RunSpec[]; // the study's runs
+ * const outcomes = await executeRuns(specs, { study: "adam", backend: await initBackend() });
+ * outcomes[0].cached; // true when the store already held the run
  * ```
  */
 export async function executeRuns(

@@ -49,8 +49,17 @@ export interface TrainRunOptions {
  * @example
  * ```ts
  * import { trainClaimed } from "./train_run.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { gitInfo } from "./source_graph.ts";
+ * import { RunStore } from "./store.ts";
+ * import { initBackend } from "../backend/init.ts";
  *
- * const { record, trained } = await trainClaimed(run, store, { study: "adam", backend, git });
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const backend = await initBackend();
+ * const [run] = await planRuns([spec], backend);
+ * const options = { study: "adam", backend, git: await gitInfo() };
+ * const { record, trained } = await trainClaimed(run, new RunStore(), options);
  * ```
  */
 export async function trainClaimed(

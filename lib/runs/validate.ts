@@ -155,7 +155,8 @@ export function recordProblem(value: unknown): string | null {
  * ```ts
  * import { asRunRecord } from "./validate.ts";
  *
- * const record = asRunRecord(JSON.parse(text));
+ * const text = await Deno.readTextFile("data/runs/3f1c.json");
+ * const record = asRunRecord(JSON.parse(text)); // or throws what is wrong, e.g. "record.key: ..."
  * ```
  */
 export function asRunRecord(value: unknown): RunRecord {
