@@ -41,9 +41,15 @@ function fastMatMul(a: tf.Tensor2D, b: tf.Tensor2D, backend: BackendWasm): tf.Te
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * import { batchMatMul } from "./batch_mat_mul.ts";
+ * import { initBackend } from "../../backend/init.ts";
  *
+ * await initBackend({ backend: "wasm" });
+ * const x = tf.randomNormal([64, 100]); // (N, D)
+ * const dy = tf.randomNormal([64, 10]); // (N, M)
  * const dw = batchMatMul(x, dy, true, false, tf.backend() as BackendWasm); // x^T dy
+ * dw.shape; // [100, 10]
  * ```
  */
 export function batchMatMul(

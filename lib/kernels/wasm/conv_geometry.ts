@@ -70,8 +70,12 @@ export interface SpatialPadding {
  * import * as tf from "@tensorflow/tfjs";
  * import { cropNegativePadding } from "./conv_geometry.ts";
  *
+ * const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+ * const w = tf.ones([2, 2, 1, 1]) as tf.Tensor4D;
  * const [cropped, pad] = cropNegativePadding(x, { top: 1, bottom: -1, left: 0, right: 0 });
- * tf.conv2d(cropped, w, 1, pad);
+ * cropped.shape; // [1, 3, 4, 1]: the last row cut off
+ * pad; // [[0, 0], [1, 0], [0, 0], [0, 0]]
+ * tf.conv2d(cropped, w, 1, pad).shape; // [1, 3, 3, 1]
  * ```
  */
 export function cropNegativePadding(
@@ -119,7 +123,8 @@ export interface ConvAttrs {
  * import * as tf from "@tensorflow/tfjs";
  * import { windowsTile } from "./conv_geometry.ts";
  *
- * windowsTile(tf.backend_util.computeConv2DInfo([1, 8, 8, 3], [2, 2, 3, 6], 2, 1, "valid")); // true
+ * const info = tf.backend_util.computeConv2DInfo([1, 8, 8, 3], [2, 2, 3, 6], 2, 1, "valid");
+ * windowsTile(info); // true: 2x2 filters at stride 2
  * ```
  */
 export function windowsTile(info: tf.backend_util.Conv2DInfo): boolean {
@@ -193,9 +198,12 @@ export function untilePatches(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { poolGradInfo } from "./conv_geometry.ts";
  *
- * const info = poolGradInfo(input, attrs); // info.outHeight, info.padInfo, ...
+ * const input = tf.zeros([1, 4, 4, 1]); // a MaxPoolGrad kernel's inputs.input
+ * const info = poolGradInfo(input, { filterSize: 2, strides: 2, pad: "valid" });
+ * info.outHeight; // 2
  * ```
  */
 export function poolGradInfo(

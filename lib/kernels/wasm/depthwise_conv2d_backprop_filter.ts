@@ -41,7 +41,11 @@ import type { ConvAttrs } from "./conv_geometry.ts";
  *
  * const info = tf.backend_util.computeConv2DInfo([2, 8, 8, 3], [7, 7, 3, 1], 1, 1, "same",
  *   undefined, true);
+ * const x = new Float32Array(2 * 8 * 8 * 3).fill(1); // (N, H, W, C)
+ * const dy = new Float32Array(2 * 8 * 8 * 3).fill(1); // (N, OH, OW, C)
+ * const dw = new Float32Array(7 * 7 * 3); // (KH, KW, C, 1)
  * depthwiseFilterBackward(x, dy, dw, info);
+ * dw[(3 * 7 + 3) * 3]; // 128: the centre tap of channel 0 sees all 2 * 8 * 8 positions
  * ```
  */
 export function depthwiseFilterBackward(

@@ -26,9 +26,10 @@ const stockKernels = new Map<string, tf.KernelConfig>();
  * @example
  * ```ts
  * import { maxPoolGradConfig } from "./max_pool_grad.ts";
- * import { replaceWasmKernel } from "./registry.ts";
+ * import { replaceWasmKernel, stockKernel } from "./registry.ts";
  *
- * replaceWasmKernel(maxPoolGradConfig);
+ * replaceWasmKernel(maxPoolGradConfig); // tf.maxPool's gradient on wasm now runs maxPoolBackward
+ * stockKernel("MaxPoolGrad") === maxPoolGradConfig; // false: the stock one is kept
  * ```
  */
 export function replaceWasmKernel(config: tf.KernelConfig): void {
@@ -54,9 +55,17 @@ export function replaceWasmKernel(config: tf.KernelConfig): void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { stockKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
  *
- * const out = stockKernel("BatchMatMul").kernelFunc({ inputs, backend, attrs });
+ * await initBackend({ backend: "wasm" });
+ * const out = stockKernel("BatchMatMul").kernelFunc({
+ *   inputs: { a: tf.ones([1, 2, 3]), b: tf.ones([1, 3, 4]) },
+ *   backend: tf.backend(),
+ *   attrs: { transposeA: false, transposeB: false },
+ * }) as tf.TensorInfo; // a TensorInfo the engine does not track yet: see wrapOutput
+ * out.shape; // [1, 2, 4]
  * ```
  */
 export function stockKernel(name: string): tf.KernelConfig {
@@ -77,7 +86,10 @@ export function stockKernel(name: string): tf.KernelConfig {
  * import * as tf from "@tensorflow/tfjs";
  * import { asTensor } from "./registry.ts";
  *
- * const dy = asTensor(inputs.dy) as tf.Tensor4D;
+ * const negate: tf.KernelFunc = ({ inputs }) => {
+ *   const dy = asTensor(inputs.dy) as tf.Tensor4D; // throws, saying why, for a bare TensorInfo
+ *   return tf.neg(dy);
+ * };
  * ```
  */
 export function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
@@ -98,8 +110,15 @@ export function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { stockKernel, wrapOutput } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
  *
- * const c = wrapOutput(stockKernel("BatchMatMul").kernelFunc(args) as tf.TensorInfo);
+ * await initBackend({ backend: "wasm" });
+ * const c = tf.tidy(() => {
+ *   const [a, b] = [tf.ones([1, 2, 3]), tf.ones([1, 3, 4])];
+ *   const args = { inputs: { a, b }, backend: tf.backend(), attrs: {} };
+ *   return wrapOutput(stockKernel("BatchMatMul").kernelFunc(args) as tf.TensorInfo);
+ * }); // the tidy frees a and b and keeps c
+ * c.arraySync(); // [[[3, 3, 3, 3], [3, 3, 3, 3]]]
  * ```
  */
 export function wrapOutput(info: tf.TensorInfo): tf.Tensor {

@@ -177,6 +177,7 @@ function installShims(threads: number): () => void {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
  * import { startThreadedWasm } from "./threads.ts";
  * import { wasmBinaryDir } from "../../backend/init.ts";
  *
