@@ -75,7 +75,7 @@ function safeHostname(): string {
  * ```ts
  * import { sameHost, thisProcess } from "./process_id.ts";
  *
- * sameHost(thisProcess()); // true; for a claim's holder: taken on this machine since it booted
+ * sameHost(thisProcess()); // true on Linux; for a claim's holder: taken here since the last boot
  * ```
  */
 export function sameHost(other: ProcessId): boolean {
@@ -91,7 +91,7 @@ export function sameHost(other: ProcessId): boolean {
  * ```ts
  * import { processAlive, thisProcess } from "./process_id.ts";
  *
- * processAlive(thisProcess()); // true
+ * processAlive(thisProcess()); // true on Linux; null where there is no /proc
  * ```
  */
 export function processAlive(other: ProcessId): boolean | null {
