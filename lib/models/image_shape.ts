@@ -17,7 +17,7 @@ export type ImageShape = [height: number, width: number, channels: number];
  * ```ts
  * import { checkImageShape } from "./image_shape.ts";
  *
- * const [H, W, C] = checkImageShape("mnistCnn: inputShape", [28, 28, 1]);
+ * const [H, W, C] = checkImageShape("mnistCnn: inputShape", [28, 28, 1]); // 28, 28, 1
  * ```
  */
 export function checkImageShape(name: string, value: unknown, minSize = 1): ImageShape {

@@ -36,7 +36,8 @@ const HTML_ENTITIES: Record<string, string> = {
  * ```ts
  * import { jsonForScript } from "./html.ts";
  *
- * const html = `<script type="application/json" id="x">${jsonForScript({ a: "</script>" })}</script>`;
+ * jsonForScript({ a: "</script>" }); // '{"a":"\u003c/script>"}': cannot end the script element
+ * const html = `<script type="application/json" id="x">${jsonForScript({ a: 1 })}</script>`;
  * ```
  */
 export function jsonForScript(value: unknown): string {
