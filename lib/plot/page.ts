@@ -202,6 +202,8 @@ ${
  *
  * @example
  * ```ts
+ * import { dataLineParts } from "./page.ts";
+ *
  * dataLineParts("MNIST digits: 200 train (CIFAR-10 not used: offline)", null);
  * // { dataLine: "MNIST digits: 200 train", dataFallback: "CIFAR-10 not used: offline" }
  * ```
@@ -221,6 +223,8 @@ export function dataLineParts(
  *
  * @example
  * ```ts
+ * import { formatDate } from "./page.ts";
+ *
  * formatDate("2025-03-01T14:05:09.000Z"); // "2025-03-01 14:05 UTC"
  * ```
  */
@@ -295,6 +299,8 @@ ${provenanceSection(provenance)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, renderFigurePage } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * const html = renderFigurePage(options);
  * html.startsWith("<!doctype html>"); // true
@@ -327,6 +333,8 @@ ${pageBody(options)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, pageDisplay } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * // in a notebook cell:
  * ({ [Symbol.for("Jupyter.display")]: () => pageDisplay(options) });
@@ -345,6 +353,7 @@ export function pageDisplay(options: FigurePageOptions): { "text/html": string }
  *
  * @example
  * ```ts
+ * import { type PageRun, type Provenance, writeFigurePage } from "./page.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * declare const runs: PageRun[];
  * declare const provenance: Provenance;
@@ -372,6 +381,8 @@ export async function writeFigurePage(options: FigurePageOptions): Promise<strin
  *
  * @example
  * ```ts
+ * import { readPageData } from "./page.ts";
+ *
  * const data = readPageData(await Deno.readTextFile("plots/adam.html"));
  * console.log(data?.runs.length);
  * ```

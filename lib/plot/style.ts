@@ -12,6 +12,7 @@
  *
  * @example
  * ```ts
+ * import { FIGURE_STYLE } from "./style.ts";
  * import { renderFigure } from "./render.ts";
  * import type { Figure } from "./figure.ts";
  * declare const figure: Figure;
@@ -133,6 +134,8 @@ export const FIGURE_STYLE = `
  *
  * @example
  * ```ts
+ * import { PAGE_STYLE } from "./style.ts";
+ *
  * const head = `<style>${PAGE_STYLE}</style>`; // with <body class="nnlab-root">
  * ```
  */

@@ -37,7 +37,23 @@ export interface PoolOptions {
  *
  * @example
  * ```ts
- * await trainInWorkers(items, { jobs: 2, threads: 1, store, backend: "wasm", study: "adam", onFinished });
+ * import { trainInWorkers } from "./pool.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { RunStore } from "./store.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs
+ * const planned = await planRuns(specs, await initBackend());
+ * const items = planned.map((run, index) => ({ run, index }));
+ * await trainInWorkers(items, {
+ *   jobs: 2,
+ *   threads: 1,
+ *   store: new RunStore(),
+ *   backend: "wasm",
+ *   study: "adam",
+ *   onFinished: (index, record, trained) => console.log(specs[index].name, record.metrics, trained),
+ * });
  * ```
  */
 export async function trainInWorkers(

@@ -44,8 +44,13 @@ export interface ExecuteOptions {
  *
  * @example
  * ```ts
- * const planned = await planRuns(specs, backendInfo);
- * planned[0].key; // "3f1c..."
+ * import type { RunSpec } from "./record.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs, e.g. fcRun("adam", settings), ...
+ * const planned = await planRuns(specs, await initBackend());
+ * planned[0].key; // "3f1c...", 64 hex digits
  * ```
  */
 export async function planRuns(specs: RunSpec[], backend: BackendInfo): Promise<PlannedRun[]> {
@@ -63,7 +68,13 @@ let git: Promise<GitInfo> | undefined;
  *
  * @example
  * ```ts
- * const outcomes = await executeRuns(specs, { study: "adam", backend: info });
+ * import type { RunSpec } from "./record.ts";
+ * import { executeRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs
+ * const outcomes = await executeRuns(specs, { study: "adam", backend: await initBackend() });
+ * outcomes[0].cached; // true when the store already held the run
  * ```
  */
 export async function executeRuns(

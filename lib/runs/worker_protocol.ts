@@ -36,6 +36,8 @@ export const MESSAGE_MARK = "\u001enn ";
  *
  * @example
  * ```ts
+ * import { encodeMessage } from "./worker_protocol.ts";
+ *
  * encodeMessage({ type: "done", trained: true }); // "\u001enn {\"type\":\"done\",\"trained\":true}\n"
  * ```
  */
@@ -48,6 +50,8 @@ export function encodeMessage(message: WorkerMessage): string {
  *
  * @example
  * ```ts
+ * import { decodeMessage, encodeMessage } from "./worker_protocol.ts";
+ *
  * decodeMessage(encodeMessage({ type: "log", line: "hi" }).trimEnd()); // { type: "log", line: "hi" }
  * decodeMessage("plain output"); // null
  * ```
@@ -67,6 +71,8 @@ export function decodeMessage(line: string): WorkerMessage | null {
  *
  * @example
  * ```ts
+ * import { plainText } from "./worker_protocol.ts";
+ *
  * plainText("\u001b[31merror\u001b[0m: boom"); // "error: boom"
  * ```
  */
