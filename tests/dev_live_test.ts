@@ -12,7 +12,8 @@ import { LIVE_PANEL_ID } from "../lib/cli/dev/live_panel.ts";
 import { rerunExperiment } from "../lib/cli/dev/rerun.ts";
 import { startDevServer } from "../lib/cli/dev/server.ts";
 import { changeEvents } from "../lib/cli/dev/sse_client.ts";
-import { REPO_ROOT, writeFileAtomic } from "../lib/files.ts";
+import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
+import { REPO_ROOT } from "../lib/files.ts";
 import { SERIES_COLORS } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { writeFigurePage } from "../lib/plot/page.ts";
@@ -355,6 +356,64 @@ browserTest(
     } finally {
       await server.shutdown();
       await Deno.remove(plotsDir, { recursive: true });
+    }
+  },
+);
+
+browserTest(
+  "deno task dev end to end: a study's open page shows its runs training, then the finished figure",
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "nnlab-live-ws-" });
+    await copyWorkspace(work, { nodeModules: "symlink" });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "lib/cli/dev/main.ts", "--port", "0", "--quick", "--jobs", "2"],
+      cwd: work,
+      env: { NNLAB_RUNS_DIR: join(work, "runs"), NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let log = "";
+    const reading = Promise.all([child.stdout, child.stderr].map(async (stream) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) log += chunk;
+    }));
+    const logged = (pattern: RegExp) =>
+      until(() => Promise.resolve(pattern.exec(log)), (match) => match !== null, 120_000);
+    await using browser = await launchBrowser();
+    try {
+      const url = (await logged(/serving plots\/ on (http:\/\/127\.0\.0\.1:\d+\/)/))![1];
+      await logged(/watching experiments\/ and lib\//);
+      const script = join(work, "experiments", "adam.ts");
+      await Deno.writeTextFile(script, `${await Deno.readTextFile(script)}// saved\n`);
+      await logged(/re-running experiments\/adam\.ts/);
+
+      // Opened while the study runs: the page is not built yet, so the server's stand-in
+      // shows; the panel draws what the study has reported so far, then what follows.
+      const tab = await browser.open(`${url}adam.quick.html`);
+      const reloaded = browser.waitFor("Page.loadEventFired", tab.sessionId);
+      const training = await until(
+        () => panelState(tab),
+        (s) => (s?.curves.length ?? 0) > 0,
+        120_000,
+      );
+      const shots = Deno.env.get("NNLAB_SCREENSHOTS");
+    if (shots) await tab.screenshot({ keepPng: join(shots, "live-study.png") });
+    assert.equal(training!.runs.length, 4, JSON.stringify(training));
+      assert.ok(
+        training!.runs.some((line) => /^(sgd|sgd_momentum|rmsprop|adam): epoch \d\/2/.test(line)),
+        JSON.stringify(training),
+      );
+
+      // The study ends: the page reloads as the finished figure, without the panel.
+      await reloaded;
+      await logged(/experiments\/adam\.ts: done in/);
+      assert.equal(await panelState(tab), null);
+      assert.equal(await tab.evaluate("document.querySelectorAll('.nnlab-key').length"), 4);
+      assert.match(log, /adam: 0 of 4 runs cached, 4 to train/);
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await reading;
+      await Deno.remove(work, { recursive: true });
     }
   },
 );
