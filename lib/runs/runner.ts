@@ -253,8 +253,17 @@ async function explainMisses(
   }
 }
 
-/** The newest result record of each run name of `study`. */
-function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
+/**
+ * The newest result record of each run name of `study`: what a run that misses the store
+ * is compared with to say what changed.
+ *
+ * @example
+ * ```ts
+ * const newest = newestByName(await new RunStore().list(), "adam");
+ * newest.get("sgd")?.config;
+ * ```
+ */
+export function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
   const newest = new Map<string, RunRecord>();
   for (const record of records) {
     if (record.study !== study || record.status === "running") continue;
