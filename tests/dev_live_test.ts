@@ -396,8 +396,8 @@ browserTest(
         120_000,
       );
       const shots = Deno.env.get("NNLAB_SCREENSHOTS");
-    if (shots) await tab.screenshot({ keepPng: join(shots, "live-study.png") });
-    assert.equal(training!.runs.length, 4, JSON.stringify(training));
+      if (shots) await tab.screenshot({ keepPng: join(shots, "live-study.png") });
+      assert.equal(training!.runs.length, 4, JSON.stringify(training));
       assert.ok(
         training!.runs.some((line) => /^(sgd|sgd_momentum|rmsprop|adam): epoch \d\/2/.test(line)),
         JSON.stringify(training),

@@ -91,6 +91,7 @@ export function liveEventSink(): ((event: LiveEvent) => void) | undefined {
  * @example
  * ```ts
  * import { Progress } from "../train/progress.ts";
+ * import type { ProgressPlan } from "./record.ts";
  * declare const live: (event: LiveEvent) => void;
  * const trainerProgress = (plan: ProgressPlan) =>
  *   liveProgress(plan, "sgd", live, new Progress({ ...plan, verbose: true }));

@@ -259,6 +259,7 @@ async function explainMisses(
  *
  * @example
  * ```ts
+ * import { RunStore } from "./store.ts";
  * const newest = newestByName(await new RunStore().list(), "adam");
  * newest.get("sgd")?.config;
  * ```

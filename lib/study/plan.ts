@@ -48,6 +48,8 @@ export function studyPlanFile(): string | undefined {
  *
  * @example
  * ```ts
+ * import type { BackendInfo } from "../backend/info.ts";
+ * import type { RunSpec } from "../runs/record.ts";
  * declare const specs: RunSpec[];
  * declare const backend: BackendInfo;
  * await writeStudyPlan("/tmp/plan.json", "adam", specs, backend);

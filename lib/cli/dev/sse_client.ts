@@ -27,6 +27,7 @@ export interface ChangeEvents {
  *
  * @example
  * ```ts
+ * const url = "http://127.0.0.1:8000/";
  * const events = changeEvents((await fetch(`${url}__nnlab/events?page=adam.html`)).body!);
  * await events.next("adam.html", 60_000); // the page was rewritten
  * console.log(events.live.length); // its progress events that came before
