@@ -38,14 +38,14 @@ if (PYTHON === null && !required) {
   );
 }
 
-/** Runs cells in one fresh kernel and prints their outputs as JSON, a list per cell. */
+/** Runs each cell in a fresh kernel of its own and prints their outputs as JSON, a list per cell. */
 const DRIVER = `
 import json, sys
 from jupyter_client.manager import start_new_kernel
-manager, client = start_new_kernel(kernel_name="nnlab-deno", cwd=sys.argv[1], startup_timeout=120)
-try:
-    cells = []
-    for cell in sys.argv[2:]:
+cells = []
+for cell in sys.argv[2:]:
+    manager, client = start_new_kernel(kernel_name="nnlab-deno", cwd=sys.argv[1], startup_timeout=120)
+    try:
         request = client.execute(cell)
         outputs = []
         while True:
@@ -58,10 +58,10 @@ try:
             if kind == "status" and message["content"]["execution_state"] == "idle":
                 break
         cells.append(outputs)
-    print(json.dumps(cells))
-finally:
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+print(json.dumps(cells))
 `;
 
 const CELL = `
@@ -150,7 +150,7 @@ Deno.test({
       assert.deepEqual(
         pageOutputs.map((o) => o.type),
         ["execute_result"],
-        JSON.stringify(pageOutputs),
+        `${JSON.stringify(pageOutputs)}\n${stderr}`,
       );
       const shown = pageOutputs[0].content.data!["text/html"];
       assert.ok(shown.startsWith(`<style>${FIGURE_STYLE}${PAGE_SECTIONS_STYLE}</style>`));
