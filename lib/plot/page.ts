@@ -17,7 +17,7 @@ import { FIGURE_SCRIPT } from "./figure_script.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
 import { plural } from "./plural.ts";
 import { renderFigure, renderTable } from "./render.ts";
-import { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
+import { FIGURE_STYLE, PAGE_SECTIONS_STYLE, PAGE_STYLE } from "./style.ts";
 import { type CellFormat, table } from "./table.ts";
 import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
 
@@ -341,10 +341,37 @@ ${pageBody(options)}
  * ```
  */
 export function pageDisplay(options: FigurePageOptions): { "text/html": string } {
+  return notebookBundle(pageBody(options, { crumb: false }), FIGURE_SCRIPT);
+}
+
+/** A page's content as a notebook shows it: its styles scoped to it, then its script. */
+function notebookBundle(body: string, script: string): { "text/html": string } {
   return {
-    "text/html": `<style>${FIGURE_STYLE}</style><div class="nnlab-root nnlab-notebook">` +
-      `${pageBody(options, { crumb: false })}</div><script>${FIGURE_SCRIPT}</script>`,
+    "text/html": `<style>${FIGURE_STYLE}${PAGE_SECTIONS_STYLE}</style>` +
+      `<div class="nnlab-root nnlab-notebook">${body}</div><script>${script}</script>`,
   };
+}
+
+/**
+ * A written page as a notebook shows it, from its HTML: what {@linkcode pageDisplay} gives
+ * for the options it was written from, with the page's own script (made for its markup).
+ * The link to the index and the embedded JSON stay out of the cell. Null for HTML that
+ * is not an nnlab figure page.
+ *
+ * @example
+ * ```ts
+ * const bundle = savedPageDisplay(await Deno.readTextFile("plots/adam.html"));
+ * bundle?.["text/html"].includes("<svg"); // true
+ * ```
+ */
+export function savedPageDisplay(html: string): { "text/html": string } | null {
+  if (readPageData(html) === null) return null;
+  const body = new RegExp(
+    `<body[^>]*>([\\s\\S]*?)<script type="application/json" id="${PAGE_DATA_ID}">`,
+  ).exec(html)?.[1];
+  const script = /<script>([\s\S]*?)<\/script>\s*<\/body>/.exec(html)?.[1];
+  if (body === undefined || script === undefined) return null;
+  return notebookBundle(body.replace(/<p class="nnlab-crumb">[\s\S]*?<\/p>\n?/, "").trim(), script);
 }
 
 /**

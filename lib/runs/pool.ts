@@ -21,8 +21,12 @@ export interface PoolOptions {
   backend: BackendName;
   study: string;
   fresh?: boolean;
+  /** Called as a worker starts on run `index`. */
+  onStart?: (index: number) => void;
   /** Called as each run ends with its stored record. */
   onFinished: (index: number, record: RunRecord, trained: boolean) => void;
+  /** Called as a run fails, with the worker's reason; the call fails once all are done. */
+  onFailed?: (index: number, reason: string) => void;
   /** Called with every message a worker sends (progress, epochs, log lines). */
   onMessage?: (index: number, message: WorkerMessage) => void;
   /** Aborting ends every running worker (SIGTERM) and starts no new one. */
@@ -74,6 +78,7 @@ export async function trainInWorkers(
         threads: options.threads,
         fresh: options.fresh ?? false,
       };
+      options.onStart?.(item.index);
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--config", configPath, workerScript],
         stdin: "piped",
@@ -109,6 +114,7 @@ export async function trainInWorkers(
         const reason = error ?? (lastLines.join(" ") ||
           `exit code ${status.code}${status.signal ? `, signal ${status.signal}` : ""}`);
         failures.push(`run "${item.run.spec.name}": ${reason}`);
+        options.onFailed?.(index, reason);
       }
     }
   };
