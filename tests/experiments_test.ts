@@ -102,4 +102,37 @@ Deno.test("unknown flags and bad values are rejected naming the flag and what it
   }
 });
 
+Deno.test("--out is checked before anything trains; nnlab never overwrites a file it did not write", async () => {
+  const site = join(work, "site");
+  await Deno.mkdir(site, { recursive: true });
+  const theirs = "<html><body>someone else's index</body></html>";
+  await Deno.writeTextFile(join(site, "index.html"), theirs);
+  await Deno.writeTextFile(join(site, "notes.html"), "<p>mine</p>");
+  const refused = [
+    [site, "is a folder; expected a file name ending in .html"],
+    [join(site, "report.txt"), "expected a file name ending in .html"],
+    [join(site, "notes.html"), "exists and is not an nnlab figure page"],
+    ["/proc/nnlab/report.html", "cannot create the folder /proc/nnlab"],
+  ];
+  for (const [out, why] of refused) {
+    const result = await study("adam", "--quick", "--out", out);
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert.ok(result.stderr.includes(`--out ${out}: ${why}`), result.stderr);
+    assert.doesNotMatch(result.stdout, /runs cached|to train/, "refused before any training");
+  }
+  const page = join(site, "report.html");
+  const written = await study("dropout", "--quick", "--jobs", "1", "--out", page);
+  assert.equal(written.code, 0, written.stderr);
+  assert.ok(readPageData(await Deno.readTextFile(page)), "the page is written");
+  assert.equal(
+    await Deno.readTextFile(join(site, "index.html")),
+    theirs,
+    "their index is untouched",
+  );
+  assert.equal(await Deno.readTextFile(join(site, "notes.html")), "<p>mine</p>");
+  const again = await study("dropout", "--quick", "--jobs", "1", "--out", page);
+  assert.equal(again.code, 0, "an nnlab page may be replaced by a new one");
+});
+
 globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));

@@ -16,6 +16,9 @@ import { checkLabels } from "./check.ts";
  * @returns scalar loss
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { softmaxLoss } from "./losses.ts";
+ *
  * softmaxLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // ln(10) = 2.3026
  * ```
  */
@@ -38,6 +41,9 @@ export function softmaxLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
  * @returns scalar loss
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { svmLoss } from "./losses.ts";
+ *
  * svmLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // 9
  * ```
  */

@@ -26,6 +26,8 @@ import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
  *
  * @example
  * ```ts
+ * import { INDEX_MARKER } from "./index_page.ts";
+ *
  * const ours = (await Deno.readTextFile("plots/index.html")).includes(INDEX_MARKER);
  * ```
  */
@@ -70,6 +72,8 @@ const CHART_SVG = /<svg\b[^>]*\bviewBox="[^"]*"[^>]*>[\s\S]*?<\/svg>/;
  *
  * @example
  * ```ts
+ * import { firstChart } from "./index_page.ts";
+ *
  * firstChart(await Deno.readTextFile("plots/adam.html")).startsWith("<svg"); // true
  * ```
  */
@@ -102,6 +106,8 @@ function indexRun(run: PageRun): IndexRun {
  *
  * @example
  * ```ts
+ * import { readIndexEntries } from "./index_page.ts";
+ *
  * for (const entry of await readIndexEntries("plots")) console.log(entry.file, entry.runs.length);
  * ```
  */
@@ -245,6 +251,8 @@ ${rows}
  *
  * @example
  * ```ts
+ * import { readIndexEntries, renderIndex } from "./index_page.ts";
+ *
  * const html = renderIndex(await readIndexEntries("plots"));
  * ```
  */
@@ -331,6 +339,8 @@ function isOurIndex(html: string): boolean {
  *
  * @example
  * ```ts
+ * import { writeIndex } from "./index_page.ts";
+ *
  * console.log(`index: ${await writeIndex("plots")}`);
  * ```
  */

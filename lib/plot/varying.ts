@@ -52,6 +52,8 @@ export function flatConfig(config: Record<string, unknown>): Record<string, unkn
  *
  * @example
  * ```ts
+ * import { varyingKeys } from "./varying.ts";
+ *
  * varyingKeys([
  *   { updateRule: "sgd", learningRate: 5e-3, numEpochs: 5 },
  *   { updateRule: "adam", learningRate: 1e-3, numEpochs: 5 },
@@ -69,6 +71,8 @@ export function varyingKeys(configs: readonly Record<string, unknown>[]): string
  *
  * @example
  * ```ts
+ * import { configText } from "./varying.ts";
+ *
  * configText(0.005); // "0.005"
  * configText(10 ** -3.5); // "3.162e-4"
  * configText(null); // "none"
@@ -91,6 +95,8 @@ export function configText(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { keyLabel } from "./varying.ts";
+ *
  * keyLabel("dropoutKeepProb"); // "dropout keep prob"
  * ```
  */

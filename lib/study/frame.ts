@@ -35,6 +35,7 @@ import { RunStore } from "../runs/store.ts";
 import { requireSubmitCommand } from "../runs/launchers/launch.ts";
 import { launchStudy, submittingBackend } from "./cluster.ts";
 import { FLAGS_HELP, parseStudyFlags, type StudyFlags } from "./flags.ts";
+import { studyPlanFile, writeStudyPlan } from "./plan.ts";
 
 /** Settings as the runs see them: the study's, plus its resolved data and the seed. */
 export type ResolvedSettings<S> = S & { data: DataSpec; seed: number };
@@ -147,9 +148,9 @@ export async function pagePath(
   }
   const out = resolve(options.out);
   const refuse = (why: string) => new Error(`--out ${options.out}: ${why}`);
-  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   const existing = await Deno.stat(out).catch(() => null);
   if (existing?.isDirectory) throw refuse("is a folder; expected a file name ending in .html");
+  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   if (existing) {
     const html = await Deno.readTextFile(out).catch(() => "");
     if (readPageData(html) === null) {
@@ -184,13 +185,19 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const out = await pagePath({ name: definition.name, quick: flags.quick, out: flags.out });
   const { launcher, dryRun } = flags.launch;
   const local = launcher === "local";
-  if (!local && !dryRun) await requireSubmitCommand(launcher);
+  // A study asked only for its plan (loadRuns) submits nothing.
+  if (!local && !dryRun && !studyPlanFile()) await requireSubmitCommand(launcher);
   const submitting = local ? undefined : await submittingBackend(flags.backend, flags.threads);
   const backend = submitting?.info ??
     await initBackend({ backend: flags.backend, threads: flags.threads });
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
+  const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
+  const planFile = studyPlanFile(); // loadRuns asks which runs the study serves now
+  if (planFile) {
+    return await writeStudyPlan(planFile, definition.name, definition.runs(settings), backend);
+  }
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
   const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}`;
@@ -207,7 +214,6 @@ async function runWithFlags<S extends Record<string, unknown>>(
     console.log(`jobs: 1 (starting worker processes is not permitted here)`);
     jobs = 1;
   }
-  const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
   const specs = definition.runs(settings);
   const store = new RunStore();
   if (!local) {

@@ -1,12 +1,15 @@
 /**
  * What the dev server adds to a page on its way to the browser: a live-reload hook (a
- * Server-Sent Events listener that reloads the page when its file is rewritten) and, when
- * the page's experiment failed on its last re-run, an overlay with the error. Files on
- * disk never carry either: they stay self-contained and script-free.
+ * Server-Sent Events listener that reloads the page when its file is rewritten, and draws
+ * the live panel while its study re-runs) and, when the page's experiment failed on its
+ * last re-run, an overlay with the error. Files on disk never carry either: they stay
+ * self-contained and script-free.
  *
  * @module
  */
+import { SERIES_COLORS } from "../../plot/figure.ts";
 import { escapeHtml } from "../../plot/html.ts";
+import { LIVE_PANEL_SOURCE } from "./live_panel.ts";
 
 /** Path of the Server-Sent Events stream the reload hook listens to. */
 export const EVENTS_PATH = "/__nnlab/events";
@@ -19,7 +22,9 @@ export const ERROR_OVERLAY_ID = "nnlab-dev-error";
 
 /**
  * The reload hook. A "change" event carries a JSON list of file names under plots/; the
- * page reloads when its own name is in it, keeping its scroll position.
+ * page reloads when its own name is in it, keeping its scroll position. The stream is
+ * opened for this page (`?page=`), so it also receives this page's "live" events (a
+ * re-run's progress, see live_panel.ts) and "live-end" when the re-run is over.
  */
 const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
 (() => {
@@ -30,7 +35,10 @@ const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
     sessionStorage.removeItem(key);
     addEventListener("load", () => scrollTo(0, Number(saved)));
   }
-  const events = new EventSource("${EVENTS_PATH}");
+  const live = (${LIVE_PANEL_SOURCE})(${JSON.stringify(SERIES_COLORS)});
+  const events = new EventSource("${EVENTS_PATH}?page=" + encodeURIComponent(page));
+  events.addEventListener("live", (event) => live(JSON.parse(event.data)));
+  events.addEventListener("live-end", () => live(null));
   events.addEventListener("change", (event) => {
     if (JSON.parse(event.data).includes(page)) {
       sessionStorage.setItem(key, String(scrollY));

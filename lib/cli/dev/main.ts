@@ -3,7 +3,8 @@
  * finds the experiments whose module graph holds the changed file, re-runs only those (as
  * subprocesses; the run cache keeps every unchanged run, so only the runs the edit touches
  * train), and serves plots/ on 127.0.0.1 with live reload, so an open figure redraws
- * itself. A failing re-run is shown on its page and in the terminal; the server goes on.
+ * itself; while a study re-runs, its open page shows the training runs' loss and accuracy
+ * live. A failing re-run is shown on its page and in the terminal; the server goes on.
  *
  *     deno task dev [--port 8000] [--all] [--debounce 150] [experiment flags, e.g. --quick]
  *
@@ -159,8 +160,13 @@ export async function startDev(
     const page = pageFileOf(script).replace(/\.html$/, quick ? ".quick.html" : ".html");
     running.set(page, `running ${show(script)} ...`);
     print(`re-running ${show(script)} ${options.experimentFlags.join(" ")}`.trimEnd());
-    const result = await rerunExperiment(script, options.experimentFlags, { cwd: root, print });
+    const result = await rerunExperiment(script, options.experimentFlags, {
+      cwd: root,
+      print,
+      onLive: (event) => server.live(page, event), // the open page draws the runs as they train
+    });
     running.delete(page);
+    server.endLive(page);
     const hadFailed = failures.has(page);
     const seconds = (result.ms / 1000).toFixed(1);
     if (result.ok) {

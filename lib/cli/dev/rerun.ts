@@ -6,6 +6,7 @@
  * @module
  */
 import { basename, extname } from "node:path";
+import { decodeLiveEvent, LIVE_EVENTS_ENV, type LiveEvent } from "../../runs/live_events.ts";
 
 /** How a re-run ended. */
 export interface RerunResult {
@@ -36,6 +37,11 @@ export interface RerunOptions {
   permissions?: string[];
   /** Stops the script (SIGTERM, then SIGKILL after a grace period) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Receives the study's live progress (lib/runs/live_events.ts): when given, the script
+   * is asked for it, and its event lines go here instead of to `print`.
+   */
+  onLive?: (event: LiveEvent) => void;
 }
 
 /** Milliseconds an aborted script has to exit after SIGTERM before it is killed. */
@@ -60,6 +66,7 @@ export async function rerunExperiment(
   const prefix = `[${basename(script, extname(script))}] `;
   const start = performance.now();
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
+  if (options.onLive) env[LIVE_EVENTS_ENV] = "1";
   for (const name of options.unsetEnv ?? []) delete env[name];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(options.permissions ?? ["-A"]), script, ...flags],
@@ -92,8 +99,11 @@ export async function rerunExperiment(
     if (rest) emit(rest, kept);
   };
   const emit = (raw: string, kept: string[]) => {
+    const last = raw.split("\r").pop()!;
+    const event = options.onLive ? decodeLiveEvent(last) : null;
+    if (event) return options.onLive!(event);
     // A script's output is shown on a terminal and a page: no escape sequences from it.
-    const line = plainText(raw.split("\r").pop()!);
+    const line = plainText(last);
     print(prefix + line);
     kept.push(line);
     if (kept.length > KEPT_LINES) kept.shift();

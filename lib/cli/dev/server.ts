@@ -4,6 +4,10 @@
  * rewritten (Server-Sent Events on {@linkcode EVENTS_PATH}). It watches plots/ itself, so a
  * figure rewritten by `deno task exp:<name>` in another terminal refreshes too.
  *
+ * While a study re-runs, its progress ({@linkcode LiveEvent}s) goes to the streams opened
+ * for its page (`?page=<file>`) as "live" events; a page opened mid-run is first sent what
+ * it missed. The re-run's end ("live-end", or the page's rewrite) forgets them.
+ *
  * What a browser on this machine may be made to ask of it is limited too:
  * - only regular files whose real path (symlinks resolved) is inside plots/ are served;
  * - only requests whose Host is a loopback name or address with the server's port are
@@ -15,6 +19,7 @@
  * @module
  */
 import { basename, extname, relative, resolve, sep } from "node:path";
+import type { LiveEvent } from "../../runs/live_events.ts";
 import { EVENTS_PATH, injectDevHooks, injectDevHooksStream, placeholderPage } from "./inject.ts";
 
 /** Options of {@linkcode startDevServer}. */
@@ -38,6 +43,10 @@ export interface DevServer {
   port: number;
   /** Tells open pages that these files (names under plots/) changed. */
   notify(files: string[]): void;
+  /** Sends a re-run's progress to the pages open on `file` (a name under plots/). */
+  live(file: string, event: LiveEvent): void;
+  /** The re-run for `file` is over: its pages take their live panel down. */
+  endLive(file: string): void;
   /** Closes the event streams, the watcher and the listener. */
   shutdown(): Promise<void>;
 }
@@ -55,6 +64,9 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Milliseconds to gather the events of one atomic page write into one notification. */
 const PLOTS_QUIET_MS = 30;
 
+/** Live events kept per page for a page opened mid-run; a longer run keeps its first ones. */
+const LIVE_REPLAY_LIMIT = 20_000;
+
 /**
  * Starts serving `plotsDir`.
  *
@@ -67,13 +79,15 @@ const PLOTS_QUIET_MS = 30;
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const plotsDir = resolve(options.plotsDir);
   await Deno.mkdir(plotsDir, { recursive: true });
-  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  /** Open event streams, each with the page it was opened for (null: none). */
+  const streams = new Map<ReadableStreamDefaultController<Uint8Array>, string | null>();
   const encoder = new TextEncoder();
+  /** The live events of each page's running re-run, encoded, for late openers. */
+  const replay = new Map<string, Uint8Array[]>();
 
-  const notify = (files: string[]) => {
-    if (files.length === 0) return;
-    const message = encoder.encode(`event: change\ndata: ${JSON.stringify(files)}\n\n`);
-    for (const stream of streams) {
+  const send = (message: Uint8Array, page?: string) => {
+    for (const [stream, opened] of streams) {
+      if (page !== undefined && opened !== page) continue;
       try {
         stream.enqueue(message);
       } catch {
@@ -82,14 +96,36 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   };
 
-  const events = () => {
+  const notify = (files: string[]) => {
+    if (files.length === 0) return;
+    for (const file of files) replay.delete(file); // a rewritten page is the finished one
+    send(encoder.encode(`event: change\ndata: ${JSON.stringify(files)}\n\n`));
+  };
+
+  const live = (file: string, event: LiveEvent) => {
+    const message = encoder.encode(`event: live\ndata: ${JSON.stringify(event)}\n\n`);
+    const kept = replay.get(file) ?? [];
+    if (kept.length < LIVE_REPLAY_LIMIT) kept.push(message);
+    replay.set(file, kept);
+    send(message, file);
+  };
+
+  const endLive = (file: string) => {
+    replay.delete(file);
+    send(encoder.encode(`event: live-end\ndata: {}\n\n`), file);
+  };
+
+  const events = (page: string | null) => {
     let self: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         self = controller;
-        streams.add(controller);
+        streams.set(controller, page);
         // A short retry so a page reconnects quickly when the server restarts.
         controller.enqueue(encoder.encode("retry: 500\n: connected\n\n"));
+        for (const message of page === null ? [] : replay.get(page) ?? []) {
+          controller.enqueue(message);
+        }
       },
       cancel() {
         streams.delete(self);
@@ -172,8 +208,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
     }
-    const { pathname } = new URL(request.url);
-    if (pathname === EVENTS_PATH) return events();
+    const { pathname, searchParams } = new URL(request.url);
+    if (pathname === EVENTS_PATH) return events(searchParams.get("page"));
     const file = decodePath(pathname);
     if (file === undefined) {
       return new Response(`bad path: ${pathname.slice(0, 200)}\n`, { status: 400 });
@@ -206,8 +242,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     url: `http://${hostname}:${port}/`,
     port,
     notify,
+    live,
+    endLive,
     async shutdown() {
-      for (const stream of streams) {
+      for (const stream of streams.keys()) {
         try {
           stream.close();
         } catch { /* already closed */ }

@@ -51,7 +51,16 @@ function stockDepthwise(
  * @returns (N, OH, OW, C * M)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { depthwiseByPieces } from "./depthwise_conv2d_native.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const x = tf.randomNormal([2, 8, 8, 32]) as tf.Tensor4D; // (N, H, W, C)
+ * const w = tf.randomNormal([7, 7, 32, 1]) as tf.Tensor4D; // one 7x7 filter per channel
  * const y = depthwiseByPieces(x, w, { strides: 1, pad: "same" }, tf.backend() as BackendWasm);
+ * y.shape; // [2, 8, 8, 32]
  * ```
  */
 export function depthwiseByPieces(
@@ -162,6 +171,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dNativeConfig);
  * ```
  */

@@ -35,7 +35,10 @@ export function allFinite(values: Float32Array): boolean {
  *
  * @example
  * ```ts
- * if (allFinite(values)) markFinite(out.dataId);
+ * import type * as tf from "@tensorflow/tfjs";
+ * import { markFinite } from "./known_finite.ts";
+ * declare const out: tf.TensorInfo; // a kernel's output, just scanned: no NaN, no infinity
+ * markFinite(out.dataId);
  * ```
  */
 export function markFinite(dataId: object): void {

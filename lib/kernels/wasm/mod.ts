@@ -93,6 +93,8 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { registerWasmKernels } from "./mod.ts";
  * registerWasmKernels();
  * await tf.setBackend("wasm");
  * ```
