@@ -107,7 +107,7 @@ Deno.test("Solver drives 50 examples to training accuracy 1.0; history lengths f
     `loss ${lossHistory[0]} -> ${lossHistory.at(-1)}`,
   );
   // The restored (best) parameters are what checkAccuracy now sees.
-  assert.equal(solver.checkAccuracy(data.val, null), result.bestValAcc);
+  assert.equal(await solver.checkAccuracy(data.val, null), result.bestValAcc);
   for (const key of ["dataMs", "forwardMs", "backwardMs", "updateMs"] as const) {
     assert.ok(Number.isFinite(result.timings[key]) && result.timings[key] >= 0, key);
   }
@@ -221,7 +221,9 @@ function lossBecomes(model: TwoLayerNet, badCall: number, value: number): Model 
     scores: (X, options) => model.scores(X, options),
     loss: (X, y) => {
       const result = model.loss(X, y);
-      return ++calls >= badCall ? { ...result, loss: value } : result;
+      if (++calls < badCall) return result;
+      result.loss.dispose();
+      return { ...result, loss: tf.scalar(value) };
     },
   };
 }

@@ -91,7 +91,10 @@ export function pair(name: string, value: unknown): [number, number] {
 }
 
 /**
- * Reads int32 class labels `y: (N,)` for `scores: (N, C)` and checks each is in [0, C).
+ * Checks int32 class labels `y: (N,)` for `scores: (N, C)`: dtype and shape. Their range
+ * is not checked here: that would read `y` back from the device at every loss, which
+ * stalls a GPU; whoever makes label tensors from host data checks the range once there,
+ * with {@linkcode checkLabelRange} (the Solver does for its data).
  *
  * @example
  * ```ts
@@ -101,7 +104,7 @@ export function pair(name: string, value: unknown): [number, number] {
 export function checkLabels(fn: string, scores: unknown, y: unknown): void {
   expectTensor(fn, "scores", scores, 2);
   expectTensor(fn, "y", y, 1, "int32");
-  const [N, C] = scores.shape;
+  const [N] = scores.shape;
   expectShapeOf(
     fn,
     "y",
@@ -109,10 +112,23 @@ export function checkLabels(fn: string, scores: unknown, y: unknown): void {
     [N],
     `one label per row of scores, which has shape ${showShape(scores.shape)}`,
   );
-  const labels = y.dataSync();
+}
+
+/**
+ * Checks that every label of `labels` (host memory) is a class index in [0, numClasses).
+ *
+ * @param name how the message names the labels, e.g. "data.train.y"
+ * @example
+ * ```ts
+ * checkLabelRange("data.train.y", new Int32Array([0, 3, 9]), 10); // fine
+ * checkLabelRange("data.val.y", new Int32Array([0, 10]), 10);
+ * // throws: data.val.y[1]: got 10; expected a class index in [0, 9]
+ * ```
+ */
+export function checkLabelRange(name: string, labels: Int32Array, numClasses: number): void {
   for (let i = 0; i < labels.length; i++) {
-    if (!(labels[i] >= 0 && labels[i] < C)) {
-      throw argumentError(`${fn}: y[${i}]`, labels[i], `a class index in [0, ${C - 1}]`);
+    if (!(labels[i] >= 0 && labels[i] < numClasses)) {
+      throw argumentError(`${name}[${i}]`, labels[i], `a class index in [0, ${numClasses - 1}]`);
     }
   }
 }
