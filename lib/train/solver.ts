@@ -18,9 +18,9 @@
  * {@linkcode DivergedError}; and the optimizer state is freed when `train()` returns, so a
  * finished Solver holds no tensors.
  *
- * Nothing is read back from the device within an iteration: a GPU would stall on every
+ * Nothing is read back from a GPU within an iteration: it would stall on every
  * read. Each iteration's loss and gradient flags go into a {@linkcode DeviceLossLog}, and
- * an update from a non-finite loss or gradient is masked on the device; the log is read
+ * no update is applied from a non-finite loss or gradient (lib/train/step.ts); the log is read
  * back once per print interval (at iteration 1, 1 + printEvery, ..., at every epoch's
  * end), where progress and `onIteration` hear of the iterations since the last read, in
  * order, and divergence stops the run at the exact iteration. Accuracy is counted on the
@@ -43,7 +43,7 @@ import {
   updateRule as lookUpRule,
 } from "./optim.ts";
 import { Random } from "../random.ts";
-import { disposeState, solverStep } from "./step.ts";
+import { computesOnHost, disposeState, solverStep } from "./step.ts";
 import type {
   ProgressPlan,
   StepTimings,
@@ -196,12 +196,6 @@ const OPTION_NAMES: readonly (keyof SolverOptions)[] = [
 const YIELD_MS = 100;
 
 /**
- * Backends whose kernels run when they are called, so that a wall clock around each part
- * of a step times it. Elsewhere (webgpu) a step only queues work.
- */
-const SYNCHRONOUS_BACKENDS = ["cpu", "wasm", "tensorflow"];
-
-/**
  * Trains a {@linkcode Model} on `{train, val}` with minibatch gradient descent.
  *
  * @example
@@ -311,7 +305,8 @@ export class Solver {
       ? { iteration: () => {}, epoch: () => {}, finish: () => {} }
       : this.#options.progress?.(plan) ?? plainLines(plan);
     const paramNames = Object.keys(model.params);
-    const synchronous = SYNCHRONOUS_BACKENDS.includes(tf.getBackend());
+    // Elsewhere (a GPU) a step only queues work: its parts cannot be timed apart.
+    const synchronous = computesOnHost();
     let learningRate = this.baseLearningRate;
     this.#configs = Object.fromEntries(
       paramNames.map((p) => [p, { ...this.#optimConfig, learningRate }]),
