@@ -13,7 +13,9 @@ import { argumentError, numberIn } from "../errors.ts";
  *
  * @example
  * ```ts
- * expectTensor("affine", "w", w, 2);
+ * import * as tf from "@tensorflow/tfjs";
+ * const w = tf.zeros([3, 4]);
+ * expectTensor("affine", "w", w, 2); // passes; a rank-1 w would throw
  * ```
  */
 export function expectTensor(
@@ -42,6 +44,8 @@ export function expectTensor(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * const [D, gamma] = [4, tf.ones([4])];
  * expectShapeOf("batchnorm", "gamma", gamma, [D], `x has ${D} features`);
  * ```
  */
@@ -98,6 +102,8 @@ export function pair(name: string, value: unknown): [number, number] {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * const [scores, y] = [tf.zeros([2, 10]), tf.tensor1d([3, 7], "int32")];
  * checkLabels("softmaxLoss", scores, y);
  * ```
  */

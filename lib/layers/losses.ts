@@ -20,6 +20,7 @@ import { checkLabels } from "./check.ts";
  * @returns scalar loss
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * softmaxLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // ln(10) = 2.3026
  * ```
  */
@@ -42,6 +43,7 @@ export function softmaxLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
  * @returns scalar loss
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * svmLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // 9
  * ```
  */

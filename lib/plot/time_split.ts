@@ -31,18 +31,18 @@ export function timeSplit(
   runs: readonly { name: string; timings: { perIteration: StepTimings } }[],
   { title = "Time per training step", caption }: { title?: string; caption?: string } = {},
 ): Figure {
-  const rows: TimeSplitRow[] = runs.flatMap(({ name, timings: { perIteration: t } }) =>
+  const rows = runs.flatMap(({ name, timings: { perIteration: t } }): TimeSplitRow[] =>
     t.computeMs === undefined
       ? [
         { run: name, phase: "data", ms: t.dataMs },
         { run: name, phase: "forward", ms: t.forwardMs },
         { run: name, phase: "backward", ms: t.backwardMs },
         { run: name, phase: "update", ms: t.updateMs },
-      ] satisfies TimeSplitRow[]
+      ]
       : [
         { run: name, phase: "data", ms: t.dataMs },
         { run: name, phase: "forward + backward + update", ms: t.computeMs },
-      ] satisfies TimeSplitRow[]
+      ]
   );
   const unsplit = runs.some(({ timings }) => timings.perIteration.computeMs !== undefined);
   return barChart(rows, {

@@ -114,6 +114,8 @@ const AUGMENT_MODULE = new URL("../data/augment.ts", import.meta.url).href;
  *
  * @example
  * ```ts
+ * import type { DataSpec } from "../data/spec.ts";
+ * declare const data: DataSpec;
  * classifierRun("momentum 0.9", {
  *   data, model: "mnist_cnn", updateRule: "sgd_momentum",
  *   optimConfig: { learningRate: 1e-3, momentum: 0.9 }, numEpochs: 10, batchSize: 32, seed: 0,
@@ -160,6 +162,7 @@ export function classifierRun(
  *
  * @example
  * ```ts
+ * declare const config: ClassifierRunConfig;
  * const result = await trainRun(config, { name: "adam" });
  * ```
  */
@@ -322,6 +325,7 @@ export function historyMetrics(history: TrainingHistory): Record<string, number>
  *
  * @example
  * ```ts
+ * import { loadModel } from "../models/table.ts";
  * layerShapes(await loadModel("mnist_cnn"), [1, 28, 28, 1]); // [["conv1", [1, 26, 26, 32]], ...]
  * ```
  */

@@ -5,6 +5,9 @@
  * the model at the end.
  *
  * ```ts
+ * import type { LabeledImages } from "../data/types.ts";
+ * import type { Model } from "../models/model.ts";
+ * declare const model: Model, train: LabeledImages, val: LabeledImages;
  * const solver = new Solver(model, { train, val }, {
  *   updateRule: "adam", optimConfig: { learningRate: 1e-3 }, lrDecay: 0.95,
  *   numEpochs: 5, batchSize: 100, printEvery: 100, name: "adam",
@@ -145,6 +148,7 @@ export interface TrainingResult {
  *
  * @example
  * ```ts
+ * declare const solver: Solver;
  * try {
  *   await solver.train();
  * } catch (error) {
@@ -200,6 +204,9 @@ const YIELD_MS = 100;
  *
  * @example
  * ```ts
+ * import type { LabeledImages } from "../data/types.ts";
+ * import type { Model } from "../models/model.ts";
+ * declare const model: Model, data: { train: LabeledImages; val: LabeledImages };
  * const solver = new Solver(model, data, { updateRule: "sgd_momentum", optimConfig: { learningRate: 5e-3 }, numEpochs: 5 });
  * const result = await solver.train();
  * console.log(result.bestValAcc, result.history.lossHistory.length);
@@ -280,6 +287,7 @@ export class Solver {
    *
    * @example
    * ```ts
+   * declare const solver: Solver;
    * const { history, bestValAcc, timings, iterations } = await solver.train();
    * ```
    */
@@ -428,7 +436,8 @@ export class Solver {
    *
    * @example
    * ```ts
-   * const valAcc = await solver.checkAccuracy(data.val, null); // all validation examples
+   * declare const solver: Solver;
+   * const valAcc = await solver.checkAccuracy(solver.data.val, null); // all validation examples
    * ```
    */
   async checkAccuracy(
