@@ -443,7 +443,7 @@ Deno.test("progress: plain lines every printEvery iterations and each epoch; sil
   model.dispose();
 });
 
-Deno.test("bad options and data are rejected with the name and the value", () => {
+Deno.test("bad options and data are rejected with the name and the value", async () => {
   const model = new TwoLayerNet(4, 8, 3, 0);
   assert.throws(
     () => new Solver(model, data, { updateRule: "foo" }),
@@ -468,6 +468,12 @@ Deno.test("bad options and data are rejected with the name and the value", () =>
     /data\.train\.shape: got \[50, 4\]/,
   );
   const otherWidth = { x: new Float32Array(30 * 5), y: new Int32Array(30), shape: [30, 5] };
+  const badLabels = { ...data.val, y: data.val.y.map((label, i) => (i === 7 ? 3 : label)) };
+  // The model scores 3 classes: label 3 is caught before training, naming split and index.
+  await assert.rejects(
+    () => new Solver(model, { train: data.train, val: badLabels }, quiet).train(),
+    { message: "data.val.y[7]: got 3; expected a class index in [0, 2]" },
+  );
   assert.throws(
     () => new Solver(model, { train: data.train, val: otherWidth }),
     /data\.val\.shape: got \[30, 5\]; expected \[any, 4\]/,
