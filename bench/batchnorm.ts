@@ -13,9 +13,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../lib/backend/init.ts";
-import { numberIn } from "../lib/errors.ts";
+import { argumentError, numberIn } from "../lib/errors.ts";
+import { commandLineOrExit } from "../lib/cli/command_line.ts";
 import { batchnorm, batchnormAutodiff } from "../lib/layers/batchnorm.ts";
 
 /** Batch sizes N and feature counts D, the range of cs231n's fully connected nets. */
@@ -28,13 +28,20 @@ const SIZES: [number, number][] = [
   [512, 1024],
 ];
 
-const { values: flags } = parseArgs({
-  args: Deno.args,
-  options: { backend: { type: "string" }, reps: { type: "string", default: "15" } },
-  strict: true,
-});
-const reps = numberIn("--reps", Number(flags.reps), { min: 1, integer: true });
-const info = await initBackend({ backend: backendRequest(flags.backend) });
+const { reps, backend } = commandLineOrExit(
+  Deno.args,
+  { backend: { type: "string" }, reps: { type: "string" } },
+  {},
+  ({ values }) => ({
+    reps: values.reps === undefined || /^\d+$/.test(String(values.reps))
+      ? numberIn("--reps", Number(values.reps ?? 15), { min: 1, integer: true })
+      : (() => {
+        throw argumentError("--reps", values.reps, "an integer >= 1");
+      })(),
+    backend: backendRequest(values.backend as string | undefined),
+  }),
+);
+const info = await initBackend({ backend });
 console.log(
   `batchnorm forward+backward, backend ${info.backend} (${info.threads} thread(s)), ` +
     `median of ${reps} in milliseconds`,

@@ -17,9 +17,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
-import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend/init.ts";
 import { stockKernel, WASM_KERNEL_CONFIGS } from "../lib/kernels/wasm/mod.ts";
+import { MAX_WASM_THREADS } from "../lib/kernels/wasm/threads.ts";
+import { commandLineOrExit } from "../lib/cli/command_line.ts";
+import { argumentError, numberIn } from "../lib/errors.ts";
 
 /** One kernel invocation to time: inputs by name (shapes), attributes as the op passes. */
 interface KernelCase {
@@ -262,21 +264,34 @@ function hasStock(kernel: string): boolean {
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      reps: { type: "string", default: "7" },
-      "cpu-reps": { type: "string", default: "1" },
-      "no-cpu": { type: "boolean", default: false },
+  const integer = (flag: string, text: unknown, fallback: number, min: number) => {
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(String(text))) throw argumentError(flag, text, `an integer >= ${min}`);
+    return numberIn(flag, Number(text), { min, integer: true });
+  };
+  const { reps, cpuReps, noCpu, threads } = commandLineOrExit(
+    Deno.args,
+    {
+      reps: { type: "string" },
+      "cpu-reps": { type: "string" },
+      "no-cpu": { type: "boolean" },
       threads: { type: "string" },
     },
-  });
-  const reps = Number(values.reps), cpuReps = Number(values["cpu-reps"]);
+    {},
+    ({ values }) => ({
+      reps: integer("--reps", values.reps, 7, 1),
+      cpuReps: integer("--cpu-reps", values["cpu-reps"], 1, 1),
+      noCpu: values["no-cpu"] === true,
+      threads: values.threads === undefined ? undefined : numberIn(
+        "--threads",
+        integer("--threads", values.threads, 1, 1),
+        { min: 1, max: MAX_WASM_THREADS, integer: true },
+      ),
+    }),
+  );
   // The wasm backend as nnlab starts it (threads: all cores unless --threads), kernels
   // registered; the stock ones stay reachable through stockKernel.
-  await initBackend({
-    backend: "wasm",
-    threads: values.threads === undefined ? undefined : Number(values.threads),
-  });
+  await initBackend({ backend: "wasm", threads });
   console.log(
     `# tfjs ${tf.version.tfjs}, wasm threads ${tfWasm.getThreadsCount()}, ` +
       `simd ${
@@ -292,7 +307,7 @@ async function main(): Promise<void> {
       ? timeMs(() => composedPoolGrad(c, inputs)?.dispose(), reps)
       : NaN;
     let cpuMs = NaN;
-    if (!values["no-cpu"]) {
+    if (!noCpu) {
       await tf.setBackend("cpu");
       cpuMs = timeMs(() => runThroughEngine(c, inputs), cpuReps);
     }

@@ -31,11 +31,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend/init.ts";
 import { argumentError, numberIn, oneOf } from "../lib/errors.ts";
 import { adapterSummary, type WebgpuAdapterInfo } from "../lib/kernels/webgpu/adapter_info.ts";
+import { parseCommandLine } from "../lib/cli/command_line.ts";
+import { MAX_WASM_THREADS } from "../lib/kernels/wasm/threads.ts";
 import {
   BENCH_MODELS,
   type BenchModelName,
@@ -105,21 +106,28 @@ interface TorchResult {
 }
 
 function parseFlags(args: string[]): BenchFlags {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      backend: { type: "string" },
-      threads: { type: "string" },
-      batch: { type: "string" },
-      reps: { type: "string" },
-      warmup: { type: "string" },
-      quick: { type: "boolean", default: false },
-      profile: { type: "boolean", default: false },
-      "no-torch": { type: "boolean", default: false },
-      child: { type: "boolean", default: false },
-    },
-  });
+  const { values: parsed, positionals } = parseCommandLine(args, {
+    backend: { type: "string" },
+    threads: { type: "string" },
+    batch: { type: "string" },
+    reps: { type: "string" },
+    warmup: { type: "string" },
+    quick: { type: "boolean" },
+    profile: { type: "boolean" },
+    "no-torch": { type: "boolean" },
+    child: { type: "boolean" },
+  }, { allowPositionals: true });
+  const values = parsed as {
+    backend?: string;
+    threads?: string;
+    batch?: string;
+    reps?: string;
+    warmup?: string;
+    quick?: boolean;
+    profile?: boolean;
+    "no-torch"?: boolean;
+    child?: boolean;
+  };
   const models = positionals.length === 0
     ? [...BENCH_MODELS]
     : positionals.map((name) => oneOf("model", name, BENCH_MODELS));
@@ -137,13 +145,19 @@ function parseFlags(args: string[]): BenchFlags {
     forced: values.backend !== undefined,
     threads: values.threads === undefined
       ? [...new Set([1, navigator.hardwareConcurrency ?? 1])]
-      : values.threads.split(",").map((text) => integer("--threads", text, 0, 1)),
+      : values.threads.split(",").map((text) =>
+        numberIn("--threads", integer("--threads", text, 0, 1), {
+          min: 1,
+          max: MAX_WASM_THREADS,
+          integer: true,
+        })
+      ),
     batch: values.batch === undefined ? undefined : integer("--batch", values.batch, 0, 1),
     reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
     warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
-    profile: values.profile,
+    profile: values.profile === true,
     torch: !values["no-torch"],
-    child: values.child,
+    child: values.child === true,
   };
 }
 
@@ -386,7 +400,13 @@ async function runTorch(model: BenchModelName, threads: number, flags: BenchFlag
 const fmt = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
 
 async function main(args: string[]): Promise<void> {
-  const flags = parseFlags(args);
+  let flags: BenchFlags;
+  try {
+    flags = parseFlags(args);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
   if (flags.child) return runChild(flags);
   const cores = navigator.hardwareConcurrency ?? 1;
   console.log(

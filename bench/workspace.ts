@@ -18,18 +18,26 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { EVENTS_PATH } from "../lib/cli/dev/inject.ts";
 import { changeEvents } from "../lib/cli/dev/sse_client.ts";
 import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import { writeFileAtomic } from "../lib/files.ts";
+import { commandLineOrExit } from "../lib/cli/command_line.ts";
+import { argumentError } from "../lib/errors.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { repeat: { type: "string" }, "skip-adam": { type: "boolean" } },
-});
-const repeat = Math.max(1, Number(values.repeat ?? 1));
+const { repeat, skipAdam } = commandLineOrExit(
+  Deno.args,
+  { repeat: { type: "string" }, "skip-adam": { type: "boolean" } },
+  {},
+  ({ values }) => {
+    const text = (values.repeat ?? "1") as string;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+      throw argumentError("--repeat", text, "an integer >= 1");
+    }
+    return { repeat: Number(text), skipAdam: values["skip-adam"] === true };
+  },
+);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -73,7 +81,7 @@ console.log(
 );
 
 // 2. Cache-hit re-run of exp:adam (full settings, the repo's run store).
-if (!values["skip-adam"]) {
+if (!skipAdam) {
   const out = join(scratch, "adam.html");
   const first = await study("adam", ["--out", out]);
   const hits: number[] = [];
@@ -93,7 +101,7 @@ const work = join(scratch, "workspace");
 await Deno.mkdir(work);
 await copyWorkspace(work, { nodeModules: "symlink" });
 const dev = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "lib/dev/main.ts", "--port", "0", "--quick", "--jobs", "1"],
+  args: ["run", "-A", "lib/cli/dev/main.ts", "--port", "0", "--quick", "--jobs", "1"],
   cwd: work,
   env: { NNLAB_RUNS_DIR: join(work, "runs"), NO_COLOR: "1" },
   stdout: "piped",

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { dataSpec } from "../lib/data/spec.ts";
+import { type DataSpec, dataSpec } from "../lib/data/spec.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { displayable } from "../lib/plot/notebook.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
@@ -108,7 +108,7 @@ await runStudy({
 function overfitFigure(record: RunRecord): Figure {
   const loss = learningCurves([record]);
   const accuracy = epochCurves([record], { title: "" });
-  const images = record.config.numTrain as number;
+  const images = (record.config.data as DataSpec).numTrain as number;
   const perEpoch = Math.ceil(images / (record.config.batchSize as number));
   const { finalTrainAcc, finalValAcc } = record.metrics;
   return displayable({
@@ -128,7 +128,7 @@ function overfitFigure(record: RunRecord): Figure {
 
 /** The full run's training set: its size, or the whole split. */
 function trainingSet(record: RunRecord): string {
-  const n = record.config.numTrain;
+  const n = (record.config.data as DataSpec).numTrain;
   return typeof n === "number"
     ? `${n.toLocaleString("en-US")} training images`
     : "the whole training set";

@@ -28,8 +28,10 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
- * throw argumentError("keepProb", 1.5, "a number in (0, 1]");
- * // Error: keepProb: got 1.5; expected a number in (0, 1]
+ * import { argumentError } from "./errors.ts";
+ *
+ * const error = argumentError("keepProb", 1.5, "a number in (0, 1]"); // for `throw`
+ * error.message; // "keepProb: got 1.5; expected a number in (0, 1]"
  * ```
  */
 export function argumentError(name: string, value: unknown, accepted: string): Error {
@@ -41,7 +43,11 @@ export function argumentError(name: string, value: unknown, accepted: string): E
  *
  * @example
  * ```ts
- * const norm = oneOf("normalization", "batchnorm", ["batchnorm", "layernorm", null]);
+ * import { oneOf } from "./errors.ts";
+ *
+ * const flag: unknown = "layernorm"; // e.g. parsed from the command line
+ * const norm = oneOf("normalization", flag, ["batchnorm", "layernorm", null] as const);
+ * norm; // "layernorm", typed "batchnorm" | "layernorm" | null
  * ```
  */
 export function oneOf<T>(name: string, value: unknown, choices: readonly T[]): T {
@@ -57,7 +63,11 @@ export function oneOf<T>(name: string, value: unknown, choices: readonly T[]): T
  *
  * @example
  * ```ts
- * const lr = numberIn("learningRate", 1e-3, { min: 0, minExclusive: true });
+ * import { numberIn } from "./errors.ts";
+ *
+ * const lr = numberIn("learningRate", 1e-3, { min: 0, minExclusive: true }); // 0.001
+ * // numberIn("learningRate", 0, { min: 0, minExclusive: true }) throws
+ * // "learningRate: got 0; expected a number in (0, inf)"
  * ```
  */
 export function numberIn(
@@ -87,7 +97,11 @@ export function numberIn(
  *
  * @example
  * ```ts
- * expectShape("x", x.shape, [null, 784]);
+ * import { expectShape } from "./errors.ts";
+ *
+ * expectShape("x", [64, 784], [null, 784]); // returns: null matches any batch size
+ * // expectShape("x", [64, 28, 28, 1], [null, 784]) throws
+ * // "x: got shape [64, 28, 28, 1]; expected shape [any, 784]"
  * ```
  */
 export function expectShape(

@@ -19,7 +19,9 @@ export const REPO_ROOT: string = resolve(fileURLToPath(new URL("..", import.meta
  *
  * @example
  * ```ts
- * temporaryPath("data/runs/abc.json"); // "data/runs/.abc.json.1a2b3c4d.4242@node7.tmp"
+ * import { temporaryPath } from "./files.ts";
+ *
+ * temporaryPath("data/runs/abc.json"); // e.g. "data/runs/.abc.json.1a2b3c4d.4242@node7.tmp"
  * ```
  */
 export function temporaryPath(path: string): string {
@@ -41,6 +43,8 @@ export function temporaryPath(path: string): string {
  *
  * @example
  * ```ts
+ * import { temporaryWriter } from "./files.ts";
+ *
  * temporaryWriter(".abc.json.1a2b3c4d.4242@node7.tmp"); // { pid: 4242, hostname: "node7" }
  * ```
  */
@@ -54,7 +58,12 @@ export function temporaryWriter(name: string): { pid: number; hostname: string }
  *
  * @example
  * ```ts
- * await writeFileAtomic("data/runs/abc.json", JSON.stringify(record));
+ * import { writeFileAtomic } from "./files.ts";
+ *
+ * const dataDir = await Deno.makeTempDir(); // "data" in a study
+ * await writeFileAtomic(`${dataDir}/runs/abc.json`, JSON.stringify({ loss: 2.3 }));
+ * await Deno.readTextFile(`${dataDir}/runs/abc.json`); // '{"loss":2.3}'
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {

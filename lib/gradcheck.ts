@@ -35,8 +35,12 @@ function toFloat64(value: Numeric): Float64Array {
  * @returns df/dv, same length as v.size, in row-major order
  * @example
  * ```ts
- * const w = tf.variable(tf.randomNormal([3, 4]));
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradientOf } from "./gradcheck.ts";
+ *
+ * const w = tf.variable(tf.tensor([1, -2]));
  * const numeric = numericGradientOf(() => tf.sum(tf.square(w)).dataSync()[0], w);
+ * numeric; // about [2, -4] (Float64Array): the gradient of sum(w^2) is 2w
  * ```
  */
 export function numericGradientOf(
@@ -71,9 +75,13 @@ export function numericGradientOf(
  *
  * @example
  * ```ts
- * const x = tf.variable(tf.randomNormal([2, 5]));
- * const dout = tf.randomNormal([2, 5]);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradientThrough } from "./gradcheck.ts";
+ *
+ * const x = tf.variable(tf.tensor([-1, 2, 3]));
+ * const dout = tf.tensor([5, 6, 7]);
  * const dx = numericGradientThrough(() => tf.relu(x), x, dout);
+ * dx; // about [0, 6, 7]: dout where x > 0
  * ```
  */
 export function numericGradientThrough(
@@ -108,8 +116,12 @@ export function numericGradientThrough(
  *
  * @example
  * ```ts
- * const x = tf.randomNormal([4, 3]);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { numericGradient } from "./gradcheck.ts";
+ *
+ * const x = tf.tensor([0, 1]);
  * const dx = numericGradient((x) => tf.sum(tf.tanh(x)), x);
+ * dx; // about [1, 0.42]: 1 - tanh(x)^2
  * ```
  */
 export function numericGradient(
@@ -145,6 +157,8 @@ export function numericGradient(
  *
  * @example
  * ```ts
+ * import { relError } from "./gradcheck.ts";
+ *
  * relError([1, 2], [1, 2.001]); // about 2.5e-4
  * ```
  */
@@ -168,6 +182,8 @@ export function relError(a: Numeric, b: Numeric): number {
  *
  * @example
  * ```ts
+ * import { normRelError } from "./gradcheck.ts";
+ *
  * normRelError([1, 0], [1, 1e-6]); // about 5e-7, where relError is 1
  * ```
  */

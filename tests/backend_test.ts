@@ -38,6 +38,48 @@ Deno.test("auto takes the best tier that loads and says why better ones were ski
   ]);
 });
 
+Deno.test("an invalid thread count is an error before any tier is tried, not a fall back to cpu", async () => {
+  for (const threads of [9, 0, 1.5]) {
+    const { tried, loaders } = standIns(["tensorflow", "wasm", "cpu"]);
+    await assert.rejects(
+      chooseBackend("auto", { threads }, loaders),
+      (error: Error) => {
+        assert.equal(error.message, `--threads: got ${threads}; expected an integer in [1, 8]`);
+        return true;
+      },
+    );
+    assert.deepEqual(tried, []);
+  }
+});
+
+Deno.test("fallbacks a user did not expect are listed; an optional tier not installed is not one", async () => {
+  const loaders: BackendLoader[] = [
+    {
+      name: "tensorflow",
+      load: () =>
+        Promise.reject(
+          new Error(
+            "@tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed",
+          ),
+        ),
+    },
+    { name: "wasm", load: () => Promise.reject(new Error("wasm: out of memory")) },
+    { name: "cpu", load: () => Promise.resolve() },
+  ];
+  const chosen = await chooseBackend("auto", { threads: 2 }, loaders);
+  assert.equal(chosen.backend, "cpu");
+  assert.equal(chosen.skipped.length, 2);
+  assert.deepEqual(chosen.fallbacks, [
+    "wasm: wasm: out of memory",
+    "cpu: runs 1 thread; --threads 2 is not used",
+  ]);
+  const degraded = await chooseBackend("wasm", {}, [
+    { name: "wasm", load: () => Promise.resolve("wasm: runs 1 thread instead of 2: no workers") },
+  ]);
+  assert.deepEqual(degraded.fallbacks, ["wasm: runs 1 thread instead of 2: no workers"]);
+  assert.deepEqual(degraded.skipped, degraded.fallbacks, "the page records it too");
+});
+
 Deno.test("auto falls back to cpu when nothing better loads", async () => {
   const { loaders } = standIns(["cpu"]);
   assert.equal((await chooseBackend("auto", {}, loaders)).backend, "cpu");

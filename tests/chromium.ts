@@ -451,8 +451,8 @@ export class Browser {
   }
 
   /**
-   * Opens `htmlPath` in a new tab of `width` x `height` CSS pixels in the given colour
-   * scheme, and waits until it has loaded.
+   * Opens `htmlPath` (a file, or an http:// URL) in a new tab of `width` x `height` CSS
+   * pixels in the given colour scheme, and waits until it has loaded.
    */
   async open(
     htmlPath: string,
@@ -477,7 +477,8 @@ export class Browser {
       features: [{ name: "prefers-color-scheme", value: colorScheme }],
     });
     const loaded = this.waitFor("Page.loadEventFired", tab.sessionId);
-    await tab.send("Page.navigate", { url: pathToFileURL(resolve(htmlPath)).href });
+    const url = /^https?:\/\//.test(htmlPath) ? htmlPath : pathToFileURL(resolve(htmlPath)).href;
+    await tab.send("Page.navigate", { url });
     await loaded;
     return tab;
   }

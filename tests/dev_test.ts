@@ -201,7 +201,10 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
       new RegExp(`watching experiments/ and lib/ \\(${studies} experiments\\)`),
       10_000,
     );
-    const events = changeEvents((await fetch(`${url}${EVENTS_PATH.slice(1)}`)).body!);
+    // Opened for the page, as its reload hook does: its live events come too.
+    const events = changeEvents(
+      (await fetch(`${url}${EVENTS_PATH.slice(1)}?page=adam.quick.html`)).body!,
+    );
     const learningRateOf = async (run: string) => {
       const html = await (await fetch(`${url}adam.quick.html`)).text();
       assert.ok(html.includes(RELOAD_SCRIPT_ID), "the served page carries the reload hook");
@@ -220,6 +223,17 @@ Deno.test("deno task dev in a workspace copy: an edit re-runs only its study and
     }
     await events.next("adam.quick.html", 120_000);
     await waitForLog(/experiments\/adam\.ts: done in/, 30_000);
+    // While it ran, the page was sent its runs' progress: every run started, reported its
+    // loss and accuracies, and finished, before the rewritten page's change event.
+    const runs = ["sgd", "sgd_momentum", "rmsprop", "adam"];
+    assert.deepEqual(events.live[0], { type: "sweep", study: "adam", runs, cached: 0 });
+    for (const run of runs) {
+      const kinds = new Set(events.live.flatMap((e) =>
+        "run" in e && e.run === run ? [e.type] : []
+      ));
+      assert.deepEqual([...kinds].sort(), ["end", "epoch", "progress", "start"], run);
+    }
+    assert.ok(!log.includes("nn-live"), "the terminal shows no event line");
     const first = await learningRateOf("sgd");
     assert.equal(first.rate, 8e-3);
     assert.equal(log.match(/^re-running experiments\//gm)?.length, 1, log);

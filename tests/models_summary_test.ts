@@ -6,7 +6,7 @@ import { Sequential } from "../lib/models/sequential.ts";
 import { formatShapeTrace, formatSummary, summarize, traceShapes } from "../lib/models/summary.ts";
 import { GlobalAvgPool } from "../lib/layers/pool.ts";
 import { Affine } from "../lib/layers/affine.ts";
-import { summaryCommand } from "../lib/cli/summary.ts";
+import { MAX_INPUT, parseInput, summaryCommand } from "../lib/cli/summary.ts";
 import { useTestBackend } from "./helpers.ts";
 
 await useTestBackend();
@@ -126,6 +126,31 @@ Deno.test("summaryCommand: default input, --input, --trace and bad ids", async (
     () => summaryCommand(["mnist_cnn", "--input", "28,28"]),
     /--input: got "28,28"; expected N,H,W,C: four positive integers/,
   );
+});
+
+Deno.test("summary refuses inputs beyond its stated limit before allocating anything", async () => {
+  await assert.rejects(
+    () => summaryCommand(["mnist_cnn", "--input", "100000,100000,28,1"]),
+    (error: Error) => {
+      assert.equal(
+        error.message,
+        "--input: got 100000,100000,28,1 (280,000,000,000 pixels, N*H*W); expected at most " +
+          "65,536 pixels, e.g. 1,256,256,3 or 64,32,32,3",
+      );
+      return true;
+    },
+  );
+  await assert.rejects(
+    () => summaryCommand(["mnist_cnn", "--input", "1,28,28,17"]),
+    /--input: got "1,28,28,17"; expected at most 16 channels \(C\)/,
+  );
+  await assert.rejects(
+    () => summaryCommand(["mnist_cnn", "--input", "-1,28,28,1"]),
+    /--input: got "-1,28,28,1"; expected N,H,W,C: four positive integers/,
+  );
+  assert.equal(MAX_INPUT.pixels, 256 * 256);
+  // The limit itself is accepted (the pass at the limit is the costly one; shapes only here).
+  assert.deepEqual(parseInput("64,32,32,3"), [64, 32, 32, 3]);
 });
 
 Deno.test("deno task summary with a bad id prints one line and exits 1", async () => {

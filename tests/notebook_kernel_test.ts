@@ -1,7 +1,8 @@
 /**
- * A figure in a real notebook kernel: Jupyter's own client (Debian's python3-jupyter-client)
+ * Figures in a real notebook kernel: Jupyter's own client (Debian's python3-jupyter-client)
  * starts `deno jupyter --kernel` from a kernelspec in a temporary JUPYTER_PATH, runs a cell
- * that builds a figure, and the cell's result must be the figure's HTML bundle. Without
+ * that builds a figure and one that shows a study's page, and each cell's result must be
+ * the HTML bundle of what it shows. Without
  * Python's jupyter_client the test is ignored, saying how to enable it; CI installs it and
  * sets NNLAB_REQUIRE_JUPYTER=1 so a missing client fails instead.
  */
@@ -9,7 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/files.ts";
 import { FIGURE_SCRIPT } from "../lib/plot/figure_script.ts";
-import { FIGURE_STYLE } from "../lib/plot/style.ts";
+import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { writeFigurePage } from "../lib/plot/page.ts";
+import { FIGURE_STYLE, PAGE_SECTIONS_STYLE } from "../lib/plot/style.ts";
 
 /** The first Python that imports jupyter_client, or null. */
 function findPython(): string | null {
@@ -35,27 +38,30 @@ if (PYTHON === null && !required) {
   );
 }
 
-/** Runs one cell in a fresh kernel and prints its outputs as JSON. */
+/** Runs each cell in a fresh kernel of its own and prints their outputs as JSON, a list per cell. */
 const DRIVER = `
 import json, sys
 from jupyter_client.manager import start_new_kernel
-manager, client = start_new_kernel(kernel_name="nnlab-deno", cwd=sys.argv[1], startup_timeout=120)
-try:
-    request = client.execute(sys.argv[2])
-    outputs = []
-    while True:
-        message = client.get_iopub_msg(timeout=180)
-        if message["parent_header"].get("msg_id") != request:
-            continue
-        kind = message["msg_type"]
-        if kind in ("execute_result", "display_data", "error"):
-            outputs.append({"type": kind, "content": message["content"]})
-        if kind == "status" and message["content"]["execution_state"] == "idle":
-            break
-    print(json.dumps(outputs))
-finally:
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+cells = []
+for cell in sys.argv[2:]:
+    manager, client = start_new_kernel(kernel_name="nnlab-deno", cwd=sys.argv[1], startup_timeout=120)
+    try:
+        request = client.execute(cell)
+        outputs = []
+        while True:
+            message = client.get_iopub_msg(timeout=180)
+            if message["parent_header"].get("msg_id") != request:
+                continue
+            kind = message["msg_type"]
+            if kind in ("execute_result", "display_data", "error"):
+                outputs.append({"type": kind, "content": message["content"]})
+            if kind == "status" and message["content"]["execution_state"] == "idle":
+                break
+        cells.append(outputs)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+print(json.dumps(cells))
 `;
 
 const CELL = `
@@ -64,8 +70,15 @@ const history = { lossHistory: [2.3, 2.0, 1.7, 1.5], trainAccHistory: [0.1, 0.4,
 learningCurves([{ name: "sgd", history }, { name: "adam", history }], { title: "In a notebook" })
 `;
 
+/** A study's page, shown by `studyPage` from where the study wrote it. */
+const PAGE_CELL = (page: string) => `
+import { studyPage } from "./lib/mod.ts";
+await studyPage("mini", { out: ${JSON.stringify(page)} })
+`;
+
 Deno.test({
-  name: "deno jupyter shows a figure inline: the cell's result is its interactive HTML bundle",
+  name:
+    "deno jupyter shows a figure and a study's page inline: each cell's result is its HTML bundle",
   ignore: PYTHON === null && !required,
   fn: async () => {
     if (PYTHON === null) {
@@ -74,6 +87,30 @@ Deno.test({
     const jupyter = await Deno.makeTempDir({ prefix: "nnlab-jupyter-" });
     try {
       // The kernelspec `deno jupyter --install` writes, into a folder of our own.
+      const page = join(jupyter, "mini.html");
+      const history = {
+        lossHistory: [2.3, 1.9],
+        trainAccHistory: [0.1, 0.5],
+        valAccHistory: [0.1, 0.4],
+      };
+      await writeFigurePage({
+        out: page,
+        title: "A study in a notebook",
+        description: "Shown inline.",
+        dataLine: "synthetic",
+        figures: [learningCurves([{ name: "sgd", history }])],
+        runs: [],
+        provenance: {
+          scriptPath: "experiments/mini.ts",
+          scriptSource: "",
+          config: {},
+          backend: { backend: "cpu" },
+          versions: {},
+          date: "2025-03-01T14:05:09.000Z",
+          gitCommit: null,
+          dirty: false,
+        },
+      });
       const spec = join(jupyter, "kernels", "nnlab-deno");
       await Deno.mkdir(spec, { recursive: true });
       await Deno.writeTextFile(
@@ -85,7 +122,7 @@ Deno.test({
         }),
       );
       const result = await new Deno.Command(PYTHON, {
-        args: ["-c", DRIVER, REPO_ROOT, CELL],
+        args: ["-c", DRIVER, REPO_ROOT, CELL, PAGE_CELL(page)],
         env: {
           JUPYTER_PATH: jupyter,
           JUPYTER_DATA_DIR: join(jupyter, "data"),
@@ -98,10 +135,10 @@ Deno.test({
       }).output();
       const stderr = new TextDecoder().decode(result.stderr);
       assert.equal(result.code, 0, stderr);
-      const outputs = JSON.parse(new TextDecoder().decode(result.stdout)) as {
+      const [outputs, pageOutputs] = JSON.parse(new TextDecoder().decode(result.stdout)) as {
         type: string;
         content: { data?: Record<string, string>; evalue?: string };
-      }[];
+      }[][];
       assert.deepEqual(outputs.map((o) => o.type), ["execute_result"], JSON.stringify(outputs));
       const html = outputs[0].content.data!["text/html"];
       assert.ok(html.startsWith(`<style>${FIGURE_STYLE}</style>`), "the figure's styles");
@@ -109,6 +146,17 @@ Deno.test({
       assert.match(html, /<h2>In a notebook<\/h2>/);
       assert.equal(html.match(/<div class="nnlab-panel"><svg /g)?.length, 3, "three panels, drawn");
       assert.equal(html.match(/class="nnlab-key"/g)?.length, 2, "a legend entry per run");
+
+      assert.deepEqual(
+        pageOutputs.map((o) => o.type),
+        ["execute_result"],
+        `${JSON.stringify(pageOutputs)}\n${stderr}`,
+      );
+      const shown = pageOutputs[0].content.data!["text/html"];
+      assert.ok(shown.startsWith(`<style>${FIGURE_STYLE}${PAGE_SECTIONS_STYLE}</style>`));
+      assert.match(shown, /<h1>A study in a notebook<\/h1>/);
+      assert.match(shown, /<section class="nnlab-provenance">/);
+      assert.ok(shown.endsWith(`<script>${FIGURE_SCRIPT}</script>`), "the page's script");
     } finally {
       await Deno.remove(jupyter, { recursive: true });
     }

@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { SERIES_COLORS } from "../lib/plot/figure.ts";
 import { writeIndex } from "../lib/plot/index_page.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { type PageRun, type Provenance, writeFigurePage } from "../lib/plot/page.ts";
+import {
+  type PageRun,
+  type Provenance,
+  savedPageDisplay,
+  writeFigurePage,
+} from "../lib/plot/page.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
 import {
   type BrowserTab,
@@ -315,6 +320,52 @@ browserTest(
         await tab.evaluate(`document.querySelector("#nnlab-count").textContent`),
         "1 of 9 runs",
       );
+    });
+  },
+);
+
+browserTest(
+  "a study's page in a notebook cell: its sections styled, the notebook's own left alone, light and dark",
+  async () => {
+    await withDir("nnlab-browser-", async (dir) => {
+      const page = await writePage(dir);
+      const bundle = savedPageDisplay(await Deno.readTextFile(page))!["text/html"];
+      // A notebook of its own: a header and a heading of its own, the cell's output below.
+      const host = join(dir, "notebook.html");
+      await Deno.writeTextFile(
+        host,
+        `<!doctype html><html><head><meta name="color-scheme" content="light dark"></head>` +
+          `<body><header id="own"><h1 id="own-title">My notebook</h1></header>` +
+          `<div class="output">${bundle}</div></body></html>`,
+      );
+      await using browser = await launchBrowser();
+      for (const colorScheme of ["light", "dark"] as const) {
+        const tab = await browser.open(host, { width: 1200, height: 900, colorScheme });
+        const style = (selector: string, property: string) =>
+          tab.evaluate<string>(
+            `getComputedStyle(document.querySelector(${JSON.stringify(selector)})).${property}`,
+          );
+        assert.equal(await style(".nnlab-notebook h1", "fontSize"), "28px");
+        assert.equal(await style(".nnlab-notebook header", "borderBottomStyle"), "solid");
+        assert.equal(await style(".nnlab-facts", "display"), "grid", "provenance facts");
+        assert.equal(await style(".nnlab-notebook details", "borderTopStyle"), "solid");
+        assert.equal(await style("#own", "borderBottomStyle"), "none", "the notebook's header");
+        assert.equal(await style("#own-title", "fontSize"), "32px", "the notebook's own h1");
+        assert.equal(
+          await style(".nnlab-notebook h1", "color"),
+          colorScheme === "light" ? "rgb(31, 35, 40)" : "rgb(230, 237, 243)",
+        );
+        assert.equal(await tab.evaluate(`document.querySelectorAll(".nnlab-crumb").length`), 0);
+        // The page's script runs in the cell: legend entries toggle the runs.
+        await tab.clickOn('.nnlab-key[data-series="1"]');
+        assert.equal(
+          await tab.evaluate(`document.querySelector('.nnlab-key[data-series="1"]')
+            .getAttribute("aria-pressed")`),
+          "false",
+        );
+        const shots = Deno.env.get("NNLAB_SCREENSHOTS");
+        if (shots) await tab.screenshot({ keepPng: join(shots, `notebook-${colorScheme}.png`) });
+      }
     });
   },
 );

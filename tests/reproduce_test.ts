@@ -155,6 +155,9 @@ Deno.test("a script copied with lib/ and deno.json runs elsewhere; its figure re
     await Deno.writeTextFile(edited, html.replace("learningRate: 1e-3,", "learningRate: 3e-3,"));
     const changed = await reproduce(edited);
     assert.equal(changed.code, 1, changed.stdout + changed.stderr);
+    assert.match(changed.stdout, /experiments\/batchnorm\.ts DIFFERS from the repository's/);
+    assert.match(changed.stdout, /^-.*learningRate: 1e-3,$/m);
+    assert.match(changed.stdout, /^\+.*learningRate: 3e-3,$/m);
     assert.match(changed.stdout, /settings: MISMATCH in learningRate/);
     assert.match(changed.stdout, /run "baseline": config DIFFERS/);
     assert.match(changed.stdout, /^ {2}finalLoss .* MISMATCH$/m);

@@ -16,7 +16,7 @@ import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import os from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { oneOf } from "../errors.ts";
+import { numberIn, oneOf } from "../errors.ts";
 import {
   BACKEND_NAMES,
   type BackendInfo,
@@ -41,11 +41,21 @@ export interface BackendOptions {
 /**
  * One way to start a tier: `load` resolves when the backend is active, or throws why not.
  * `forced` is true when the user asked for this tier by name (webgpu then accepts a
- * software adapter).
+ * software adapter). It may resolve to a note when the tier started degraded (e.g. on
+ * fewer threads than asked), which is announced like a fallback.
  */
 export interface BackendLoader {
   name: BackendName;
-  load(options: BackendOptions, forced: boolean): Promise<void>;
+  load(options: BackendOptions, forced: boolean): Promise<void | string>;
+}
+
+/** The host name where it may be read (a confined reproduction may not). */
+function hostname(): { hostname?: string } {
+  try {
+    return { hostname: os.hostname() };
+  } catch {
+    return {};
+  }
 }
 
 /** Describes this machine. */
@@ -56,7 +66,7 @@ export function hostInfo(): HostInfo {
     cores: navigator.hardwareConcurrency ?? cpus.length,
     os: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
     deno: Deno.version.deno,
-    hostname: os.hostname(),
+    ...hostname(),
   };
 }
 
@@ -65,7 +75,7 @@ export function hostInfo(): HostInfo {
  *
  * @example
  * ```ts
- * const request = backendRequest(flags.backend); // "auto" unless one is forced
+ * const request = backendRequest(Deno.args[0]); // "auto" unless one is forced
  * ```
  */
 export function backendRequest(flag?: string): BackendRequest {
@@ -121,11 +131,13 @@ const wasmLoader: BackendLoader = {
     const setBackend = () => tf.setBackend("wasm");
     if (threads !== undefined) return startThreadedWasm(threads, setBackend);
     // Default: all cores; where the threaded build cannot start, one thread (the
-    // BackendInfo records the count that runs).
+    // BackendInfo records the count that runs, and the note says why).
+    const cores = defaultWasmThreads();
     try {
-      await startThreadedWasm(defaultWasmThreads(), setBackend);
-    } catch {
+      await startThreadedWasm(cores, setBackend);
+    } catch (error) {
       await startThreadedWasm(1, setBackend);
+      return `wasm: runs 1 thread instead of ${cores}: ${firstLine(error)}`;
     }
   },
 };
@@ -135,7 +147,17 @@ let webgpuInfo: WebgpuInfo | undefined;
 const webgpuLoader: BackendLoader = {
   name: "webgpu",
   async load(_options, forced) {
-    webgpuInfo = await loadWebgpuBackend({ allowSoftware: forced });
+    try {
+      webgpuInfo = await loadWebgpuBackend({ allowSoftware: forced });
+    } catch (error) {
+      // No GPU, or only a software one, is this machine's normal state, not a fallback
+      // to announce; a hardware adapter that fails is.
+      const message = firstLine(error);
+      const noGpu = /^(no WebGPU adapter|navigator\.gpu is missing|the only adapter is)/.test(
+        message,
+      );
+      throw noGpu && !forced ? Object.assign(new Error(message), { absent: true }) : error;
+    }
   },
 };
 
@@ -154,36 +176,77 @@ export const DEFAULT_LOADERS: readonly BackendLoader[] = [
   cpuLoader,
 ];
 
+/** What {@linkcode chooseBackend} started. */
+export interface BackendChoice {
+  backend: BackendName;
+  /** One line per tier passed over, and any note of a degraded start. */
+  skipped: string[];
+  /**
+   * The lines of `skipped` a user did not expect: a tier that is installed but failed, a
+   * degraded start, a thread count the chosen tier does not use. An optional tier that is
+   * simply not installed (the native library) is not a fallback.
+   */
+  fallbacks: string[];
+}
+
 /**
  * Starts the requested tier, or the best one that loads for `auto`. Pure of globals but
- * for the loaders, so tests can pass stand-ins.
+ * for the loaders, so tests can pass stand-ins. An invalid thread count is an error before
+ * any tier is tried, never a reason to fall back to another tier.
  *
- * @returns the tier started and one line per tier passed over.
+ * @returns the tier started, one line per tier passed over, and the unexpected ones.
+ * @example
+ * ```ts
+ * const { backend, fallbacks } = await chooseBackend("auto", { threads: 2 });
+ * for (const line of fallbacks) console.error(`backend: ${line}`);
+ * ```
  */
 export async function chooseBackend(
   request: BackendRequest,
   options: BackendOptions = {},
   loaders: readonly BackendLoader[] = DEFAULT_LOADERS,
-): Promise<{ backend: BackendName; skipped: string[] }> {
+): Promise<BackendChoice> {
   oneOf("backend", request, ["auto", ...BACKEND_NAMES]);
+  if (options.threads !== undefined) {
+    numberIn("--threads", options.threads, { min: 1, max: MAX_WASM_THREADS, integer: true });
+  }
+  const skipped: string[] = [];
+  const fallbacks: string[] = [];
+  const started = (backend: BackendName, note: void | string): BackendChoice => {
+    if (note) {
+      skipped.push(note);
+      fallbacks.push(note);
+    }
+    if (options.threads !== undefined && options.threads > 1 && backend === "cpu") {
+      fallbacks.push(`cpu: runs 1 thread; --threads ${options.threads} is not used`);
+    }
+    return { backend, skipped, fallbacks };
+  };
   if (request !== "auto") {
     const loader = loaders.find((l) => l.name === request);
     if (!loader) throw new Error(`backend: no loader for "${request}"`);
+    let note: void | string;
     try {
-      await loader.load(options, true);
+      note = await loader.load(options, true);
     } catch (error) {
       throw new Error(`backend "${request}" was requested but cannot load: ${firstLine(error)}`);
     }
-    return { backend: request, skipped: [] };
+    return started(request, note);
   }
-  const skipped: string[] = [];
   for (const loader of loaders) {
+    let note: void | string;
     try {
-      await loader.load(options, false);
-      return { backend: loader.name, skipped };
+      note = await loader.load(options, false);
     } catch (error) {
-      skipped.push(`${loader.name}: ${firstLine(error)}`);
+      const line = `${loader.name}: ${firstLine(error)}`;
+      skipped.push(line);
+      // "x is not installed" for every package the tier tried, or no GPU: a tier absent.
+      const absent = (error as { absent?: boolean }).absent === true ||
+        line.split("; ").every((reason) => /is not installed/.test(reason));
+      if (!absent) fallbacks.push(line);
+      continue;
     }
+    return started(loader.name, note);
   }
   throw new Error(`backend: no backend could load (${skipped.join("; ")})`);
 }
@@ -196,7 +259,7 @@ let started: Promise<BackendInfo> | undefined;
  *
  * @example
  * ```ts
- * const info = await initBackend({ backend: backendRequest(flags.backend) });
+ * const info = await initBackend({ backend: backendRequest() });
  * console.log(`backend ${info.backend}, ${info.threads} thread(s)`);
  * ```
  */
@@ -213,7 +276,10 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
     });
   }
   started = (async () => {
-    const { backend, skipped } = await chooseBackend(request, options);
+    const { backend, skipped, fallbacks } = await chooseBackend(request, options);
+    // On the terminal, not only in the page: a run on another tier or fewer threads than
+    // expected is slower, and may not reproduce bit for bit.
+    for (const line of fallbacks) console.error(`backend: fell back: ${line}`);
     await tf.ready();
     return describeBackend(backend, skipped);
   })();

@@ -25,8 +25,18 @@ export interface BiasFreeConv2dOptions extends Omit<Conv2dOptions, "groups">, In
  *
  * @example
  * ```ts
- * const conv = new BiasFreeConv2d({ inChannels: 16, outChannels: 32, kernelSize: 3, stride: 2, pad: 1 });
- * const out = conv.forward(tf.zeros([2, 8, 8, 16])); // (2, 4, 4, 32)
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BiasFreeConv2d } from "./bias_free_conv.ts";
+ *
+ * const conv = new BiasFreeConv2d({
+ *   inChannels: 16,
+ *   outChannels: 32,
+ *   kernelSize: 3,
+ *   stride: 2,
+ *   pad: 1,
+ * });
+ * conv.forward(tf.zeros([2, 8, 8, 16])).shape; // [2, 4, 4, 32]
+ * Object.keys(conv.params); // ["W"]: no bias
  * ```
  */
 export class BiasFreeConv2d implements Module {

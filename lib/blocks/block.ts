@@ -21,10 +21,16 @@ import {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Block } from "./block.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
  * class Twice extends Block {
  *   constructor(readonly conv: Conv2d) { super("Twice", [["conv", conv]]); }
  *   forward(x: tf.Tensor) { return this.conv.forward(this.conv.forward(x)); }
  * }
+ * const twice = new Twice(new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, pad: 1 }));
+ * Object.keys(twice.params); // ["conv.W", "conv.b"]
  * ```
  */
 export abstract class Block implements ModuleWithChildren {
@@ -49,7 +55,12 @@ export abstract class Block implements ModuleWithChildren {
  *
  * @example
  * ```ts
- * new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, ...childInit(options, "conv") });
+ * import { childInit } from "./block.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
+ * const options = { weightScale: 1e-2, seed: 0 }; // the block's
+ * const init = childInit(options, "conv"); // { weightScale: 0.01, init: undefined, seed: 132015226 }
+ * const conv = new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 3, ...init });
  * ```
  */
 export function childInit(options: InitOptions, name: string): InitOptions {

@@ -21,6 +21,10 @@ export interface ModuleWithChildren extends Module {
  *
  * @example
  * ```ts
+ * import { hasChildren } from "./children.ts";
+ * import { ResidualBlock } from "./residual.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ *
  * hasChildren(new ResidualBlock({ channels: 8 })); // true
  * hasChildren(new ReLU()); // false
  * ```
@@ -35,7 +39,14 @@ export function hasChildren(module: Module): module is ModuleWithChildren {
  *
  * @example
  * ```ts
- * checkChildNames("Sequential", [["conv1", conv], ["relu1", relu]]);
+ * import { checkChildNames } from "./children.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
+ * const conv = new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3 });
+ * checkChildNames("Sequential", [["conv1", conv], ["relu1", new ReLU()]]); // returns
+ * // [["conv", conv], ["conv", new ReLU()]] throws
+ * // 'Sequential: layer name: got "conv"; expected a name not used by another layer'
  * ```
  */
 export function checkChildNames(owner: string, children: readonly NamedModule[]): void {
@@ -57,8 +68,15 @@ export function checkChildNames(owner: string, children: readonly NamedModule[])
  *
  * @example
  * ```ts
+ * import { prefixedVariables } from "./children.ts";
+ * import { SpatialBatchNorm } from "../layers/batchnorm.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ *
+ * const conv = new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3 });
+ * const bn = new SpatialBatchNorm(8);
  * const params = prefixedVariables([["conv", conv], ["bn", bn]], "params");
- * // { "conv.W", "conv.b", "bn.gamma", "bn.beta" }
+ * Object.keys(params); // ["conv.W", "conv.b", "bn.gamma", "bn.beta"]
+ * Object.keys(prefixedVariables([["conv", conv], ["bn", bn]], "state")); // ["bn.runningMean", "bn.runningVar"]
  * ```
  */
 export function prefixedVariables(
@@ -79,7 +97,12 @@ export function prefixedVariables(
  *
  * @example
  * ```ts
+ * import { disposeModule } from "./children.ts";
+ * import { ResidualBlock } from "./residual.ts";
+ *
+ * const block = new ResidualBlock({ channels: 8 });
  * disposeModule(block); // block.params and block.state are freed
+ * block.params["conv.W"].isDisposed; // true
  * ```
  */
 export function disposeModule(module: Module): void {

@@ -38,8 +38,11 @@ export interface ConvNeXtBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ConvNeXtBlock } from "./convnext_block.ts";
+ *
  * const block = new ConvNeXtBlock({ channels: 32, height: 32, width: 32, seed: 0 });
- * const out = block.forward(tf.zeros([2, 32, 32, 32])); // (2, 32, 32, 32)
+ * block.forward(tf.zeros([2, 32, 32, 32])).shape; // [2, 32, 32, 32]
  * ```
  */
 export class ConvNeXtBlock extends Block {

@@ -30,8 +30,11 @@ export interface ConvNeXtDownsamplerOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ConvNeXtDownsampler } from "./convnext_downsampler.ts";
+ *
  * const down = new ConvNeXtDownsampler({ inChannels: 32, height: 32, width: 32, seed: 0 });
- * const out = down.forward(tf.zeros([2, 32, 32, 32])); // (2, 16, 16, 64)
+ * down.forward(tf.zeros([2, 32, 32, 32])).shape; // [2, 16, 16, 64]
  * ```
  */
 export class ConvNeXtDownsampler extends Block {

@@ -31,8 +31,12 @@ export interface PreActResidualBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { PreActResidualBlock } from "./preact_residual.ts";
+ *
  * const block = new PreActResidualBlock({ channels: 16, seed: 0 });
  * const out = block.forward(tf.randomNormal([4, 7, 7, 16]), { training: true });
+ * out.shape; // [4, 7, 7, 16]
  * ```
  */
 export class PreActResidualBlock extends Block {

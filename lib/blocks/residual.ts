@@ -28,8 +28,11 @@ export interface ResidualBlockOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ResidualBlock } from "./residual.ts";
+ *
  * const block = new ResidualBlock({ channels: 8, seed: 0 });
- * const out = block.forward(tf.zeros([2, 14, 14, 8])); // (2, 14, 14, 8)
+ * block.forward(tf.zeros([2, 14, 14, 8])).shape; // [2, 14, 14, 8]
  * ```
  */
 export class ResidualBlock extends Block {

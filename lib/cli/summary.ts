@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { backendRequest, initBackend } from "../backend/init.ts";
 import { argumentError, oneOf } from "../errors.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { loadModel, MODEL_IDS, type ModelId, MODELS } from "../models/table.ts";
 import { Sequential } from "../models/sequential.ts";
 import type { ImageShape } from "../models/image_shape.ts";
@@ -26,11 +26,39 @@ const USAGE = `usage: deno task summary <model> [--input N,H,W,C] [--trace] [--b
 models:
 ${LAYERED.map((id) => `  ${id.padEnd(24)}${MODELS[id].description}`).join("\n")}`;
 
-/** Parses `--input 1,28,28,1` into [1, 28, 28, 1]. */
-function parseInput(text: string): number[] {
+/**
+ * Largest input a summary accepts, in pixels (N * H * W) and channels. The summary runs
+ * one forward pass of zeros, whose memory grows with the pixels: about 7 KB a pixel for
+ * the ConvNeXt (1.9 GB at 512x512), 1.7 KB for mnist_cnn. 65,536 pixels (one 256x256
+ * image, or a batch of 64 32x32 ones) keeps every registry model under about 600 MB.
+ */
+export const MAX_INPUT = { pixels: 2 ** 16, channels: 16 } as const;
+
+/**
+ * Parses `--input 1,28,28,1` into [1, 28, 28, 1]; refuses shapes beyond
+ * {@linkcode MAX_INPUT}.
+ *
+ * @example
+ * ```ts
+ * parseInput("2,32,32,3"); // [2, 32, 32, 3]
+ * parseInput("100000,100000,28,1"); // throws: ... expected at most 65,536 pixels
+ * ```
+ */
+export function parseInput(text: string): number[] {
   const dims = text.split(",").map((d) => Number(d.trim()));
   if (dims.length !== 4 || !dims.every((d) => Number.isInteger(d) && d >= 1)) {
     throw argumentError("--input", text, "N,H,W,C: four positive integers, e.g. 1,28,28,1");
+  }
+  const [n, h, w, c] = dims;
+  const count = (x: number) => x.toLocaleString("en-US");
+  if (n * h * w > MAX_INPUT.pixels) {
+    throw new Error(
+      `--input: got ${text} (${count(n * h * w)} pixels, N*H*W); expected at most ` +
+        `${count(MAX_INPUT.pixels)} pixels, e.g. 1,256,256,3 or 64,32,32,3`,
+    );
+  }
+  if (c > MAX_INPUT.channels) {
+    throw argumentError("--input", text, `at most ${MAX_INPUT.channels} channels (C)`);
   }
   return dims;
 }
@@ -44,22 +72,12 @@ function parseInput(text: string): number[] {
  * ```
  */
 export async function summaryCommand(args: string[]): Promise<string> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        input: { type: "string" },
-        trace: { type: "boolean" },
-        backend: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new Error(`${(error as Error).message.split("\n")[0]}; ${USAGE.split("\n")[0]}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(args, {
+    input: { type: "string" },
+    trace: { type: "boolean" },
+    backend: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, { allowPositionals: true });
   if (values.help) return USAGE;
   if (positionals.length !== 1) {
     const got = positionals.length === 0 ? "no model" : `${positionals.length} models`;
@@ -68,10 +86,10 @@ export async function summaryCommand(args: string[]): Promise<string> {
     );
   }
   const id = oneOf("model id", positionals[0], LAYERED);
-  const inputShape = values.input !== undefined
+  const inputShape = typeof values.input === "string"
     ? parseInput(values.input)
     : [1, ...MODELS[id].inputShape];
-  await initBackend({ backend: backendRequest(values.backend) });
+  await initBackend({ backend: backendRequest(values.backend as string | undefined) });
   const model = await loadModel(id, { inputShape: inputShape.slice(1) as ImageShape });
   if (!(model instanceof Sequential)) throw new Error(`model ${id}: not a layer list`);
   try {

@@ -64,7 +64,14 @@ export type BatchTransform = (x: tf.Tensor4D, iteration: number) => tf.Tensor4D;
  *
  * @example
  * ```ts
- * const flipped = randomHorizontalFlip(x, new Random(0)); // about half the images mirrored
+ * import * as tf from "@tensorflow/tfjs";
+ * import { randomHorizontalFlip } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
+ * const x = tf.tensor4d([1, 2, 3, 4], [2, 1, 2, 1]); // two 1x2 images: [1, 2] and [3, 4]
+ * const flipped = randomHorizontalFlip(x, new Random(0)); // each mirrored with probability 0.5
+ * flipped.shape; // [2, 1, 2, 1]
+ * randomHorizontalFlip(x, new Random(0), 1).dataSync(); // Float32Array [2, 1, 4, 3]
  * ```
  */
 export function randomHorizontalFlip(
@@ -91,7 +98,12 @@ export function randomHorizontalFlip(
  *
  * @example
  * ```ts
- * cropBox(28, 28, new Random(0), { scale: [0.85, 1] }); // e.g. { top: 1, left: 0, height: 26, width: 27 }
+ * import { cropBox } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
+ * cropBox(28, 28, new Random(0), { scale: [0.85, 1] });
+ * // { top: 0, left: 1, height: 28, width: 24 }: 86% of the area, ratio 0.86
+ * cropBox(28, 28, new Random(0), { scale: [1, 1], ratio: [1, 1] }); // the whole image
  * ```
  */
 export function cropBox(
@@ -138,7 +150,13 @@ export function cropBox(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { randomResizedCrop } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
+ * const x = tf.randomUniform([4, 28, 28, 1]) as tf.Tensor4D; // four MNIST-sized images
  * const cropped = randomResizedCrop(x, new Random(0), { scale: [0.85, 1] });
+ * cropped.shape; // [4, 28, 28, 1]: each image a crop of 85-100% of its area, resized back
  * ```
  */
 export function randomResizedCrop(
@@ -183,7 +201,14 @@ export function randomResizedCrop(
  *
  * @example
  * ```ts
- * const jittered = colorJitter(x, new Random(0), { brightness: 0.2, contrast: 0.2, saturation: 0.2 });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { colorJitter } from "./augment.ts";
+ * import { Random } from "../random.ts";
+ *
+ * const x = tf.randomUniform([4, 32, 32, 3]) as tf.Tensor4D; // four CIFAR-sized images in [0, 1]
+ * const strengths = { brightness: 0.2, contrast: 0.2, saturation: 0.2 };
+ * const jittered = colorJitter(x, new Random(0), strengths); // still in [0, 1]
+ * jittered.shape; // [4, 32, 32, 3]
  * ```
  */
 export function colorJitter(
@@ -233,8 +258,14 @@ export function colorJitter(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { augmentation } from "./augment.ts";
+ *
+ * const x = tf.randomUniform([4, 32, 32, 3]) as tf.Tensor4D;
  * const augment = augmentation({ flip: true, crop: { scale: [0.85, 1] } }, 0);
  * const xAugmented = augment(x, 1); // (N, H, W, C), x untouched
+ * xAugmented.shape; // [4, 32, 32, 3]
+ * augment(x, 1).equal(xAugmented).all().arraySync(); // 1: the same iteration, the same draws
  * ```
  */
 export function augmentation(options: AugmentOptions, seed: number): BatchTransform {

@@ -21,6 +21,8 @@ import { numberIn } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import { CIFAR10_CLASSES } from "./cifar10.ts";
+ *
  * CIFAR10_CLASSES[3]; // "cat"
  * ```
  */
@@ -44,6 +46,9 @@ const IMAGE_BYTES = 3072;
  *
  * @example
  * ```ts
+ * import { CIFAR10_RECORD_BYTES } from "./cifar10.ts";
+ *
+ * const bytes = await Deno.readFile("data/cifar-10-batches-bin/test_batch.bin");
  * const records = bytes.length / CIFAR10_RECORD_BYTES; // 10000 for a full batch
  * ```
  */
@@ -53,6 +58,9 @@ export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES;
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
+ * import { CIFAR10_DIR_NAME } from "./cifar10.ts";
+ *
  * const dir = join("data", CIFAR10_DIR_NAME); // "data/cifar-10-batches-bin"
  * ```
  */
@@ -62,6 +70,8 @@ export const CIFAR10_DIR_NAME = "cifar-10-batches-bin";
  *
  * @example
  * ```ts
+ * import { CIFAR10_TRAIN_FILES } from "./cifar10.ts";
+ *
  * CIFAR10_TRAIN_FILES[0]; // "data_batch_1.bin"
  * ```
  */
@@ -73,6 +83,9 @@ export const CIFAR10_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) =>
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
+ * import { CIFAR10_DIR_NAME, CIFAR10_TEST_FILE } from "./cifar10.ts";
+ *
  * const bytes = await Deno.readFile(join("data", CIFAR10_DIR_NAME, CIFAR10_TEST_FILE));
  * ```
  */
@@ -84,7 +97,10 @@ export const CIFAR10_TEST_FILE = "test_batch.bin";
  * @param file named in the error.
  * @example
  * ```ts
- * const n = checkCifarRecords(await Deno.readFile("test_batch.bin"), "test_batch.bin"); // 10000
+ * import { checkCifarRecords } from "./cifar10.ts";
+ *
+ * const file = "data/cifar-10-batches-bin/test_batch.bin";
+ * const n = checkCifarRecords(await Deno.readFile(file), file); // 10000
  * ```
  */
 export function checkCifarRecords(bytes: Uint8Array, file: string): number {
@@ -116,8 +132,11 @@ export function checkCifarRecords(bytes: Uint8Array, file: string): number {
  * @returns x: (count, 32, 32, 3), y: (count,).
  * @example
  * ```ts
+ * import { decodeCifarRecords } from "./cifar10.ts";
+ *
  * const bytes = await Deno.readFile("data/cifar-10-batches-bin/test_batch.bin");
  * const first100 = decodeCifarRecords(bytes, "test_batch.bin", { start: 0, count: 100 });
+ * first100.shape; // [100, 32, 32, 3]
  * ```
  */
 export function decodeCifarRecords(
@@ -182,6 +201,8 @@ async function readRecords(dir: string, names: readonly string[]): Promise<Uint8
  * @returns train: 50,000 records, test: 10,000 records, each 3073 bytes.
  * @example
  * ```ts
+ * import { decodeCifarRecords, readCifar10Records } from "./cifar10.ts";
+ *
  * const { train } = await readCifar10Records("data/cifar-10-batches-bin");
  * const val = decodeCifarRecords(train, "train", { start: 49_000, count: 1_000 });
  * ```
@@ -202,6 +223,8 @@ export async function readCifar10Records(
  * @returns train: (50000, 32, 32, 3) and test: (10000, 32, 32, 3), values 0..255.
  * @example
  * ```ts
+ * import { loadCifar10 } from "./cifar10.ts";
+ *
  * const { train, test } = await loadCifar10("data/cifar-10-batches-bin");
  * ```
  */
@@ -220,6 +243,8 @@ export async function loadCifar10(
  *
  * @example
  * ```ts
+ * import { hasCifar10 } from "./cifar10.ts";
+ *
  * if (await hasCifar10("data")) console.log("CIFAR-10 is here");
  * ```
  */
@@ -244,6 +269,8 @@ export async function hasCifar10(dataDir: string): Promise<boolean> {
  * @returns the path of the batches folder.
  * @example
  * ```ts
+ * import { ensureCifar10 } from "./cifar10.ts";
+ *
  * const dir = await ensureCifar10("data"); // "data/cifar-10-batches-bin"
  * ```
  */

@@ -60,8 +60,11 @@ export interface DownloadResult {
  *
  * @example
  * ```ts
+ * import { download, DownloadUnreachableError } from "./download.ts";
+ *
+ * const url = "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz";
  * try {
- *   await download(url, "data/x.bin");
+ *   await download(url, "data/mnist/t10k-labels-idx1-ubyte.gz");
  * } catch (error) {
  *   if (!(error instanceof DownloadUnreachableError)) throw error;
  *   console.log(`${error.message}; using the offline MNIST digits instead`);
@@ -87,6 +90,8 @@ export class DownloadUnreachableError extends Error {
  *
  * @example
  * ```ts
+ * import { sha256File } from "./download.ts";
+ *
  * const digest = await sha256File("data/cifar-10-binary.tar.gz");
  * ```
  */
@@ -107,7 +112,11 @@ function formatMegabytes(bytes: number): string {
  * @param label shown before the bar, usually the file name.
  * @example
  * ```ts
- * await download(url, dest, { onProgress: progressReporter("cifar-10-binary.tar.gz") });
+ * import { download, progressReporter } from "./download.ts";
+ *
+ * const url = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+ * const onProgress = progressReporter("cifar-10-binary.tar.gz");
+ * await download(url, "data/cifar-10-binary.tar.gz", { onProgress });
  * // cifar-10-binary.tar.gz [##########..........]  50%  85.0/170.1 MB  4.2 MB/s
  * ```
  */
@@ -305,6 +314,8 @@ async function verify(
  *
  * @example
  * ```ts
+ * import { download } from "./download.ts";
+ *
  * await download(
  *   "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz",
  *   "data/mnist/t10k-labels-idx1-ubyte.gz",

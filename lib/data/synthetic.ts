@@ -37,8 +37,10 @@ export interface SyntheticOptions {
  * @returns x: (numExamples, ...shape), y: (numExamples,) in 0..numClasses-1.
  * @example
  * ```ts
+ * import { syntheticBlobs } from "./synthetic.ts";
+ *
  * const data = syntheticBlobs({ numExamples: 50, shape: [8], numClasses: 3, seed: 0 });
- * // data.shape = [50, 8]
+ * data.shape; // [50, 8]
  * ```
  */
 export function syntheticBlobs(options: SyntheticOptions): LabeledImages {

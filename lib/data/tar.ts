@@ -48,6 +48,9 @@ function paxPath(data: Uint8Array): string | null {
  * @param file named in the error when the archive is corrupt or truncated.
  * @example
  * ```ts
+ * import { gunzip } from "./gzip.ts";
+ * import { readTar } from "./tar.ts";
+ *
  * const entries = readTar(await gunzip(await Deno.readFile("x.tar.gz"), "x.tar.gz"), "x.tar.gz");
  * for (const { name, data } of entries) console.log(name, data.length);
  * ```
@@ -107,7 +110,12 @@ export function readTar(bytes: Uint8Array, file: string): TarEntry[] {
  * @returns the paths written.
  * @example
  * ```ts
- * await extractTar(tarBytes, "data/.extracting", "cifar-10-binary.tar.gz");
+ * import { gunzip } from "./gzip.ts";
+ * import { extractTar } from "./tar.ts";
+ *
+ * const file = "data/cifar-10-binary.tar.gz";
+ * const tarBytes = await gunzip(await Deno.readFile(file), file);
+ * await extractTar(tarBytes, "data/.extracting", file); // the paths written
  * ```
  */
 export async function extractTar(

@@ -15,6 +15,9 @@ import type { Module } from "./module.ts";
  * @param x any shape
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { relu } from "./activations.ts";
+ *
  * relu(tf.tensor([-1, 2])); // [0, 2]
  * ```
  */
@@ -30,6 +33,9 @@ export function relu(x: tf.Tensor): tf.Tensor {
  * @param alpha slope for negative inputs, default 0.01 (PyTorch's)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { leakyRelu } from "./activations.ts";
+ *
  * leakyRelu(tf.tensor([-1, 2]), 0.1); // [-0.1, 2]
  * ```
  */
@@ -45,6 +51,9 @@ export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
  * @param x any shape
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { tanh } from "./activations.ts";
+ *
  * tanh(tf.tensor([0])); // [0]
  * ```
  */
@@ -63,6 +72,9 @@ export function tanh(x: tf.Tensor): tf.Tensor {
  * @param x any shape
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { gelu } from "./activations.ts";
+ *
  * gelu(tf.tensor([1])); // [0.8413]
  * ```
  */
@@ -95,6 +107,9 @@ const geluWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ReLU } from "./activations.ts";
+ *
  * new ReLU().forward(tf.tensor([-1, 2])); // [0, 2]
  * ```
  */
@@ -110,6 +125,9 @@ export class ReLU implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { LeakyReLU } from "./activations.ts";
+ *
  * new LeakyReLU({ alpha: 0.1 }).forward(tf.tensor([-1])); // [-0.1]
  * ```
  */
@@ -129,6 +147,9 @@ export class LeakyReLU implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Tanh } from "./activations.ts";
+ *
  * new Tanh().forward(tf.tensor([0])); // [0]
  * ```
  */
@@ -144,6 +165,9 @@ export class Tanh implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GELU } from "./activations.ts";
+ *
  * new GELU().forward(tf.tensor([1])); // [0.8413]
  * ```
  */

@@ -20,6 +20,9 @@ import type { Module } from "./module.ts";
  * @returns `(N, M)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { affine } from "./affine.ts";
+ *
  * const out = affine(tf.ones([2, 4, 5, 6]), tf.ones([120, 3]), tf.zeros([3])); // (2, 3)
  * ```
  */
@@ -62,8 +65,13 @@ export interface AffineOptions extends InitOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Affine } from "./affine.ts";
+ *
  * const fc = new Affine({ inputDim: 1568, outputDim: 10, weightScale: 1e-2, seed: 0 });
+ * const features = tf.randomNormal([4, 7, 7, 32]); // (N, 7, 7, 32): 1568 values per example
  * const scores = fc.forward(features); // (N, 10)
+ * scores.shape; // [4, 10]
  * ```
  */
 export class Affine implements Module {

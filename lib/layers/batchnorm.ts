@@ -131,9 +131,16 @@ function testForward(
  * @returns `(N, D)`
  * @example
  * ```ts
- * const runningMean = tf.variable(tf.zeros([3]), false);
- * const runningVar = tf.variable(tf.ones([3]), false);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { batchnorm } from "./batchnorm.ts";
+ *
+ * const x = tf.tensor2d([[1, 10], [3, 30]]); // N = 2 examples, D = 2 features
+ * const [gamma, beta] = [tf.ones([2]), tf.zeros([2])];
+ * const runningMean = tf.variable(tf.zeros([2]), false);
+ * const runningVar = tf.variable(tf.ones([2]), false);
  * const out = batchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
+ * out.arraySync(); // about [[-1, -1], [1, 1]]: each feature to mean 0, variance 1
+ * runningMean.arraySync(); // [0.2, 2]: 0.9 * 0 + 0.1 * the batch mean [2, 20]
  * ```
  */
 export function batchnorm(
@@ -226,7 +233,15 @@ function wasmTraining(
  * @returns `(N, D)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { batchnormAutodiff } from "./batchnorm.ts";
+ *
+ * const x = tf.tensor2d([[1, 10], [3, 30]]);
+ * const [gamma, beta] = [tf.ones([2]), tf.zeros([2])];
+ * const runningMean = tf.variable(tf.zeros([2]), false);
+ * const runningVar = tf.variable(tf.ones([2]), false);
  * const out = batchnormAutodiff(x, gamma, beta, { training: true, runningMean, runningVar });
+ * out.arraySync(); // about [[-1, -1], [1, 1]], as batchnorm
  * ```
  */
 export function batchnormAutodiff(
@@ -259,7 +274,15 @@ export function batchnormAutodiff(
  * @returns `(N, H, W, C)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { spatialBatchnorm } from "./batchnorm.ts";
+ *
+ * const x = tf.tensor4d([1, 10, 3, 30], [1, 1, 2, 2]); // one 1x2 image, C = 2 channels
+ * const [gamma, beta] = [tf.ones([2]), tf.zeros([2])];
+ * const runningMean = tf.variable(tf.zeros([2]), false);
+ * const runningVar = tf.variable(tf.ones([2]), false);
  * const out = spatialBatchnorm(x, gamma, beta, { training: true, runningMean, runningVar });
+ * out.dataSync(); // about [-1, -1, 1, 1]: each channel over its N * H * W = 2 positions
  * ```
  */
 export function spatialBatchnorm(
@@ -301,8 +324,13 @@ export interface BatchNormModuleOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BatchNorm } from "./batchnorm.ts";
+ *
  * const bn = new BatchNorm(100);
- * const out = bn.forward(x, { training: true }); // updates bn.state
+ * const out = bn.forward(tf.randomNormal([8, 100]), { training: true }); // updates bn.state
+ * out.shape; // [8, 100]
+ * bn.forward(tf.ones([1, 100])); // test mode: the running statistics, not the batch's
  * ```
  */
 export class BatchNorm implements Module {
@@ -366,6 +394,9 @@ export class BatchNorm implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { SpatialBatchNorm } from "./batchnorm.ts";
+ *
  * const bn = new SpatialBatchNorm(16);
  * const out = bn.forward(tf.randomNormal([2, 8, 8, 16]), { training: true });
  * ```

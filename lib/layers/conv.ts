@@ -37,10 +37,13 @@ export interface Conv2dOptions {
  *   (ceil(H / sh) for `"same"`), W' likewise
  * @example
  * ```ts
- * const out = conv2d(tf.zeros([2, 8, 8, 3]), tf.zeros([3, 3, 3, 16]), tf.zeros([16]), {
- *   stride: 2,
- *   pad: 1,
- * }); // (2, 4, 4, 16)
+ * import * as tf from "@tensorflow/tfjs";
+ * import { conv2d } from "./conv.ts";
+ *
+ * const x = tf.zeros([2, 8, 8, 3]); // (N, H, W, C)
+ * const w = tf.zeros([3, 3, 3, 16]); // (HH, WW, C, F)
+ * const out = conv2d(x, w, tf.zeros([16]), { stride: 2, pad: 1 });
+ * out.shape; // [2, 4, 4, 16]
  * ```
  */
 export function conv2d(
@@ -125,8 +128,17 @@ export interface Conv2dModuleOptions extends Conv2dOptions, InitOptions {
  *
  * @example
  * ```ts
- * const depthwise = new Conv2d({ inChannels: 32, outChannels: 32, kernelSize: 7, pad: "same", groups: 32 });
- * const out = depthwise.forward(tf.zeros([2, 8, 8, 32])); // (2, 8, 8, 32)
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Conv2d } from "./conv.ts";
+ *
+ * const depthwise = new Conv2d({
+ *   inChannels: 32,
+ *   outChannels: 32,
+ *   kernelSize: 7,
+ *   pad: "same",
+ *   groups: 32, // one 7x7 filter per channel
+ * });
+ * depthwise.forward(tf.zeros([2, 8, 8, 32])).shape; // [2, 8, 8, 32]
  * ```
  */
 export class Conv2d implements Module {

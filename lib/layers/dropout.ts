@@ -37,7 +37,13 @@ function checkKeepProb(name: string, keepProb: unknown): number {
  * @returns the shape of x
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { dropout } from "./dropout.ts";
+ *
+ * const x = tf.ones([2, 4]);
  * const out = dropout(x, { keepProb: 0.5, training: true, seed: 0 });
+ * out.arraySync(); // [[0, 2, 2, 2], [0, 2, 2, 2]]: kept values scaled by 1 / keepProb
+ * dropout(x, { keepProb: 0.5, training: false }).arraySync(); // x itself: ones
  * ```
  */
 export function dropout(
@@ -70,8 +76,13 @@ export function dropout(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Dropout } from "./dropout.ts";
+ *
  * const drop = new Dropout({ keepProb: 0.5, seed: 1 });
- * drop.forward(x, { training: true });
+ * const x = tf.ones([2, 4]);
+ * drop.forward(x, { training: true }); // a fresh mask on every call
+ * drop.forward(x).arraySync(); // test mode: ones
  * ```
  */
 export class Dropout implements Module {

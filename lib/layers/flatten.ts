@@ -13,6 +13,9 @@ import type { Module } from "./module.ts";
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { flatten } from "./flatten.ts";
+ *
  * flatten(tf.zeros([2, 4, 4, 3])).shape; // [2, 48]
  * ```
  */
@@ -28,6 +31,9 @@ export function flatten(x: tf.Tensor): tf.Tensor2D {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Flatten } from "./flatten.ts";
+ *
  * new Flatten().forward(tf.zeros([2, 7, 7, 32])).shape; // [2, 1568]
  * ```
  */

@@ -26,8 +26,15 @@ export interface LayerGradientCheck {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { affine } from "./affine.ts";
+ * import { checkLayerGradients } from "./gradcheck_layer.ts";
+ *
+ * const x = tf.randomNormal([2, 4]);
+ * const w = tf.randomNormal([4, 3]);
+ * const b = tf.randomNormal([3]);
  * const [dx, dw, db] = checkLayerGradients(affine, [x, w, b]);
- * assert.ok(dx.normRelError < 1e-3);
+ * dx.normRelError < 1e-3; // true, and likewise dw and db
  * ```
  */
 export function checkLayerGradients(

@@ -32,7 +32,11 @@ export interface InitOptions {
  *
  * @example
  * ```ts
+ * import { initWeights } from "./init.ts";
+ *
  * const { W, b } = initWeights("Affine", [784, 100], 784, { weightScale: 1e-2, seed: 0 });
+ * W.shape; // [784, 100], N(0, 1e-2^2)
+ * b.shape; // [100], zeros
  * ```
  */
 export function initWeights(
@@ -81,7 +85,10 @@ export function initWeights(
  *
  * @example
  * ```ts
- * tf.randomNormal([3], 0, 1, "float32", streamSeed(0, "W")); // reproducible
+ * import * as tf from "@tensorflow/tfjs";
+ * import { streamSeed } from "./init.ts";
+ *
+ * tf.randomNormal([3], 0, 1, "float32", streamSeed(0, "W")); // the same 3 values on every run
  * ```
  */
 export function streamSeed(seed: number, stream: string): number {
@@ -98,8 +105,12 @@ export function streamSeed(seed: number, stream: string): number {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { variableFrom } from "./init.ts";
+ *
  * const gamma = variableFrom(tf.ones([100]));
  * const runningMean = variableFrom(tf.zeros([100]), false);
+ * runningMean.trainable; // false
  * ```
  */
 export function variableFrom(initial: tf.Tensor, trainable = true): tf.Variable {

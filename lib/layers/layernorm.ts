@@ -33,7 +33,12 @@ export const LAYERNORM_EPS = 1e-5;
  * @returns the shape of x
  * @example
  * ```ts
- * const out = layernorm(tf.randomNormal([4, 8, 8, 32]), tf.ones([8, 8, 32]), tf.zeros([8, 8, 32]));
+ * import * as tf from "@tensorflow/tfjs";
+ * import { layernorm } from "./layernorm.ts";
+ *
+ * const x = tf.randomNormal([4, 8, 8, 32]); // statistics per example, over its 8 * 8 * 32 values
+ * const out = layernorm(x, tf.ones([8, 8, 32]), tf.zeros([8, 8, 32]));
+ * out.shape; // [4, 8, 8, 32]
  * ```
  */
 export function layernorm(
@@ -100,8 +105,12 @@ export function layernorm(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { LayerNorm } from "./layernorm.ts";
+ *
  * const ln = new LayerNorm([32, 32, 32]);
  * const out = ln.forward(tf.randomNormal([2, 32, 32, 32]));
+ * out.shape; // [2, 32, 32, 32]
  * ```
  */
 export class LayerNorm implements Module {

@@ -21,6 +21,8 @@ import { checkLabels } from "./check.ts";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { softmaxLoss } from "./losses.ts";
+ *
  * softmaxLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // ln(10) = 2.3026
  * ```
  */
@@ -44,6 +46,8 @@ export function softmaxLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { svmLoss } from "./losses.ts";
+ *
  * svmLoss(tf.zeros([4, 10]), tf.tensor1d([0, 1, 2, 3], "int32")); // 9
  * ```
  */

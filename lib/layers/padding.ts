@@ -26,6 +26,8 @@ const ACCEPTED = `"same", "valid", a number of pixels >= 0, or [[top, bottom], [
  *
  * @example
  * ```ts
+ * import { resolvePadding } from "./padding.ts";
+ *
  * resolvePadding("conv2d: pad", 1); // [[1, 1], [1, 1]]
  * ```
  */

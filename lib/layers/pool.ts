@@ -67,6 +67,9 @@ function pool(
  * @returns `(N, H', W', C)`, H' = floor((H + padTop + padBottom - kh) / sh) + 1
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { maxPool } from "./pool.ts";
+ *
  * maxPool(tf.zeros([2, 28, 28, 8]), { size: 2 }).shape; // [2, 14, 14, 8]
  * ```
  */
@@ -82,6 +85,9 @@ export function maxPool(x: tf.Tensor, options: PoolOptions = {}): tf.Tensor4D {
  * @returns `(N, H', W', C)`, sizes as {@linkcode maxPool}
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { avgPool } from "./pool.ts";
+ *
  * avgPool(tf.ones([1, 4, 4, 3]), { size: 2 }); // ones, (1, 2, 2, 3)
  * ```
  */
@@ -96,6 +102,9 @@ export function avgPool(x: tf.Tensor, options: PoolOptions = {}): tf.Tensor4D {
  * @returns `(N, C)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { globalAvgPool } from "./pool.ts";
+ *
  * globalAvgPool(tf.ones([2, 7, 7, 64])).shape; // [2, 64]
  * ```
  */
@@ -109,6 +118,9 @@ export function globalAvgPool(x: tf.Tensor): tf.Tensor2D {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { MaxPool } from "./pool.ts";
+ *
  * new MaxPool({ size: 2 }).forward(tf.zeros([1, 4, 4, 1])).shape; // [1, 2, 2, 1]
  * ```
  */
@@ -125,6 +137,9 @@ export class MaxPool implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { AvgPool } from "./pool.ts";
+ *
  * new AvgPool({ size: 2 }).forward(tf.zeros([1, 4, 4, 1])).shape; // [1, 2, 2, 1]
  * ```
  */
@@ -141,6 +156,9 @@ export class AvgPool implements Module {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GlobalAvgPool } from "./pool.ts";
+ *
  * new GlobalAvgPool().forward(tf.zeros([2, 4, 4, 8])).shape; // [2, 8]
  * ```
  */

@@ -48,8 +48,11 @@ export const CONVNEXT_INPUT_SHAPE: ImageShape = [32, 32, 3];
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { convnext } from "./convnext.ts";
+ *
  * const model = convnext({ filters: 32, stages: 4, blocksPerStage: 2, seed: 0 });
- * const scores = model.loss(tf.zeros([2, 32, 32, 3])); // (2, 10)
+ * model.scores(tf.zeros([2, 32, 32, 3])).shape; // [2, 10]
  * ```
  */
 export function convnext(options: ConvNeXtOptions = {}): Sequential {

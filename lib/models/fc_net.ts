@@ -48,9 +48,21 @@ export interface FullyConnectedNetOptions {
  *
  * @example
  * ```ts
- * const model = new FullyConnectedNet({ hiddenDims: [100, 100], inputDim: 784, reg: 1e-3 });
- * const { loss, grads } = model.loss(X, y);   // grads.W1, grads.gamma1, ...
- * const scores = model.loss(X);               // (N, 10), test mode
+ * import * as tf from "@tensorflow/tfjs";
+ * import { FullyConnectedNet } from "./fc_net.ts";
+ *
+ * const model = new FullyConnectedNet({
+ *   hiddenDims: [100, 100],
+ *   inputDim: 784,
+ *   normalization: "batchnorm",
+ *   reg: 1e-3,
+ * });
+ * const X = tf.randomNormal([4, 784]); // (N, D)
+ * const y = tf.tensor1d([0, 3, 5, 9], "int32"); // (N,)
+ * const { loss, grads } = model.loss(X, y); // loss about ln(10) = 2.3 at initialization
+ * Object.keys(grads); // ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+ * const scores = model.loss(X); // test mode
+ * scores.shape; // [4, 10]
  * ```
  */
 export class FullyConnectedNet implements Model {
@@ -176,6 +188,8 @@ export class FullyConnectedNet implements Model {
  *
  * @example
  * ```ts
+ * import { fullyConnectedNet } from "./fc_net.ts";
+ *
  * const model = fullyConnectedNet({ hiddenDims: [100], inputShape: [28, 28, 1], seed: 0 });
  * model.params.W1.shape; // [784, 100]
  * ```

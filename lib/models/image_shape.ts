@@ -15,7 +15,9 @@ export type ImageShape = [height: number, width: number, channels: number];
  *
  * @example
  * ```ts
- * const [H, W, C] = checkImageShape("mnistCnn: inputShape", [28, 28, 1]);
+ * import { checkImageShape } from "./image_shape.ts";
+ *
+ * const [H, W, C] = checkImageShape("mnistCnn: inputShape", [28, 28, 1]); // 28, 28, 1
  * ```
  */
 export function checkImageShape(name: string, value: unknown, minSize = 1): ImageShape {

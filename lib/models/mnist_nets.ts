@@ -77,6 +77,8 @@ export interface MnistFcOptions extends MnistNetOptions {
  *
  * @example
  * ```ts
+ * import { mnistFc } from "./mnist_nets.ts";
+ *
  * const model = mnistFc({ seed: 0 }); // 42,310 parameters
  * ```
  */
@@ -111,6 +113,8 @@ export interface MnistCnnOptions extends MnistNetOptions {
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
+ *
  * const model = mnistCnn({ seed: 0 }); // 34,826 parameters
  * ```
  */
@@ -173,6 +177,8 @@ export interface SmallCnnOptions extends MnistNetOptions {
  *
  * @example
  * ```ts
+ * import { smallCnn } from "./mnist_nets.ts";
+ *
  * const model = smallCnn({ blocks: "residual", seed: 0 }); // variation (f)
  * ```
  */
@@ -240,6 +246,8 @@ export type SmallCnnVariationOptions = Omit<SmallCnnOptions, "poolFirst" | "acti
  *
  * @example
  * ```ts
+ * import { mnistSmallCnn } from "./mnist_nets.ts";
+ *
  * const model = mnistSmallCnn({ seed: 0 });
  * ```
  */
@@ -252,6 +260,8 @@ export function mnistSmallCnn(options: SmallCnnVariationOptions = {}): Sequentia
  *
  * @example
  * ```ts
+ * import { mnistPoolFirst } from "./mnist_nets.ts";
+ *
  * const model = mnistPoolFirst({ seed: 0 });
  * ```
  */
@@ -264,6 +274,8 @@ export function mnistPoolFirst(options: SmallCnnVariationOptions = {}): Sequenti
  *
  * @example
  * ```ts
+ * import { mnistPoolFirstTanh } from "./mnist_nets.ts";
+ *
  * const model = mnistPoolFirstTanh({ seed: 0 });
  * ```
  */
@@ -276,6 +288,8 @@ export function mnistPoolFirstTanh(options: SmallCnnVariationOptions = {}): Sequ
  *
  * @example
  * ```ts
+ * import { mnistResnet } from "./mnist_nets.ts";
+ *
  * const model = mnistResnet({ seed: 0 }); // 9 blocks
  * ```
  */
@@ -288,6 +302,8 @@ export function mnistResnet(options: SmallCnnVariationOptions = {}): Sequential 
  *
  * @example
  * ```ts
+ * import { mnistPlainDeep } from "./mnist_nets.ts";
+ *
  * const model = mnistPlainDeep({ seed: 0 });
  * ```
  */
@@ -300,6 +316,8 @@ export function mnistPlainDeep(options: SmallCnnVariationOptions = {}): Sequenti
  *
  * @example
  * ```ts
+ * import { mnistResnetBn } from "./mnist_nets.ts";
+ *
  * const model = mnistResnetBn({ seed: 0 });
  * ```
  */
@@ -313,6 +331,8 @@ export function mnistResnetBn(options: SmallCnnVariationOptions = {}): Sequentia
  *
  * @example
  * ```ts
+ * import { MNIST_NETS } from "./mnist_nets.ts";
+ *
  * const model = MNIST_NETS.mnist_resnet({ seed: 0 });
  * ```
  */

@@ -35,14 +35,24 @@ export interface SequentialOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Sequential } from "./sequential.ts";
+ * import { ReLU } from "../layers/activations.ts";
+ * import { Affine } from "../layers/affine.ts";
+ * import { Conv2d } from "../layers/conv.ts";
+ * import { Flatten } from "../layers/flatten.ts";
+ *
  * const model = new Sequential([
  *   ["conv1", new Conv2d({ inChannels: 1, outChannels: 8, kernelSize: 3, pad: 1 })],
  *   ["relu1", new ReLU()],
  *   ["flatten", new Flatten()],
  *   ["fc", new Affine({ inputDim: 28 * 28 * 8, outputDim: 10 })],
  * ], { reg: 1e-4 });
- * const { loss, grads } = model.loss(X, y); // grads["conv1.W"], ...
- * const scores = model.loss(X);             // (N, 10), test mode
+ * const X = tf.randomNormal([2, 28, 28, 1]); // (N, H, W, C)
+ * const y = tf.tensor1d([3, 7], "int32");
+ * const { loss, grads } = model.loss(X, y);
+ * Object.keys(grads); // ["conv1.W", "conv1.b", "fc.W", "fc.b"]
+ * model.loss(X).shape; // [2, 10]: the scores, test mode
  * model.dispose();
  * ```
  */

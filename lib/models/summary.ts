@@ -47,7 +47,10 @@ export interface ModelSummary {
  *
  * @example
  * ```ts
- * countParams(model.params); // 34826 for mnist_cnn
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { countParams } from "./summary.ts";
+ *
+ * countParams(mnistCnn().params); // 34826
  * ```
  */
 export function countParams(params: Record<string, tf.Variable>): number {
@@ -122,6 +125,9 @@ function recordShapes(
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { formatSummary, summarize } from "./summary.ts";
+ *
  * const summary = summarize(mnistCnn(), [1, 28, 28, 1], { title: "mnist_cnn" });
  * summary.totalParams; // 34826
  * console.log(formatSummary(summary));
@@ -169,9 +175,13 @@ const showParams = (n: number | null) => (n === null || n === 0 ? "--" : showCou
  *
  * @example
  * ```ts
- * console.log(formatSummary(summarize(model, [1, 28, 28, 1])));
- * // Layer (type)            Output Shape       Param #
- * // ├─conv1 (Conv2d)        [1, 26, 26, 32]    320
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { formatSummary, summarize } from "./summary.ts";
+ *
+ * console.log(formatSummary(summarize(mnistCnn(), [1, 28, 28, 1])));
+ * // Layer (type)               Output Shape (NHWC)    Param #
+ * // Sequential (Sequential)    [1, 10]                --
+ * // ├─conv1 (Conv2d)           [1, 26, 26, 32]        320
  * // ...
  * // Total params: 34,826
  * ```
@@ -222,8 +232,12 @@ export interface ShapeTraceStep {
  *
  * @example
  * ```ts
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { traceShapes } from "./summary.ts";
+ *
  * traceShapes(mnistCnn(), [1, 28, 28, 1]);
- * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ..., { name: "fc", ..., outputShape: [1, 10] }]
+ * // [{ name: "conv1", type: "Conv2d", outputShape: [1, 26, 26, 32] }, ...,
+ * //  { name: "fc", type: "Affine", outputShape: [1, 10] }]
  * ```
  */
 export function traceShapes(model: ModuleWithChildren, inputShape: number[]): ShapeTraceStep[] {
@@ -244,7 +258,14 @@ export function traceShapes(model: ModuleWithChildren, inputShape: number[]): Sh
  *
  * @example
  * ```ts
- * console.log(formatShapeTrace(traceShapes(model, [1, 28, 28, 1]), [1, 28, 28, 1]));
+ * import { mnistCnn } from "./mnist_nets.ts";
+ * import { formatShapeTrace, traceShapes } from "./summary.ts";
+ *
+ * console.log(formatShapeTrace(traceShapes(mnistCnn(), [1, 28, 28, 1]), [1, 28, 28, 1]));
+ * // input                 [1, 28, 28, 1]
+ * // conv1 (Conv2d)     -> [1, 26, 26, 32]
+ * // ...
+ * // fc (Affine)        -> [1, 10]
  * ```
  */
 export function formatShapeTrace(steps: ShapeTraceStep[], inputShape: number[]): string {

@@ -64,6 +64,8 @@ const convnexts = new URL("./convnext.ts", import.meta.url).href;
  *
  * @example
  * ```ts
+ * import { MODELS } from "./table.ts";
+ *
  * MODELS.mnist_cnn.description; // "exp:cnn: conv 32 - pool - conv 64 - pool - linear 1600 -> 10"
  * ```
  */
@@ -144,7 +146,11 @@ export const MODEL_IDS = Object.keys(MODELS) as ModelId[];
  *
  * @example
  * ```ts
- * const id = modelId("mnist_cnn"); // a bad id: Error: model id: got "resnet"; expected one of ...
+ * import { modelId } from "./table.ts";
+ *
+ * const flag: unknown = "mnist_cnn"; // e.g. parsed from the command line
+ * const id = modelId(flag); // "mnist_cnn", typed ModelId
+ * // modelId("resnet") throws 'model id: got "resnet"; expected one of "fc_net", ...'
  * ```
  */
 export function modelId(id: unknown): ModelId {
@@ -157,8 +163,11 @@ export function modelId(id: unknown): ModelId {
  *
  * @example
  * ```ts
+ * import { loadModel } from "./table.ts";
+ *
  * const model = await loadModel("mnist_cnn", { seed: 0 });
  * const cifar = await loadModel("mnist_small_cnn", { inputShape: [32, 32, 3] });
+ * Object.keys(model.params).length; // 6: conv1.W, conv1.b, conv2.W, conv2.b, fc.W, fc.b
  * ```
  */
 export async function loadModel<Id extends ModelId>(

@@ -43,8 +43,14 @@ export interface ThreeLayerConvNetOptions {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { ThreeLayerConvNet } from "./three_layer_convnet.ts";
+ *
  * const model = new ThreeLayerConvNet({ inputDim: [28, 28, 1], weightScale: 1e-2, seed: 0 });
- * const { loss, grads } = model.loss(X, y); // grads.W1, grads.b1, ... grads.b3
+ * const X = tf.randomNormal([2, 28, 28, 1]);
+ * const y = tf.tensor1d([3, 7], "int32");
+ * const { loss, grads } = model.loss(X, y); // loss about ln(10) = 2.3
+ * Object.keys(grads); // ["W1", "b1", "W2", "b2", "W3", "b3"]
  * ```
  */
 export class ThreeLayerConvNet extends Sequential {
@@ -122,7 +128,10 @@ export class ThreeLayerConvNet extends Sequential {
  *
  * @example
  * ```ts
+ * import { threeLayerConvNet } from "./three_layer_convnet.ts";
+ *
  * const model = threeLayerConvNet({ inputShape: [28, 28, 1], weightScale: 1e-2, seed: 0 });
+ * model.params.W1.shape; // [7, 7, 1, 32]
  * ```
  */
 export function threeLayerConvNet(

@@ -22,6 +22,8 @@ export interface AccuracyRow {
  *
  * @example
  * ```ts
+ * import { accuracyRows } from "./accuracy_panel.ts";
+ *
  * const history = { trainAccHistory: [0.1, 0.5], valAccHistory: [0.1, 0.4] };
  * accuracyRows([{ name: "adam", history }]);
  * // [{ run: "adam", split: "train", epoch: 0, accuracy: 0.1 }, ...]
@@ -55,6 +57,8 @@ export function accuracyRows(
  *
  * @example
  * ```ts
+ * import { accuracyDomain } from "./accuracy_panel.ts";
+ *
  * accuracyDomain([{ accuracy: 0.12 }, { accuracy: 0.87 }]); // [0.1, 0.9]
  * ```
  */
@@ -71,6 +75,7 @@ export function accuracyDomain(rows: readonly { accuracy: number }[]): [number, 
  *
  * @example
  * ```ts
+ * import { accuracyDomain, accuracyPanel, accuracyRows } from "./accuracy_panel.ts";
  * import { seriesColors } from "./figure.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
@@ -114,6 +119,8 @@ export function accuracyPanel(
  *
  * @example
  * ```ts
+ * import { epochTicks } from "./accuracy_panel.ts";
+ *
  * epochTicks(2); // { ticks: [0, 1, 2], tickFormat: "d" }
  * epochTicks(25).ticks; // [0, 3, 6, ..., 24]
  * ```

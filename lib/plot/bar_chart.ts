@@ -15,6 +15,8 @@ import { type Displayable, displayable } from "./notebook.ts";
  *
  * @example
  * ```ts
+ * import { barChart } from "./bar_chart.ts";
+ *
  * const figure = barChart(
  *   [{ model: "fc", phase: "forward", ms: 3 }, { model: "fc", phase: "backward", ms: 5 }],
  *   { category: "model", value: "ms", stack: "phase", valueLabel: "milliseconds" },

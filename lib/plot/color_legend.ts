@@ -15,6 +15,8 @@ import type { PlotOptions } from "./figure.ts";
  *
  * @example
  * ```ts
+ * import { colorRampPanel } from "./color_legend.ts";
+ *
  * const legend = colorRampPanel({ scheme: "blues", domain: [0, 120], label: "count" });
  * // use the same { type: "linear", scheme, domain } in the plot it explains
  * ```

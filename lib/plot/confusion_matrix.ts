@@ -27,6 +27,8 @@ const SCHEME: ColorScheme = "blues";
  *
  * @example
  * ```ts
+ * import { confusionCounts } from "./confusion_matrix.ts";
+ *
  * confusionCounts([0, 1, 1], [0, 0, 1], 2); // [[1, 0], [1, 1]]
  * ```
  */
@@ -61,6 +63,8 @@ export function confusionCounts(
  *
  * @example
  * ```ts
+ * import { confusionCounts, confusionMatrix } from "./confusion_matrix.ts";
+ *
  * const counts = confusionCounts([0, 1, 2, 2], [0, 2, 2, 2], 3); // true labels, predictions
  * const figure = confusionMatrix(counts, ["cat", "dog", "ship"]);
  * ```

@@ -18,6 +18,7 @@ import { type Displayable, displayable } from "./notebook.ts";
  *
  * @example
  * ```ts
+ * import { epochRows } from "./epoch_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const record: RunRecord;
  * epochRows(record).map((row) => row.valAcc); // [0.1, 0.62, 0.81]
@@ -36,6 +37,7 @@ export function epochRows(record: RunRecord): EpochRow[] {
  *
  * @example
  * ```ts
+ * import { epochCurves } from "./epoch_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
  * epochCurves([records[0]], { title: "(b) CNN", valName: "test" }); // train and test lines

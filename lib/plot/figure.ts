@@ -77,6 +77,8 @@ export interface Figure {
  *
  * @example
  * ```ts
+ * import { SERIES_COLORS } from "./figure.ts";
+ *
  * SERIES_COLORS[0]; // "#0072b2", the first run's blue
  * ```
  */
@@ -97,6 +99,8 @@ export const SERIES_COLORS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import { seriesColors } from "./figure.ts";
+ *
  * const color = seriesColors(["sgd", "adam"]);
  * // { domain: ["sgd", "adam"], range: ["#0072b2", "#d55e00"] }
  * ```
@@ -113,6 +117,8 @@ export function seriesColors(names: readonly string[]): { domain: string[]; rang
  *
  * @example
  * ```ts
+ * import { powerOfTenLabel } from "./figure.ts";
+ *
  * powerOfTenLabel(1e-4); // "1e-4"
  * powerOfTenLabel(0.01); // "0.01"
  * powerOfTenLabel(3e-3); // ""

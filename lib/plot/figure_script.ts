@@ -21,6 +21,7 @@
  *
  * @example
  * ```ts
+ * import { figureScript } from "./figure_script.ts";
  * import { renderFigure } from "./render.ts";
  * import type { Figure } from "./figure.ts";
  * declare const figure: Figure;
@@ -334,6 +335,8 @@ export function figureScript(): void {
  *
  * @example
  * ```ts
+ * import { FIGURE_SCRIPT } from "./figure_script.ts";
+ *
  * const tag = `<script>${FIGURE_SCRIPT}</script>`;
  * ```
  */

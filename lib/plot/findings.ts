@@ -35,6 +35,7 @@ function trainingSize(records: readonly Pick<RunRecord, "config">[]): string | n
  *
  * @example
  * ```ts
+ * import { rankRuns } from "./findings.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
  * rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" });

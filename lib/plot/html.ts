@@ -9,6 +9,8 @@
  *
  * @example
  * ```ts
+ * import { escapeHtml } from "./html.ts";
+ *
  * escapeHtml(`a < b & "c"`); // "a &lt; b &amp; &quot;c&quot;"
  * ```
  */
@@ -32,7 +34,10 @@ const HTML_ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
- * const html = `<script type="application/json" id="x">${jsonForScript({ a: "</script>" })}</script>`;
+ * import { jsonForScript } from "./html.ts";
+ *
+ * jsonForScript({ a: "</script>" }); // '{"a":"\u003c/script>"}': cannot end the script element
+ * const html = `<script type="application/json" id="x">${jsonForScript({ a: 1 })}</script>`;
  * ```
  */
 export function jsonForScript(value: unknown): string {

@@ -42,6 +42,8 @@ function toBytes(pixels: ArrayLike<number>): Uint8Array {
  *
  * @example
  * ```ts
+ * import { imageGrid } from "./image_grid.ts";
+ *
  * const digit = new Float32Array(28 * 28); // one 28x28 grey image, values in any range
  * const figure = imageGrid([
  *   { pixels: digit, height: 28, width: 28, channels: 1, trueLabel: "3", predictedLabel: "5" },

@@ -19,13 +19,15 @@ import { plural } from "./plural.ts";
 import { sanitizeSvg } from "./sanitize_svg.ts";
 import { PAGE_STYLE } from "./style.ts";
 import { formatCell } from "./table.ts";
-import { configText, keyLabel, varyingKeys } from "./varying.ts";
+import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
 
 /**
  * The marker an nnlab index carries in its `<head>`.
  *
  * @example
  * ```ts
+ * import { INDEX_MARKER } from "./index_page.ts";
+ *
  * const ours = (await Deno.readTextFile("plots/index.html")).includes(INDEX_MARKER);
  * ```
  */
@@ -70,6 +72,8 @@ const CHART_SVG = /<svg\b[^>]*\bviewBox="[^"]*"[^>]*>[\s\S]*?<\/svg>/;
  *
  * @example
  * ```ts
+ * import { firstChart } from "./index_page.ts";
+ *
  * firstChart(await Deno.readTextFile("plots/adam.html")).startsWith("<svg"); // true
  * ```
  */
@@ -89,7 +93,7 @@ function indexRun(run: PageRun): IndexRun {
   return {
     name: String(record.name ?? "?"),
     status: String(record.status ?? "?"),
-    config: objectOr(record.config),
+    config: flatConfig(objectOr(record.config)),
     metrics: objectOr(record.metrics),
     totalMs: typeof totalMs === "number" ? totalMs : null,
   };
@@ -102,6 +106,8 @@ function indexRun(run: PageRun): IndexRun {
  *
  * @example
  * ```ts
+ * import { readIndexEntries } from "./index_page.ts";
+ *
  * for (const entry of await readIndexEntries("plots")) console.log(entry.file, entry.runs.length);
  * ```
  */
@@ -245,6 +251,8 @@ ${rows}
  *
  * @example
  * ```ts
+ * import { readIndexEntries, renderIndex } from "./index_page.ts";
+ *
  * const html = renderIndex(await readIndexEntries("plots"));
  * ```
  */
@@ -331,6 +339,8 @@ function isOurIndex(html: string): boolean {
  *
  * @example
  * ```ts
+ * import { writeIndex } from "./index_page.ts";
+ *
  * console.log(`index: ${await writeIndex("plots")}`);
  * ```
  */

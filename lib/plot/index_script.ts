@@ -14,6 +14,8 @@
  *
  * @example
  * ```ts
+ * import { indexScript } from "./index_script.ts";
+ *
  * const html = `<table class="nnlab-runbrowser">...</table><script>(${indexScript})();</script>`;
  * ```
  */
@@ -103,6 +105,8 @@ export function indexScript(): void {
  *
  * @example
  * ```ts
+ * import { INDEX_SCRIPT } from "./index_script.ts";
+ *
  * const tag = `<script>${INDEX_SCRIPT}</script>`;
  * ```
  */

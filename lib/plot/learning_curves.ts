@@ -28,6 +28,7 @@ export interface LossRow {
  *
  * @example
  * ```ts
+ * import { learningCurves } from "./learning_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
  * const figure = learningCurves(records, { legendLabel: "update rule" });

@@ -16,6 +16,8 @@ import { type Displayable, displayable } from "./notebook.ts";
  *
  * @example
  * ```ts
+ * import { lineChart } from "./line_chart.ts";
+ *
  * const figure = lineChart(
  *   [{ optimizer: "sgd", epoch: 1, loss: 2.1 }, { optimizer: "sgd", epoch: 2, loss: 1.4 }],
  *   { x: "epoch", y: "loss", series: "optimizer", title: "Loss per epoch" },

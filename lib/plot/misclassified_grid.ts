@@ -15,6 +15,7 @@ import { imageGrid } from "./image_grid.ts";
  *
  * @example
  * ```ts
+ * import { misclassifiedGrid } from "./misclassified_grid.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const best: RunRecord;
  * const digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];

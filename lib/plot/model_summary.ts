@@ -22,10 +22,13 @@ function shapeText(shape: readonly number[] | null): string {
  *
  * @example
  * ```ts
- * import { buildModel } from "../models/registry.ts";
+ * import { modelSummary } from "./model_summary.ts";
+ * import { mnistCnn } from "../models/mnist_nets.ts";
  * import { summarize } from "../models/summary.ts";
- * const summary = summarize(buildModel("mnist_cnn"), [1, 28, 28, 1], { title: "mnist_cnn" });
- * const figure = modelSummary(summary); // title "Model summary: 34,826 parameters"
+ *
+ * const summary = summarize(mnistCnn(), [1, 28, 28, 1], { title: "mnist_cnn" });
+ * const figure = modelSummary(summary);
+ * figure.title; // "Model summary: 34,826 parameters"
  * ```
  */
 export function modelSummary(

@@ -16,6 +16,8 @@ import { FIGURE_STYLE } from "./style.ts";
  *
  * @example
  * ```ts
+ * import { JUPYTER_DISPLAY } from "./notebook.ts";
+ *
  * const cell = { [JUPYTER_DISPLAY]: () => ({ "text/html": "<b>hello</b>" }) };
  * ```
  */
@@ -31,6 +33,7 @@ export interface Displayable {
  *
  * @example
  * ```ts
+ * import { figureDisplay } from "./notebook.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
@@ -51,6 +54,7 @@ export function figureDisplay(figure: Figure): { "text/html": string } {
  *
  * @example
  * ```ts
+ * import { displayable } from "./notebook.ts";
  * import type { Panel } from "./figure.ts";
  * declare const panel: Panel;
  * const figure = displayable({ title: "Loss", panels: [panel] });

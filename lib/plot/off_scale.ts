@@ -16,6 +16,8 @@
  *
  * @example
  * ```ts
+ * import { OFF_SCALE_FACTOR } from "./off_scale.ts";
+ *
  * const limit = OFF_SCALE_FACTOR * 2.3; // losses above 23 are off a scale where runs start at 2.3
  * ```
  */
@@ -60,6 +62,8 @@ function median(values: number[]): number {
  *
  * @example
  * ```ts
+ * import { fitToScale } from "./off_scale.ts";
+ *
  * const fitted = fitToScale([
  *   { run: "adam", iteration: 1, loss: 2.3 }, { run: "adam", iteration: 2, loss: 1.9 },
  *   { run: "rmsprop", iteration: 1, loss: 2.3 }, { run: "rmsprop", iteration: 2, loss: 1.3e34 },
@@ -128,6 +132,8 @@ function short(value: number): string {
  *
  * @example
  * ```ts
+ * import { fitToScale, offScaleNotes } from "./off_scale.ts";
+ *
  * const fitted = fitToScale([
  *   { run: "rmsprop", iteration: 1, loss: 2.3 }, { run: "rmsprop", iteration: 2, loss: 1.3e34 },
  * ], { x: "iteration", y: "loss", series: "run" });

@@ -51,6 +51,8 @@ interface ScannedElement {
  *
  * @example
  * ```ts
+ * import { networkReferences } from "./offline_check.ts";
+ *
  * networkReferences('<img src="https://example.com/a.png">');
  * // [{ where: "<img src>", url: "https://example.com/a.png" }]
  * networkReferences('<img src="data:image/png;base64,AAAA">'); // []

@@ -18,9 +18,9 @@ import { FIGURE_SCRIPT } from "./figure_script.ts";
 import { escapeHtml, jsonForScript } from "./html.ts";
 import { plural } from "./plural.ts";
 import { renderFigure, renderTable } from "./render.ts";
-import { FIGURE_STYLE, PAGE_STYLE } from "./style.ts";
+import { FIGURE_STYLE, PAGE_SECTIONS_STYLE, PAGE_STYLE } from "./style.ts";
 import { type CellFormat, table } from "./table.ts";
-import { configText, keyLabel, varyingKeys } from "./varying.ts";
+import { configText, flatConfig, keyLabel, varyingKeys } from "./varying.ts";
 
 /** The format tag of the embedded JSON; the index reads pages of this format. */
 export const PAGE_FORMAT = "nnlab-figure-page/1";
@@ -124,10 +124,11 @@ function runsTable(runs: readonly PageRun[]): string {
       return rank(a) - rank(b) || a.localeCompare(b);
     });
   // The hyper-parameters that tell these runs apart, right after the run's name.
-  const varying = varyingKeys(runs.map(({ record }) => record.config ?? {}));
-  const rows = runs.map(({ record, cached }) => ({
+  const configs = runs.map(({ record }) => flatConfig(record.config ?? {}));
+  const varying = varyingKeys(configs);
+  const rows = runs.map(({ record, cached }, i) => ({
     run: record.name,
-    ...Object.fromEntries(varying.map((key) => [`config.${key}`, configText(record.config[key])])),
+    ...Object.fromEntries(varying.map((key) => [`config.${key}`, configText(configs[i][key])])),
     status: record.status + (record.error ? `: ${record.error}` : ""),
     ...Object.fromEntries(metricKeys.map((key) => [key, record.metrics?.[key]])),
     iterations: record.timings?.iterations,
@@ -210,6 +211,8 @@ ${
  *
  * @example
  * ```ts
+ * import { dataLineParts } from "./page.ts";
+ *
  * dataLineParts("MNIST digits: 200 train (CIFAR-10 not used: offline)", null);
  * // { dataLine: "MNIST digits: 200 train", dataFallback: "CIFAR-10 not used: offline" }
  * ```
@@ -229,6 +232,8 @@ export function dataLineParts(
  *
  * @example
  * ```ts
+ * import { formatDate } from "./page.ts";
+ *
  * formatDate("2025-03-01T14:05:09.000Z"); // "2025-03-01 14:05 UTC"
  * ```
  */
@@ -303,6 +308,8 @@ ${provenanceSection(provenance)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, renderFigurePage } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * const html = renderFigurePage(options);
  * html.startsWith("<!doctype html>"); // true
@@ -335,16 +342,45 @@ ${pageBody(options)}
  *
  * @example
  * ```ts
+ * import { type FigurePageOptions, pageDisplay } from "./page.ts";
+ *
  * declare const options: FigurePageOptions;
  * // in a notebook cell:
  * ({ [Symbol.for("Jupyter.display")]: () => pageDisplay(options) });
  * ```
  */
 export function pageDisplay(options: FigurePageOptions): { "text/html": string } {
+  return notebookBundle(pageBody(options, { crumb: false }), FIGURE_SCRIPT);
+}
+
+/** A page's content as a notebook shows it: its styles scoped to it, then its script. */
+function notebookBundle(body: string, script: string): { "text/html": string } {
   return {
-    "text/html": `<style>${FIGURE_STYLE}</style><div class="nnlab-root nnlab-notebook">` +
-      `${pageBody(options, { crumb: false })}</div><script>${FIGURE_SCRIPT}</script>`,
+    "text/html": `<style>${FIGURE_STYLE}${PAGE_SECTIONS_STYLE}</style>` +
+      `<div class="nnlab-root nnlab-notebook">${body}</div><script>${script}</script>`,
   };
+}
+
+/**
+ * A written page as a notebook shows it, from its HTML: what {@linkcode pageDisplay} gives
+ * for the options it was written from, with the page's own script (made for its markup).
+ * The link to the index and the embedded JSON stay out of the cell. Null for HTML that
+ * is not an nnlab figure page.
+ *
+ * @example
+ * ```ts
+ * const bundle = savedPageDisplay(await Deno.readTextFile("plots/adam.html"));
+ * bundle?.["text/html"].includes("<svg"); // true
+ * ```
+ */
+export function savedPageDisplay(html: string): { "text/html": string } | null {
+  if (readPageData(html) === null) return null;
+  const body = new RegExp(
+    `<body[^>]*>([\\s\\S]*?)<script type="application/json" id="${PAGE_DATA_ID}">`,
+  ).exec(html)?.[1];
+  const script = /<script>([\s\S]*?)<\/script>\s*<\/body>/.exec(html)?.[1];
+  if (body === undefined || script === undefined) return null;
+  return notebookBundle(body.replace(/<p class="nnlab-crumb">[\s\S]*?<\/p>\n?/, "").trim(), script);
 }
 
 /**
@@ -353,6 +389,7 @@ export function pageDisplay(options: FigurePageOptions): { "text/html": string }
  *
  * @example
  * ```ts
+ * import { type PageRun, type Provenance, writeFigurePage } from "./page.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * declare const runs: PageRun[];
  * declare const provenance: Provenance;
@@ -380,6 +417,8 @@ export async function writeFigurePage(options: FigurePageOptions): Promise<strin
  *
  * @example
  * ```ts
+ * import { readPageData } from "./page.ts";
+ *
  * const data = readPageData(await Deno.readTextFile("plots/adam.html"));
  * console.log(data?.runs.length);
  * ```

@@ -9,6 +9,8 @@
  *
  * @example
  * ```ts
+ * import { plural } from "./plural.ts";
+ *
  * plural(1, "epoch"); // "1 epoch"
  * plural(4000, "training example"); // "4,000 training examples"
  * plural(2, "run", "runs"); // "2 runs"

@@ -44,6 +44,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { encodePng } from "./png.ts";
+ *
  * const png = encodePng(new Uint8Array(28 * 28), 28, 28, 1); // a black digit-sized image
  * ```
  */
@@ -95,6 +97,8 @@ export function encodePng(
  *
  * @example
  * ```ts
+ * import { pngDataUri } from "./png.ts";
+ *
  * const src = pngDataUri(new Uint8Array(32 * 32 * 3), 32, 32, 3); // data:image/png;base64,...
  * ```
  */

@@ -58,6 +58,7 @@ function serialize(node: unknown): string {
  *
  * @example
  * ```ts
+ * import { renderPlot } from "./render.ts";
  * import * as Plot from "@observablehq/plot";
  * const svg = renderPlot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
  * svg.startsWith("<svg"); // true
@@ -88,6 +89,7 @@ const pixel = (value: number) => Math.round(value * 10) / 10;
  *
  * @example
  * ```ts
+ * import { renderPanel } from "./render.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
@@ -136,6 +138,8 @@ export function renderPanel(panel: Panel): { svg: string; readout: RenderedReado
  *
  * @example
  * ```ts
+ * import { renderLegend } from "./render.ts";
+ *
  * renderLegend({ domain: ["sgd", "adam"], range: ["#0072b2", "#d55e00"], label: "rule" });
  * ```
  */
@@ -160,6 +164,7 @@ export function renderLegend(legend: SwatchLegend, { toggles = false } = {}): st
  *
  * @example
  * ```ts
+ * import { renderTable } from "./render.ts";
  * import { table } from "./table.ts";
  * renderTable(table([{ run: "adam", bestValAcc: 0.31 }]));
  * ```
@@ -211,6 +216,7 @@ function csvOf(figure: Figure): FigureExport["csv"] {
  *
  * @example
  * ```ts
+ * import { renderFigure } from "./render.ts";
  * import { learningCurves } from "./learning_curves.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];

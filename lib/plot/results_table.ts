@@ -23,6 +23,7 @@ export interface ResultColumn {
  *
  * @example
  * ```ts
+ * import { resultsTable } from "./results_table.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
  * resultsTable(records, {

@@ -117,6 +117,8 @@ function rebuild(node: ParsedNode): string {
  *
  * @example
  * ```ts
+ * import { sanitizeSvg } from "./sanitize_svg.ts";
+ *
  * sanitizeSvg('<svg viewBox="0 0 10 10" onload="alert(1)"><script>alert(2)</script><circle r="3"/></svg>');
  * // '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="3"></circle></svg>'
  * ```

@@ -45,6 +45,8 @@ export interface SeriesPanelOptions {
  *
  * @example
  * ```ts
+ * import { seriesClass } from "./series_panel.ts";
+ *
  * seriesClass(2); // "nnlab-series-2": the third legend entry's marks
  * ```
  */
@@ -57,6 +59,7 @@ export function seriesClass(index: number): string {
  *
  * @example
  * ```ts
+ * import { seriesPanel } from "./series_panel.ts";
  * import { seriesColors } from "./figure.ts";
  * const rows = [{ run: "sgd", iteration: 1, loss: 2.3 }, { run: "adam", iteration: 1, loss: 2.2 }];
  * const { panel, fitted } = seriesPanel(rows, {

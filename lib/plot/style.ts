@@ -12,6 +12,7 @@
  *
  * @example
  * ```ts
+ * import { FIGURE_STYLE } from "./style.ts";
  * import { renderFigure } from "./render.ts";
  * import type { Figure } from "./figure.ts";
  * declare const figure: Figure;
@@ -129,19 +130,20 @@ export const FIGURE_STYLE = `
 `;
 
 /**
- * CSS for figure pages and the index: the figure styles, plus the page around them.
+ * CSS for the sections of a figure page around its figures (header, quick-run banner,
+ * provenance), under `.nnlab-root` like the figure styles, so a page shown in a notebook
+ * cell gets them without touching the notebook's own elements.
  *
  * @example
  * ```ts
- * const head = `<style>${PAGE_STYLE}</style>`; // with <body class="nnlab-root">
+ * import { FIGURE_STYLE, PAGE_SECTIONS_STYLE } from "./style.ts";
+ *
+ * const cell = `<style>${FIGURE_STYLE}${PAGE_SECTIONS_STYLE}</style><div class="nnlab-root">…</div>`;
  * ```
  */
-export const PAGE_STYLE = `${FIGURE_STYLE}
-body.nnlab-root { margin: 0 auto; max-width: 1240px; padding: 24px 28px 48px; }
-html { background: #fff; }
-@media (prefers-color-scheme: dark) { html { background: #0d1117; } }
-header { border-bottom: 1px solid var(--rule); margin-bottom: 20px; padding-bottom: 10px; }
-h1 { font-size: 28px; line-height: 1.2; margin: 4px 0 6px; }
+export const PAGE_SECTIONS_STYLE = `
+.nnlab-root header { border-bottom: 1px solid var(--rule); margin-bottom: 20px; padding-bottom: 10px; }
+.nnlab-root h1 { font-size: 28px; line-height: 1.2; margin: 4px 0 6px; }
 .nnlab-crumb { margin: 0; font-size: 13px; }
 .nnlab-description { font-size: 17px; margin: 0 0 4px; max-width: 80ch; }
 .nnlab-quick {
@@ -155,8 +157,22 @@ h1 { font-size: 28px; line-height: 1.2; margin: 4px 0 6px; }
 .nnlab-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 10px; }
 .nnlab-facts dt { color: var(--muted); }
 .nnlab-facts dd { margin: 0; }
-details { margin: 6px 0; border: 1px solid var(--rule); border-radius: 6px; background: var(--panel); }
-details > summary { cursor: pointer; padding: 6px 10px; }
-details pre { margin: 0; padding: 10px 12px; overflow: auto; max-height: 560px; background: var(--bg);
+.nnlab-root details { margin: 6px 0; border: 1px solid var(--rule); border-radius: 6px; background: var(--panel); }
+.nnlab-root details > summary { cursor: pointer; padding: 6px 10px; }
+.nnlab-root details pre { margin: 0; padding: 10px 12px; overflow: auto; max-height: 560px; background: var(--bg);
   border-top: 1px solid var(--rule); border-radius: 0 0 6px 6px; }
 `;
+
+/**
+ * CSS for figure pages and the index: the figure styles, plus the page around them.
+ *
+ * @example
+ * ```ts
+ * const head = `<style>${PAGE_STYLE}</style>`; // with <body class="nnlab-root">
+ * ```
+ */
+export const PAGE_STYLE = `${FIGURE_STYLE}
+body.nnlab-root { margin: 0 auto; max-width: 1240px; padding: 24px 28px 48px; }
+html { background: #fff; }
+@media (prefers-color-scheme: dark) { html { background: #0d1117; } }
+${PAGE_SECTIONS_STYLE}`;

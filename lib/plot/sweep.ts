@@ -30,6 +30,8 @@ export interface SweepMetric {
  *
  * @example
  * ```ts
+ * import { sweepFigure } from "./sweep.ts";
+ *
  * const rows = [1e-4, 1e-2, 1].flatMap((weightScale) => [
  *   { normalization: "baseline", weightScale, bestValAcc: 0.2, bestTrainAcc: 0.3, finalLoss: 2 },
  *   { normalization: "batchnorm", weightScale, bestValAcc: 0.4, bestTrainAcc: 0.6, finalLoss: 1 },

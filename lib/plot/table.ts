@@ -36,6 +36,8 @@ export interface TableSpec {
  *
  * @example
  * ```ts
+ * import { table } from "./table.ts";
+ *
  * const spec = table(
  *   [{ model: "fc", testAcc: 0.9712, totalMs: 5230 }],
  *   [
@@ -80,6 +82,8 @@ function guessFormat(key: string, values: unknown[]): CellFormat {
  *
  * @example
  * ```ts
+ * import { formatDuration } from "./table.ts";
+ *
  * formatDuration(7_585_000); // "2 h 6 min"
  * ```
  */
@@ -99,6 +103,8 @@ export function formatDuration(ms: number): string {
  *
  * @example
  * ```ts
+ * import { formatCell } from "./table.ts";
+ *
  * formatCell(0.97123, "percent"); // "97.1%"
  * formatCell(5230, "milliseconds"); // "5.23 s"
  * ```

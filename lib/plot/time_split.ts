@@ -22,6 +22,7 @@ export interface TimeSplitRow {
  *
  * @example
  * ```ts
+ * import { timeSplit } from "./time_split.ts";
  * import type { RunRecord } from "../runs/record.ts";
  * declare const records: RunRecord[];
  * const figure = timeSplit(records); // one bar per record, four segments each

@@ -17,11 +17,43 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * A run's config with nested settings brought to the top: `{optimConfig: {learningRate}}`
+ * gives `learningRate`, `{data: {numTrain}}` gives `numTrain`; a name that occurs in two
+ * places keeps its path (`data.numTrain`). Lists stay values.
+ *
+ * @example
+ * ```ts
+ * flatConfig({ updateRule: "sgd", optimConfig: { learningRate: 5e-3 }, data: { numTrain: 200 } });
+ * // { updateRule: "sgd", learningRate: 0.005, numTrain: 200 }
+ * ```
+ */
+export function flatConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const leaves: [string[], unknown][] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      for (const [key, member] of Object.entries(value)) walk(member, [...path, key]);
+    } else {
+      leaves.push([path, value]);
+    }
+  };
+  walk(config, []);
+  const count = new Map<string, number>();
+  for (const [path] of leaves) count.set(path.at(-1)!, (count.get(path.at(-1)!) ?? 0) + 1);
+  return Object.fromEntries(
+    leaves.map((
+      [path, value],
+    ) => [count.get(path.at(-1)!)! > 1 ? path.join(".") : path.at(-1)!, value]),
+  );
+}
+
+/**
  * The config keys whose values differ between at least two of `configs` (a key missing
  * from some counts as a value), in order of first appearance.
  *
  * @example
  * ```ts
+ * import { varyingKeys } from "./varying.ts";
+ *
  * varyingKeys([
  *   { updateRule: "sgd", learningRate: 5e-3, numEpochs: 5 },
  *   { updateRule: "adam", learningRate: 1e-3, numEpochs: 5 },
@@ -39,6 +71,8 @@ export function varyingKeys(configs: readonly Record<string, unknown>[]): string
  *
  * @example
  * ```ts
+ * import { configText } from "./varying.ts";
+ *
  * configText(0.005); // "0.005"
  * configText(10 ** -3.5); // "3.162e-4"
  * configText(null); // "none"
@@ -61,6 +95,8 @@ export function configText(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { keyLabel } from "./varying.ts";
+ *
  * keyLabel("dropoutKeepProb"); // "dropout keep prob"
  * ```
  */

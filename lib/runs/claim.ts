@@ -59,7 +59,9 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * const info = await readClaim("data/runs/3f1c....claim");
+ * import { readClaim } from "./claim.ts";
+ *
+ * const info = await readClaim("data/runs/3f1c.claim"); // null: no process holds the run
  * ```
  */
 export async function readClaim(path: string): Promise<ClaimInfo | null | "unreadable"> {
@@ -90,7 +92,10 @@ const sameHolder = (a: ProcessId, b: ProcessId) =>
  *
  * @example
  * ```ts
- * const claim = await tryClaim(path, "adam");
+ * import { tryClaim } from "./claim.ts";
+ *
+ * declare function train(): Promise<void>; // the run's training
+ * const claim = await tryClaim("data/runs/3f1c.claim", "adam");
  * if (claim) {
  *   try { await train(); } finally { await claim.release(); }
  * }
@@ -149,7 +154,9 @@ export class RunClaim {
  *
  * @example
  * ```ts
- * const claim = await tryClaim("data/runs/3f1c....claim", "adam");
+ * import { tryClaim } from "./claim.ts";
+ *
+ * const claim = await tryClaim("data/runs/3f1c.claim", "adam"); // null if another process has it
  * ```
  */
 export async function tryClaim(path: string, run: string): Promise<RunClaim | null> {
@@ -168,8 +175,10 @@ export async function tryClaim(path: string, run: string): Promise<RunClaim | nu
  *
  * @example
  * ```ts
+ * import { ClaimWatcher } from "./claim.ts";
+ *
  * const watcher = new ClaimWatcher();
- * const state = await watcher.check(path); // { state: "held", info } | { state: "free" } | ...
+ * const { state } = await watcher.check("data/runs/3f1c.claim"); // "free", "held" or "abandoned"
  * ```
  */
 export class ClaimWatcher {
@@ -216,7 +225,13 @@ export class ClaimWatcher {
  *
  * @example
  * ```ts
- * const claim = await takeOver(path, "adam", seen.info);
+ * import { ClaimWatcher, takeOver } from "./claim.ts";
+ *
+ * const path = "data/runs/3f1c.claim";
+ * const seen = await new ClaimWatcher().check(path);
+ * if (seen.state === "abandoned") {
+ *   const claim = await takeOver(path, "adam", seen.info); // null if another process was first
+ * }
  * ```
  */
 export async function takeOver(

@@ -24,6 +24,8 @@ import { codeIdentity, moduleGraph, sha256Hex } from "./source_graph.ts";
  *
  * @example
  * ```ts
+ * import { canonicalJson } from "./identity.ts";
+ *
  * canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }); // '{"a":[2,{"c":4,"d":3}],"b":1}'
  * ```
  */
@@ -78,6 +80,9 @@ const backendIdentities = new Map<string, Promise<BackendIdentity>>();
  *
  * @example
  * ```ts
+ * import { backendIdentity } from "./identity.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
  * const backend = await backendIdentity(await initBackend());
  * backend.library; // "@tensorflow/tfjs-backend-wasm@4.22.0"
  * ```
@@ -113,7 +118,12 @@ const codeIdentities = new Map<string, Promise<RunIdentity["code"]>>();
  *
  * @example
  * ```ts
- * const identity = await runIdentity(spec, await backendIdentity(info));
+ * import { backendIdentity, runIdentity } from "./identity.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const identity = await runIdentity(spec, await backendIdentity(await initBackend()));
  * Object.keys(identity.code.files); // ["lib/data/...", ..., "lib/train/solver.ts", ...]
  * ```
  */
@@ -140,7 +150,13 @@ export async function runIdentity(spec: RunSpec, backend: BackendIdentity): Prom
  *
  * @example
  * ```ts
- * const key = await runKey(spec.config, await runIdentity(spec, backend));
+ * import { backendIdentity, runIdentity, runKey } from "./identity.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const backend = await backendIdentity(await initBackend());
+ * const key = await runKey(spec.config, await runIdentity(spec, backend)); // 64 hex digits
  * ```
  */
 export function runKey(config: Record<string, unknown>, identity: RunIdentity): Promise<string> {
@@ -160,7 +176,12 @@ export function runKey(config: Record<string, unknown>, identity: RunIdentity): 
  *
  * @example
  * ```ts
- * missCause(previous, { config, identity }); // "code changed: lib/train/optim.ts"
+ * import { missCause } from "./identity.ts";
+ * import type { RunIdentity, RunRecord } from "./record.ts";
+ *
+ * declare const previous: RunRecord; // the newest stored record of the same run
+ * declare const identity: RunIdentity; // the run's identity now
+ * missCause(previous, { config: previous.config, identity }); // "code changed: lib/train/optim.ts"
  * ```
  */
 export function missCause(

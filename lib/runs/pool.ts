@@ -21,8 +21,12 @@ export interface PoolOptions {
   backend: BackendName;
   study: string;
   fresh?: boolean;
+  /** Called as a worker starts on run `index`. */
+  onStart?: (index: number) => void;
   /** Called as each run ends with its stored record. */
   onFinished: (index: number, record: RunRecord, trained: boolean) => void;
+  /** Called as a run fails, with the worker's reason; the call fails once all are done. */
+  onFailed?: (index: number, reason: string) => void;
   /** Called with every message a worker sends (progress, epochs, log lines). */
   onMessage?: (index: number, message: WorkerMessage) => void;
   /** Aborting ends every running worker (SIGTERM) and starts no new one. */
@@ -37,7 +41,23 @@ export interface PoolOptions {
  *
  * @example
  * ```ts
- * await trainInWorkers(items, { jobs: 2, threads: 1, store, backend: "wasm", study: "adam", onFinished });
+ * import { trainInWorkers } from "./pool.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { RunStore } from "./store.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs
+ * const planned = await planRuns(specs, await initBackend());
+ * const items = planned.map((run, index) => ({ run, index }));
+ * await trainInWorkers(items, {
+ *   jobs: 2,
+ *   threads: 1,
+ *   store: new RunStore(),
+ *   backend: "wasm",
+ *   study: "adam",
+ *   onFinished: (index, record, trained) => console.log(specs[index].name, record.metrics, trained),
+ * });
  * ```
  */
 export async function trainInWorkers(
@@ -58,6 +78,7 @@ export async function trainInWorkers(
         threads: options.threads,
         fresh: options.fresh ?? false,
       };
+      options.onStart?.(item.index);
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--config", configPath, workerScript],
         stdin: "piped",
@@ -93,6 +114,7 @@ export async function trainInWorkers(
         const reason = error ?? (lastLines.join(" ") ||
           `exit code ${status.code}${status.signal ? `, signal ${status.signal}` : ""}`);
         failures.push(`run "${item.run.spec.name}": ${reason}`);
+        options.onFailed?.(index, reason);
       }
     }
   };

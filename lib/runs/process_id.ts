@@ -45,6 +45,8 @@ let self: ProcessId | undefined;
  *
  * @example
  * ```ts
+ * import { thisProcess } from "./process_id.ts";
+ *
  * const me = thisProcess(); // { hostname: "node7", pid: 4242, bootId: "c2dd...", startTicks: 64122 }
  * ```
  */
@@ -71,7 +73,9 @@ function safeHostname(): string {
  *
  * @example
  * ```ts
- * sameHost(holder); // true for a claim taken on this machine since it booted
+ * import { sameHost, thisProcess } from "./process_id.ts";
+ *
+ * sameHost(thisProcess()); // true on Linux; for a claim's holder: taken here since the last boot
  * ```
  */
 export function sameHost(other: ProcessId): boolean {
@@ -85,7 +89,9 @@ export function sameHost(other: ProcessId): boolean {
  *
  * @example
  * ```ts
- * processAlive(thisProcess()); // true
+ * import { processAlive, thisProcess } from "./process_id.ts";
+ *
+ * processAlive(thisProcess()); // true on Linux; null where there is no /proc
  * ```
  */
 export function processAlive(other: ProcessId): boolean | null {

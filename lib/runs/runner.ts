@@ -7,11 +7,13 @@
  * @module
  */
 import type { BackendInfo } from "../backend/info.ts";
-import { Progress } from "../train/progress.ts";
+import { Progress, stdoutOutput } from "../train/progress.ts";
 import { backendIdentity, missCause, runIdentity, runKey } from "./identity.ts";
-import type { GitInfo, RunRecord, RunSpec } from "./record.ts";
+import type { GitInfo, ProgressPlan, RunRecord, RunSpec } from "./record.ts";
+import { liveEventSink, liveProgress } from "./live_events.ts";
 import { gitInfo } from "./source_graph.ts";
 import { describeMiss, RunStore } from "./store.ts";
+import { SweepProgress } from "./sweep_progress.ts";
 import { type PlannedRun, trainClaimed } from "./train_run.ts";
 
 /** A run's outcome: its record, and whether it came from the store. */
@@ -35,7 +37,11 @@ export interface ExecuteOptions {
   workerThreads?: number;
   /** Progress output; defaults to console.log. */
   log?: (line: string) => void;
-  /** Draw a progress bar for runs trained in this process; default true. */
+  /**
+   * Show progress; default true. In this process: the run's bar. With workers: a bar per
+   * running run and the sweep's ETA on a terminal (when `log` is the default), else a
+   * line per epoch of each run.
+   */
   progress?: boolean;
 }
 
@@ -44,8 +50,13 @@ export interface ExecuteOptions {
  *
  * @example
  * ```ts
- * const planned = await planRuns(specs, backendInfo);
- * planned[0].key; // "3f1c..."
+ * import type { RunSpec } from "./record.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs, e.g. fcRun("adam", settings), ...
+ * const planned = await planRuns(specs, await initBackend());
+ * planned[0].key; // "3f1c...", 64 hex digits
  * ```
  */
 export async function planRuns(specs: RunSpec[], backend: BackendInfo): Promise<PlannedRun[]> {
@@ -63,7 +74,13 @@ let git: Promise<GitInfo> | undefined;
  *
  * @example
  * ```ts
- * const outcomes = await executeRuns(specs, { study: "adam", backend: info });
+ * import type { RunSpec } from "./record.ts";
+ * import { executeRuns } from "./runner.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const specs: RunSpec[]; // the study's runs
+ * const outcomes = await executeRuns(specs, { study: "adam", backend: await initBackend() });
+ * outcomes[0].cached; // true when the store already held the run
  * ```
  */
 export async function executeRuns(
@@ -96,23 +113,37 @@ export async function executeRuns(
       `${options.study}: ${cachedCount} of ${specs.length} runs cached, ${pending.length} to train`,
     );
   }
+  const live = liveEventSink(); // set when `deno task dev` re-runs this study
+  live?.({
+    type: "sweep",
+    study: options.study,
+    runs: pending.map((i) => specs[i].name),
+    cached: cachedCount,
+  });
   const eta = new EtaClock(pending.length);
+  const jobs = Math.max(1, Math.min(options.jobs ?? 1, pending.length));
+  const showProgress = options.progress ?? true;
+  const sweep = jobs > 1 && showProgress ? sweepProgress(options, pending.length, jobs) : undefined;
+  // While the sweep's bars are on screen, lines are printed above them.
+  const say = sweep ? (line: string) => sweep.line(line) : log;
   const finish = (i: number, record: RunRecord, trained: boolean) => {
     outcomes[i] = { spec: specs[i], record, cached: !trained };
     eta.tick();
+    sweep?.end(i);
+    live?.({ type: "end", run: specs[i].name, status: record.status });
     const status = record.status === "finished" ? summarize(record) : record.status;
     const how = trained ? "" : " (trained by another process)";
-    log(
+    say(
       `[${eta.done}/${pending.length}] ${specs[i].name}: ${status} in ${
         seconds(record.timings.totalMs)
       }${how}${eta.text()}`,
     );
   };
-  const jobs = Math.max(1, Math.min(options.jobs ?? 1, pending.length));
   // Ctrl-C mid-sweep: every finished run is already stored; say so, stop the workers and
   // leave, so the next invocation resumes from the store.
   const workers = new AbortController();
   const stopListening = pending.length === 0 ? () => {} : onInterrupt((signal) => {
+    sweep?.close();
     log(
       `${options.study}: ${signal}: ${eta.done} of ${pending.length} runs trained and ` +
         `stored in ${store.dir}; run the same command again to resume`,
@@ -122,15 +153,17 @@ export async function executeRuns(
   });
   try {
     if (jobs === 1) {
-      const showProgress = options.progress ?? true;
       for (const i of pending) {
+        const bar = showProgress
+          ? (plan: ProgressPlan) => new Progress({ ...plan, verbose: true })
+          : undefined;
         const { record, trained } = await trainClaimed(planned[i], store, {
           study: options.study,
           backend: options.backend,
           git: await git,
           fresh: options.fresh,
           log,
-          progress: showProgress ? (plan) => new Progress({ ...plan, verbose: true }) : undefined,
+          progress: live ? (plan) => liveProgress(plan, specs[i].name, live, bar?.(plan)) : bar,
         });
         finish(i, record, trained);
       }
@@ -143,17 +176,46 @@ export async function executeRuns(
         backend: options.backend.backend,
         study: options.study,
         fresh: options.fresh,
+        onStart: (i) => {
+          sweep?.start(i, specs[i].name);
+          live?.({ type: "start", run: specs[i].name });
+        },
         onFinished: finish,
-        onMessage: (_, message) => {
-          if (message.type === "log") log(message.line);
+        onFailed: (i, reason) => {
+          sweep?.end(i);
+          live?.({ type: "end", run: specs[i].name, status: "failed" });
+          say(`${specs[i].name}: failed: ${reason}`);
+        },
+        onMessage: (i, message) => {
+          if (message.type === "log") say(message.line);
+          else if (message.type === "progress" || message.type === "epoch") {
+            sweep?.message(i, message);
+            live?.({ ...message, run: specs[i].name });
+          }
         },
         signal: workers.signal,
       });
     }
   } finally {
+    sweep?.close();
     stopListening();
   }
   return outcomes as RunOutcome[];
+}
+
+/**
+ * The display of a sweep in workers: bars on a terminal when lines go to the console too
+ * (a custom `log` may write elsewhere, so it gets plain lines only).
+ */
+function sweepProgress(options: ExecuteOptions, total: number, lanes: number): SweepProgress {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stdout = stdoutOutput();
+  const output = options.log === undefined ? stdout : { isTerminal: false, write: () => {} };
+  let columns: number | undefined;
+  try {
+    if (output.isTerminal) columns = Deno.consoleSize().columns;
+  } catch { /* not a console after all: lines are cut at no width */ }
+  return new SweepProgress({ study: options.study, total, lanes, output, log, columns });
 }
 
 /**
@@ -202,8 +264,18 @@ async function explainMisses(
   }
 }
 
-/** The newest result record of each run name of `study`. */
-function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
+/**
+ * The newest result record of each run name of `study`: what a run that misses the store
+ * is compared with to say what changed.
+ *
+ * @example
+ * ```ts
+ * import { RunStore } from "./store.ts";
+ * const newest = newestByName(await new RunStore().list(), "adam");
+ * newest.get("sgd")?.config;
+ * ```
+ */
+export function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
   const newest = new Map<string, RunRecord>();
   for (const record of records) {
     if (record.study !== study || record.status === "running") continue;

@@ -150,6 +150,8 @@ export interface ModuleGraphOptions {
  *
  * @example
  * ```ts
+ * import { moduleGraph } from "./source_graph.ts";
+ *
  * const files = await moduleGraph(["lib/train/classifier.ts"]);
  * // ["/repo/lib/data/...", ..., "/repo/lib/train/solver.ts", ...]
  * ```
@@ -204,6 +206,8 @@ export interface CodeIdentity {
  *
  * @example
  * ```ts
+ * import { codeIdentity, moduleGraph } from "./source_graph.ts";
+ *
  * const code = await codeIdentity(await moduleGraph(["lib/train/classifier.ts"]));
  * code.files["lib/train/solver.ts"]; // "3f1c..."
  * ```
@@ -227,6 +231,8 @@ export async function codeIdentity(
  *
  * @example
  * ```ts
+ * import { gitInfo } from "./source_graph.ts";
+ *
  * const { commit, dirty } = await gitInfo();
  * ```
  */

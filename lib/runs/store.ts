@@ -48,7 +48,10 @@ const FOREIGN_TEMPORARY_MS = 24 * 3600_000;
  *
  * @example
  * ```ts
- * const store = new RunStore();
+ * import { RunStore } from "./store.ts";
+ *
+ * declare const key: string; // a run's key, from planRuns
+ * const store = new RunStore(); // under data/runs
  * const found = await store.get(key);
  * if (found.hit) console.log(found.record.metrics);
  * ```
@@ -238,8 +241,11 @@ export class RunStore {
  *
  * @example
  * ```ts
- * describeMiss({ hit: false, reason: "invalid", detail: "record.metrics: ..." }, path);
- * // "store: data/runs/3f1c....json is invalid (record.metrics: ...); recomputing"
+ * import { describeMiss } from "./store.ts";
+ *
+ * const lookup = { hit: false, reason: "invalid", detail: "record.metrics: missing" } as const;
+ * describeMiss(lookup, "data/runs/3f1c.json");
+ * // "store: data/runs/3f1c.json is invalid (record.metrics: missing); recomputing"
  * ```
  */
 export function describeMiss(lookup: StoreLookup, path: string): string | null {

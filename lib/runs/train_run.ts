@@ -48,7 +48,18 @@ export interface TrainRunOptions {
  * @returns the record, and whether this process trained it.
  * @example
  * ```ts
- * const { record, trained } = await trainClaimed(run, store, { study: "adam", backend, git });
+ * import { trainClaimed } from "./train_run.ts";
+ * import type { RunSpec } from "./record.ts";
+ * import { planRuns } from "./runner.ts";
+ * import { gitInfo } from "./source_graph.ts";
+ * import { RunStore } from "./store.ts";
+ * import { initBackend } from "../backend/init.ts";
+ *
+ * declare const spec: RunSpec; // e.g. fcRun("adam", settings)
+ * const backend = await initBackend();
+ * const [run] = await planRuns([spec], backend);
+ * const options = { study: "adam", backend, git: await gitInfo() };
+ * const { record, trained } = await trainClaimed(run, new RunStore(), options);
  * ```
  */
 export async function trainClaimed(

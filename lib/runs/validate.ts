@@ -140,6 +140,8 @@ const RECORD: Check = object({
  *
  * @example
  * ```ts
+ * import { recordProblem } from "./validate.ts";
+ *
  * recordProblem({ format: "nnlab-run/2" }); // "record.key: undefined, not a string"
  * ```
  */
@@ -152,7 +154,10 @@ export function recordProblem(value: unknown): string | null {
  *
  * @example
  * ```ts
- * const record = asRunRecord(JSON.parse(text));
+ * import { asRunRecord } from "./validate.ts";
+ *
+ * const text = await Deno.readTextFile("data/runs/3f1c.json");
+ * const record = asRunRecord(JSON.parse(text)); // or throws what is wrong, e.g. "record.key: ..."
  * ```
  */
 export function asRunRecord(value: unknown): RunRecord {

@@ -10,7 +10,12 @@ import { initBackend } from "../backend/init.ts";
 import { gitInfo } from "./source_graph.ts";
 import { RunStore } from "./store.ts";
 import { trainClaimed } from "./train_run.ts";
-import { encodeMessage, type WorkerJob, type WorkerMessage } from "./worker_protocol.ts";
+import {
+  encodeMessage,
+  progressMessages,
+  type WorkerJob,
+  type WorkerMessage,
+} from "./worker_protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -50,28 +55,7 @@ if (import.meta.main) {
       git: await gitInfo(),
       fresh: job.fresh,
       log: (line) => send({ type: "log", line }),
-      progress: (plan) => ({
-        iteration: (iteration, loss) => {
-          // One message per print interval keeps the pipe quiet on fast runs.
-          if (iteration % plan.printEvery === 0 || iteration === 1) {
-            send({
-              type: "progress",
-              iteration,
-              iterations: plan.numEpochs * plan.iterationsPerEpoch,
-              loss,
-              epoch: Math.floor((iteration - 1) / plan.iterationsPerEpoch),
-            });
-          }
-        },
-        epoch: (report) =>
-          send({
-            type: "epoch",
-            epoch: report.epoch,
-            trainAcc: report.trainAcc,
-            valAcc: report.valAcc,
-          }),
-        finish: () => {},
-      }),
+      progress: (plan) => progressMessages(plan, send),
     });
     send({ type: "done", trained });
     Deno.exit(0);

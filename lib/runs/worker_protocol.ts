@@ -8,6 +8,7 @@
  * @module
  */
 import type { BackendName } from "../backend/info.ts";
+import type { ProgressPlan, TrainingProgress } from "./record.ts";
 import type { PlannedRun } from "./train_run.ts";
 
 /** One job for a worker. */
@@ -20,10 +21,25 @@ export interface WorkerJob {
   fresh: boolean;
 }
 
+/**
+ * A run's progress as it trains: `progress` once per print interval (iteration 1-based,
+ * `epoch` the 0-based epoch it belongs to, `epochs` the run's number of epochs), `epoch`
+ * after each accuracy check (epoch 0 is before training; accuracies are fractions 0..1).
+ */
+export type ProgressMessage =
+  | {
+    type: "progress";
+    iteration: number;
+    iterations: number;
+    loss: number;
+    epoch: number;
+    epochs: number;
+  }
+  | { type: "epoch"; epoch: number; trainAcc: number; valAcc: number | null };
+
 /** A worker's report. */
 export type WorkerMessage =
-  | { type: "progress"; iteration: number; iterations: number; loss: number; epoch: number }
-  | { type: "epoch"; epoch: number; trainAcc: number; valAcc: number | null }
+  | ProgressMessage
   | { type: "log"; line: string }
   | { type: "done"; trained: boolean }
   | { type: "error"; message: string };
@@ -36,6 +52,8 @@ export const MESSAGE_MARK = "\u001enn ";
  *
  * @example
  * ```ts
+ * import { encodeMessage } from "./worker_protocol.ts";
+ *
  * encodeMessage({ type: "done", trained: true }); // "\u001enn {\"type\":\"done\",\"trained\":true}\n"
  * ```
  */
@@ -48,6 +66,8 @@ export function encodeMessage(message: WorkerMessage): string {
  *
  * @example
  * ```ts
+ * import { decodeMessage, encodeMessage } from "./worker_protocol.ts";
+ *
  * decodeMessage(encodeMessage({ type: "log", line: "hi" }).trimEnd()); // { type: "log", line: "hi" }
  * decodeMessage("plain output"); // null
  * ```
@@ -67,10 +87,49 @@ export function decodeMessage(line: string): WorkerMessage | null {
  *
  * @example
  * ```ts
+ * import { plainText } from "./worker_protocol.ts";
+ *
  * plainText("\u001b[31merror\u001b[0m: boom"); // "error: boom"
  * ```
  */
 export function plainText(text: string): string {
   // deno-lint-ignore no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
+}
+
+/**
+ * A trainer's progress display that turns what it is told into {@linkcode ProgressMessage}s:
+ * one `progress` per print interval (and for iteration 1), so a fast run sends a few
+ * hundred lines rather than one per iteration, and one `epoch` per accuracy check.
+ *
+ * @example
+ * ```ts
+ * const plan = { name: "adam", numEpochs: 2, iterationsPerEpoch: 20, printEvery: 10 };
+ * const progress = progressMessages(plan, (message) => console.log(message.type));
+ * progress.iteration(1, 2.3); // "progress"
+ * progress.iteration(2, 2.2); // nothing: not a print interval
+ * ```
+ */
+export function progressMessages(
+  plan: ProgressPlan,
+  send: (message: ProgressMessage) => void,
+): TrainingProgress {
+  const iterations = plan.numEpochs * plan.iterationsPerEpoch;
+  return {
+    iteration: (iteration, loss) => {
+      if (iteration % plan.printEvery !== 0 && iteration !== 1 && iteration !== iterations) {
+        return;
+      }
+      send({
+        type: "progress",
+        iteration,
+        iterations,
+        loss,
+        epoch: Math.floor((iteration - 1) / plan.iterationsPerEpoch),
+        epochs: plan.numEpochs,
+      });
+    },
+    epoch: ({ epoch, trainAcc, valAcc }) => send({ type: "epoch", epoch, trainAcc, valAcc }),
+    finish: () => {},
+  };
 }

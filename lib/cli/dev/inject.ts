@@ -1,12 +1,15 @@
 /**
  * What the dev server adds to a page on its way to the browser: a live-reload hook (a
- * Server-Sent Events listener that reloads the page when its file is rewritten) and, when
- * the page's experiment failed on its last re-run, an overlay with the error. Files on
- * disk never carry either: they stay self-contained and script-free.
+ * Server-Sent Events listener that reloads the page when its file is rewritten, and draws
+ * the live panel while its study re-runs) and, when the page's experiment failed on its
+ * last re-run, an overlay with the error. Files on disk never carry either: they stay
+ * self-contained and script-free.
  *
  * @module
  */
+import { SERIES_COLORS } from "../../plot/figure.ts";
 import { escapeHtml } from "../../plot/html.ts";
+import { LIVE_PANEL_SOURCE } from "./live_panel.ts";
 
 /** Path of the Server-Sent Events stream the reload hook listens to. */
 export const EVENTS_PATH = "/__nnlab/events";
@@ -19,7 +22,9 @@ export const ERROR_OVERLAY_ID = "nnlab-dev-error";
 
 /**
  * The reload hook. A "change" event carries a JSON list of file names under plots/; the
- * page reloads when its own name is in it, keeping its scroll position.
+ * page reloads when its own name is in it, keeping its scroll position. The stream is
+ * opened for this page (`?page=`), so it also receives this page's "live" events (a
+ * re-run's progress, see live_panel.ts) and "live-end" when the re-run is over.
  */
 const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
 (() => {
@@ -30,7 +35,10 @@ const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
     sessionStorage.removeItem(key);
     addEventListener("load", () => scrollTo(0, Number(saved)));
   }
-  const events = new EventSource("${EVENTS_PATH}");
+  const live = (${LIVE_PANEL_SOURCE})(${JSON.stringify(SERIES_COLORS)});
+  const events = new EventSource("${EVENTS_PATH}?page=" + encodeURIComponent(page));
+  events.addEventListener("live", (event) => live(JSON.parse(event.data)));
+  events.addEventListener("live-end", () => live(null));
   events.addEventListener("change", (event) => {
     if (JSON.parse(event.data).includes(page)) {
       sessionStorage.setItem(key, String(scrollY));
@@ -90,6 +98,69 @@ export function injectDevHooks(
   }
   const end = out.toLowerCase().lastIndexOf("</body>");
   return end < 0 ? out + RELOAD_SCRIPT : out.slice(0, end) + RELOAD_SCRIPT + out.slice(end);
+}
+
+/** Characters of a page kept back while streaming, to find `<body ...>` and `</body>`. */
+const LOOKBACK = 4096;
+
+/** Longest `<body ...>` tag looked for across chunks, in characters. */
+const MAX_TAG = 1 << 20;
+
+/**
+ * {@linkcode injectDevHooks} on a stream, so that a page of any size is served without
+ * being held in memory: the overlay goes after the first `<body ...>` tag, the reload
+ * hook before the last `</body>` within the last {@linkcode LOOKBACK} characters (at the
+ * very end otherwise). For a page of the usual shape the bytes are those of
+ * `injectDevHooks`.
+ *
+ * @example
+ * ```ts
+ * const file = await Deno.open("plots/adam.html");
+ * new Response(injectDevHooksStream(file.readable, []));
+ * ```
+ */
+export function injectDevHooksStream(
+  page: ReadableStream<Uint8Array>,
+  errors: { experiment: string; message: string }[],
+): ReadableStream<Uint8Array> {
+  let overlay = errorOverlay(errors);
+  // Text not yet sent: searched for the body tag (while the overlay waits) and for the
+  // closing tag (always, in its last LOOKBACK characters).
+  let held = "";
+  const inject = new TransformStream<string, string>({
+    transform(chunk, controller) {
+      held += chunk;
+      if (overlay) {
+        const body = /<body[^>]*>/i.exec(held);
+        if (body) {
+          const end = body.index + body[0].length;
+          controller.enqueue(held.slice(0, end) + overlay);
+          held = held.slice(end);
+          overlay = "";
+        }
+      }
+      // Keep enough to see a tag cut between two chunks: a "<body" whose ">" has not come
+      // yet stays held with it (up to MAX_TAG characters).
+      const open = held.lastIndexOf("<");
+      const keep = overlay && open >= 0
+        ? Math.min(MAX_TAG, Math.max(LOOKBACK, held.length - open))
+        : LOOKBACK;
+      if (held.length > keep) {
+        controller.enqueue(held.slice(0, held.length - keep));
+        held = held.slice(held.length - keep);
+      }
+    },
+    flush(controller) {
+      const text = overlay ? overlay + held : held;
+      const end = text.toLowerCase().lastIndexOf("</body>");
+      controller.enqueue(
+        end < 0 ? text + RELOAD_SCRIPT : text.slice(0, end) + RELOAD_SCRIPT + text.slice(end),
+      );
+    },
+  });
+  return page.pipeThrough(new TextDecoderStream()).pipeThrough(inject).pipeThrough(
+    new TextEncoderStream(),
+  );
 }
 
 /**

@@ -3,15 +3,16 @@
  * finds the experiments whose module graph holds the changed file, re-runs only those (as
  * subprocesses; the run cache keeps every unchanged run, so only the runs the edit touches
  * train), and serves plots/ on 127.0.0.1 with live reload, so an open figure redraws
- * itself. A failing re-run is shown on its page and in the terminal; the server goes on.
+ * itself; while a study re-runs, its open page shows the training runs' loss and accuracy
+ * live. A failing re-run is shown on its page and in the terminal; the server goes on.
  *
  *     deno task dev [--port 8000] [--all] [--debounce 150] [experiment flags, e.g. --quick]
  *
  * @module
  */
 import { dirname, extname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { argumentError, numberIn } from "../../errors.ts";
+import { parseCommandLine } from "../command_line.ts";
 import { FLAGS_HELP, parseStudyFlags } from "../../study/flags.ts";
 import { REPO_ROOT } from "../../files.ts";
 import { coalesce } from "./coalesce.ts";
@@ -66,17 +67,19 @@ export function parseDevFlags(args: string[]): DevOptions {
       rest.push(args[i]);
     }
   }
-  const { values } = parseArgs({
-    args: own,
-    options: {
-      port: { type: "string" },
-      debounce: { type: "string" },
-      all: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values } = parseCommandLine(own, {
+    port: { type: "string" },
+    debounce: { type: "string" },
+    all: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   });
-  const integer = (flag: string, text: string | undefined, fallback: number, max: number) => {
-    if (text === undefined) return fallback;
+  const integer = (
+    flag: string,
+    text: string | boolean | undefined,
+    fallback: number,
+    max: number,
+  ) => {
+    if (typeof text !== "string") return fallback;
     if (!/^\d+$/.test(text)) throw argumentError(flag, text, `an integer from 0 to ${max}`);
     return numberIn(flag, Number(text), { min: 0, max, integer: true });
   };
@@ -157,8 +160,13 @@ export async function startDev(
     const page = pageFileOf(script).replace(/\.html$/, quick ? ".quick.html" : ".html");
     running.set(page, `running ${show(script)} ...`);
     print(`re-running ${show(script)} ${options.experimentFlags.join(" ")}`.trimEnd());
-    const result = await rerunExperiment(script, options.experimentFlags, { cwd: root, print });
+    const result = await rerunExperiment(script, options.experimentFlags, {
+      cwd: root,
+      print,
+      onLive: (event) => server.live(page, event), // the open page draws the runs as they train
+    });
     running.delete(page);
+    server.endLive(page);
     const hadFailed = failures.has(page);
     const seconds = (result.ms / 1000).toFixed(1);
     if (result.ok) {
@@ -202,7 +210,7 @@ export async function startDev(
       );
       for (const script of affected) await rerun(script);
     },
-    onError: (error) => print(`dev: ${(error as Error).stack ?? error}`),
+    onError: (error) => print(`dev: ${(error as Error).message ?? error}`),
   });
 
   const watcher = Deno.watchFs([experimentsDir, join(root, "lib")], { recursive: true });
@@ -246,7 +254,7 @@ if (import.meta.main) {
   try {
     options = parseDevFlags(Deno.args);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${DEV_HELP}`);
+    console.error(`error: ${(error as Error).message} (deno task dev --help lists the flags)`);
     Deno.exit(1);
   }
   if (options.help) {

@@ -6,13 +6,18 @@
  * @module
  */
 import { basename, extname } from "node:path";
+import { decodeLiveEvent, LIVE_EVENTS_ENV, type LiveEvent } from "../../runs/live_events.ts";
 
 /** How a re-run ended. */
 export interface RerunResult {
   ok: boolean;
   /** Exit code of the script's process. */
   code: number;
-  /** The last lines of its output (standard error first), for the overlay. */
+  /**
+   * What went wrong, for the overlay and the terminal: the error message itself (from the
+   * last `error:` line of standard error on), without colour codes or stack frames; the
+   * last lines of standard output when standard error is empty.
+   */
   output: string;
   /** Wall time, milliseconds. */
   ms: number;
@@ -21,32 +26,66 @@ export interface RerunResult {
 /** Lines of output kept for the error overlay. */
 const KEPT_LINES = 60;
 
+/** Options of {@linkcode rerunExperiment}. */
+export interface RerunOptions {
+  cwd: string;
+  print?: (line: string) => void;
+  env?: Record<string, string>;
+  /** Variables of this process's environment the script must not inherit. */
+  unsetEnv?: string[];
+  /** `deno run` permission flags; default `["-A"]`, as a user runs a study. */
+  permissions?: string[];
+  /** Stops the script (SIGTERM, then SIGKILL after a grace period) when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Receives the study's live progress (lib/runs/live_events.ts): when given, the script
+   * is asked for it, and its event lines go here instead of to `print`.
+   */
+  onLive?: (event: LiveEvent) => void;
+}
+
+/** Milliseconds an aborted script has to exit after SIGTERM before it is killed. */
+const GRACE_MS = 2_000;
+
 /**
  * Runs `script` with `flags` in `cwd`, printing each output line prefixed by the script's
  * name (e.g. `[adam] wrote plots/adam.html`).
  *
  * @example
  * ```ts
- * const result = await rerunExperiment("experiments/adam.ts", ["--quick"], { cwd: repo });
+ * const result = await rerunExperiment("experiments/adam.ts", ["--quick"], { cwd: "." });
  * if (!result.ok) console.error(result.output);
  * ```
  */
 export async function rerunExperiment(
   script: string,
   flags: string[],
-  options: { cwd: string; print?: (line: string) => void; env?: Record<string, string> },
+  options: RerunOptions,
 ): Promise<RerunResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const prefix = `[${basename(script, extname(script))}] `;
   const start = performance.now();
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
+  if (options.onLive) env[LIVE_EVENTS_ENV] = "1";
+  for (const name of options.unsetEnv ?? []) delete env[name];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...flags],
+    args: ["run", ...(options.permissions ?? ["-A"]), script, ...flags],
     cwd: options.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    env,
   }).spawn();
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+      killTimer = setTimeout(() => child.kill("SIGKILL"), GRACE_MS);
+    } catch { /* it has exited already */ }
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener("abort", stop, { once: true });
   const errorLines: string[] = [];
   const otherLines: string[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>, kept: string[]) => {
@@ -60,7 +99,11 @@ export async function rerunExperiment(
     if (rest) emit(rest, kept);
   };
   const emit = (raw: string, kept: string[]) => {
-    const line = raw.split("\r").pop()!;
+    const last = raw.split("\r").pop()!;
+    const event = options.onLive ? decodeLiveEvent(last) : null;
+    if (event) return options.onLive!(event);
+    // A script's output is shown on a terminal and a page: no escape sequences from it.
+    const line = plainText(last);
     print(prefix + line);
     kept.push(line);
     if (kept.length > KEPT_LINES) kept.shift();
@@ -69,12 +112,56 @@ export async function rerunExperiment(
     child.status,
     pump(child.stdout, otherLines),
     pump(child.stderr, errorLines),
-  ]);
-  const output = [...errorLines, ...(errorLines.length ? [] : otherLines)].join("\n").trim();
+  ]).finally(() => {
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener("abort", stop);
+  });
+  const output = errorLines.length ? errorMessage(errorLines) : otherLines.join("\n").trim();
   return {
     ok: status.success,
     code: status.code,
     output: output || `exit code ${status.code}`,
     ms: performance.now() - start,
   };
+}
+
+/**
+ * A line without terminal escape sequences (colours, cursor moves) or other control
+ * characters; tabs stay.
+ *
+ * @example
+ * ```ts
+ * plainText("\x1b[31merror\x1b[0m: boom"); // "error: boom"
+ * ```
+ */
+export function plainText(line: string): string {
+  return line.replace(CSI, "").replace(OSC, "").replace(CONTROL, "");
+}
+
+// Escape sequences are made of control characters: matching them is the point here.
+// deno-lint-ignore no-control-regex
+const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g; // colours, cursor moves
+// deno-lint-ignore no-control-regex
+const OSC = /\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g; // window titles, links
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g; // the rest, tabs kept
+
+/** A stack frame line of a V8 error, `    at f (file:///x.ts:1:2)`. */
+const STACK_FRAME = /^\s+at\s/;
+
+/**
+ * The error a script's standard error ends with: from its last `error:` line on, stack
+ * frames dropped (Deno prints the message, then the frames; the message is what a user
+ * acts on). Lines are taken as given; strip escape sequences first.
+ *
+ * @example
+ * ```ts
+ * errorMessage(["error: Uncaught Error: boom", "    at main (file:///a.ts:3:9)"]);
+ * // "error: Uncaught Error: boom"
+ * ```
+ */
+export function errorMessage(lines: readonly string[]): string {
+  const kept = lines.filter((line) => !STACK_FRAME.test(line));
+  const start = kept.findLastIndex((line) => /^error\b/i.test(line.trim()));
+  return (start >= 0 ? kept.slice(start) : kept).join("\n").trim();
 }

@@ -23,10 +23,21 @@ export interface CopyOptions {
   linkData?: boolean;
 }
 
+/** What {@linkcode copyWorkspace} linked rather than copied, as real paths. */
+export interface WorkspaceLinks {
+  /** The source's node_modules, when linked. */
+  nodeModules?: string;
+  /** The data sets linked into data/. */
+  data: string[];
+}
+
 /**
  * Copies lib/, deno.json (and deno.lock when present, so the same package versions are
- * used) and, unless told otherwise, experiments/ into `dest` (which must exist).
+ * used) and, unless told otherwise, experiments/ into `dest` (which must exist). Symlinks
+ * inside lib/ and experiments/ are not copied, so the copy's code is all its own.
  *
+ * @returns the real paths of what was linked instead of copied (node_modules, data sets):
+ * a confined run reads them, and must not be able to write through the links.
  * @example
  * ```ts
  * const dest = await Deno.makeTempDir();
@@ -34,7 +45,11 @@ export interface CopyOptions {
  * // deno run -A experiments/adam.ts --quick   (in dest)
  * ```
  */
-export async function copyWorkspace(dest: string, options: CopyOptions = {}): Promise<void> {
+export async function copyWorkspace(
+  dest: string,
+  options: CopyOptions = {},
+): Promise<WorkspaceLinks> {
+  const links: WorkspaceLinks = { data: [] };
   const from = options.from ?? REPO_ROOT;
   await copyTree(join(from, "lib"), join(dest, "lib"));
   if (options.experiments ?? true) {
@@ -48,14 +63,17 @@ export async function copyWorkspace(dest: string, options: CopyOptions = {}): Pr
   }
   if ((options.nodeModules ?? "symlink") === "symlink") {
     await Deno.symlink(join(from, "node_modules"), join(dest, "node_modules"));
+    links.nodeModules = await Deno.realPath(join(from, "node_modules"));
   }
   if (options.linkData) {
     await Deno.mkdir(join(dest, "data"), { recursive: true });
     for await (const entry of Deno.readDir(join(from, "data"))) {
       if (entry.name === "runs" || entry.name === "tmp" || entry.name.startsWith(".")) continue;
       await Deno.symlink(join(from, "data", entry.name), join(dest, "data", entry.name));
+      links.data.push(await Deno.realPath(join(from, "data", entry.name)));
     }
   }
+  return links;
 }
 
 /** Copies a folder's files recursively (regular files and folders only). */

@@ -24,8 +24,14 @@ import { poolGradInfo } from "./conv_geometry.ts";
  * @param info the pool's geometry, from `tf.backend_util.computePool2DInfo`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { avgPoolBackward } from "./avg_pool_grad.ts";
+ *
  * const info = tf.backend_util.computePool2DInfo([1, 4, 4, 1], 2, 2, 1, "valid");
+ * const dy = new Float32Array([4, 8, 12, 16]); // (1, 2, 2, 1)
+ * const dx = new Float32Array(16); // (1, 4, 4, 1)
  * avgPoolBackward(dy, dx, info);
+ * dx; // Float32Array [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]: dy / 4 over each window
  * ```
  */
 export function avgPoolBackward(
@@ -81,6 +87,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { avgPoolGradConfig } from "./avg_pool_grad.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(avgPoolGradConfig);
  * ```
  */

@@ -40,7 +40,16 @@ function fastMatMul(a: tf.Tensor2D, b: tf.Tensor2D, backend: BackendWasm): tf.Te
  * @returns (..., M, P), the batch dimensions broadcast
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { batchMatMul } from "./batch_mat_mul.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const x = tf.randomNormal([64, 100]); // (N, D)
+ * const dy = tf.randomNormal([64, 10]); // (N, M)
  * const dw = batchMatMul(x, dy, true, false, tf.backend() as BackendWasm); // x^T dy
+ * dw.shape; // [100, 10]
  * ```
  */
 export function batchMatMul(
@@ -123,6 +132,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { batchMatMulConfig } from "./batch_mat_mul.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(batchMatMulConfig);
  * ```
  */

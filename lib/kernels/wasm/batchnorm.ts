@@ -38,6 +38,8 @@ export const BATCHNORM_TRAIN_GRAD_KERNEL = "NnlabBatchnormTrainGrad";
  * @param mean, variance cols values each, written (biased variance)
  * @example
  * ```ts
+ * import { batchnormForwardRows } from "./batchnorm.ts";
+ *
  * const y = new Float32Array(4), mean = new Float32Array(2), variance = new Float32Array(2);
  * batchnormForwardRows(new Float32Array([1, 2, 3, 6]), 2, 2, new Float32Array([1, 1]),
  *   new Float32Array([0, 0]), 1e-5, y, mean, variance); // mean [2, 4], variance [1, 4]
@@ -95,7 +97,17 @@ export function batchnormForwardRows(
  * @param dgamma, dbeta cols values each, written
  * @example
  * ```ts
- * batchnormBackwardRows(dy, x, rows, cols, mean, variance, gamma, 1e-5, dx, dgamma, dbeta);
+ * import { batchnormBackwardRows, batchnormForwardRows } from "./batchnorm.ts";
+ *
+ * const x = new Float32Array([1, 2, 3, 6]); // (rows, cols) = (2, 2)
+ * const gamma = new Float32Array([1, 1]);
+ * const y = new Float32Array(4), mean = new Float32Array(2), variance = new Float32Array(2);
+ * batchnormForwardRows(x, 2, 2, gamma, new Float32Array(2), 1e-5, y, mean, variance);
+ * const dy = new Float32Array([1, 0, 0, 1]);
+ * const dx = new Float32Array(4), dgamma = new Float32Array(2), dbeta = new Float32Array(2);
+ * batchnormBackwardRows(dy, x, 2, 2, mean, variance, gamma, 1e-5, dx, dgamma, dbeta);
+ * dbeta; // Float32Array [1, 1]: dy summed over the rows
+ * dgamma; // about [-1, 1]: dy times the normalized x, summed over the rows
  * ```
  */
 export function batchnormBackwardRows(
@@ -214,9 +226,18 @@ function backwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
  *
  * @example
  * ```ts
- * replaceWasmKernel(batchnormTrainConfig);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCHNORM_TRAIN_KERNEL, batchnormTrainConfig } from "./batchnorm.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(batchnormTrainConfig); // as initBackend did
+ * const x = tf.tensor2d([[1, 2], [3, 6]]); // (N, D)
+ * const [gamma, beta] = [tf.ones([2]), tf.zeros([2])];
  * const [y, mean, variance] = tf.engine().runKernel(BATCHNORM_TRAIN_KERNEL,
  *   { x, gamma, beta }, { eps: 1e-5 }) as tf.Tensor[];
+ * mean.dataSync(); // Float32Array [2, 4]
  * ```
  */
 export const batchnormTrainConfig: tf.KernelConfig = {
@@ -230,9 +251,19 @@ export const batchnormTrainConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
- * replaceWasmKernel(batchnormTrainGradConfig);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCHNORM_TRAIN_GRAD_KERNEL, batchnormTrainGradConfig } from "./batchnorm.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(batchnormTrainGradConfig); // as initBackend did
+ * const x = tf.tensor2d([[1, 2], [3, 6]]); // (N, D)
+ * const [mean, variance, gamma] = [tf.tensor([2, 4]), tf.tensor([1, 4]), tf.ones([2])];
+ * const dy = tf.tensor2d([[1, 0], [0, 1]]);
  * const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCHNORM_TRAIN_GRAD_KERNEL,
  *   { dy, x, mean, variance, gamma }, { eps: 1e-5 }) as tf.Tensor[];
+ * dbeta.dataSync(); // Float32Array [1, 1]
  * ```
  */
 export const batchnormTrainGradConfig: tf.KernelConfig = {
@@ -247,7 +278,13 @@ export const batchnormTrainGradConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
- * if (batchnormKernelsActive()) { ... }
+ * import { batchnormKernelsActive } from "./batchnorm.ts";
+ *
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * batchnormKernelsActive(); // false before a backend starts
+ * await initBackend({ backend: "wasm" }); // registers the kernels
+ * batchnormKernelsActive(); // true: batchnorm (lib/layers/batchnorm.ts) now runs them
  * ```
  */
 export function batchnormKernelsActive(): boolean {

@@ -40,7 +40,15 @@ import { asTensor } from "./registry.ts";
  * @returns dw (KH, KW, Ci, Co)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const x = tf.randomNormal([2, 15, 15, 32]) as tf.Tensor4D; // (N, H, W, C)
+ * const dy = tf.randomNormal([2, 13, 13, 64]) as tf.Tensor4D; // (N, OH, OW, F)
  * const dw = conv2dBackpropFilter(x, dy, [3, 3, 32, 64], { strides: 1, pad: "valid" });
+ * dw.shape; // [3, 3, 32, 64]
  * ```
  */
 export function conv2dBackpropFilter(
@@ -171,6 +179,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(conv2dBackpropFilterConfig);
  * ```
  */

@@ -37,7 +37,15 @@ import { asTensor } from "./registry.ts";
  * @returns dx (N, H, W, Ci)
  * @example
  * ```ts
- * const dx = conv2dBackpropInput(dy, w, [64, 13, 13, 32], { strides: 1, pad: "valid" });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const dy = tf.randomNormal([2, 11, 11, 64]) as tf.Tensor4D; // (N, OH, OW, F)
+ * const w = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D; // (HH, WW, C, F)
+ * const dx = conv2dBackpropInput(dy, w, [2, 13, 13, 32], { strides: 1, pad: "valid" });
+ * dx.shape; // [2, 13, 13, 32]
  * ```
  */
 export function conv2dBackpropInput(
@@ -101,6 +109,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { conv2dBackpropInputConfig } from "./conv2d_backprop_input.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(conv2dBackpropInputConfig);
  * ```
  */

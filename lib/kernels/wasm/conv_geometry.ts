@@ -19,6 +19,9 @@ import * as tf from "@tensorflow/tfjs";
  * @returns (N, (H - 1) * strideHeight + 1, (W - 1) * strideWidth + 1, C)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { spreadByStride } from "./conv_geometry.ts";
+ *
  * spreadByStride(tf.ones([1, 2, 2, 1]), 2, 2).shape; // [1, 3, 3, 1]
  * ```
  */
@@ -64,8 +67,15 @@ export interface SpatialPadding {
  * @param x (N, H, W, C)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { cropNegativePadding } from "./conv_geometry.ts";
+ *
+ * const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+ * const w = tf.ones([2, 2, 1, 1]) as tf.Tensor4D;
  * const [cropped, pad] = cropNegativePadding(x, { top: 1, bottom: -1, left: 0, right: 0 });
- * tf.conv2d(cropped, w, 1, pad);
+ * cropped.shape; // [1, 3, 4, 1]: the last row cut off
+ * pad; // [[0, 0], [1, 0], [0, 0], [0, 0]]
+ * tf.conv2d(cropped, w, 1, pad).shape; // [1, 3, 3, 1]
  * ```
  */
 export function cropNegativePadding(
@@ -110,7 +120,11 @@ export interface ConvAttrs {
  *
  * @example
  * ```ts
- * windowsTile(tf.backend_util.computeConv2DInfo([1, 8, 8, 3], [2, 2, 3, 6], 2, 1, "valid")); // true
+ * import * as tf from "@tensorflow/tfjs";
+ * import { windowsTile } from "./conv_geometry.ts";
+ *
+ * const info = tf.backend_util.computeConv2DInfo([1, 8, 8, 3], [2, 2, 3, 6], 2, 1, "valid");
+ * windowsTile(info); // true: 2x2 filters at stride 2
  * ```
  */
 export function windowsTile(info: tf.backend_util.Conv2DInfo): boolean {
@@ -128,6 +142,9 @@ export function windowsTile(info: tf.backend_util.Conv2DInfo): boolean {
  * columns of a row are ordered (kh, kw, c) like a filter's first three axes.
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { tilePatches } from "./conv_geometry.ts";
+ *
  * tilePatches(tf.zeros([2, 4, 4, 3]), 2, 2).shape; // [8, 12]
  * ```
  */
@@ -153,6 +170,9 @@ export function tilePatches(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor2D
  * @returns (N, H, W, C)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { untilePatches } from "./conv_geometry.ts";
+ *
  * untilePatches(tf.zeros([8, 12]), 2, 2, [2, 5, 4, 3]).shape; // [2, 5, 4, 3]
  * ```
  */
@@ -178,7 +198,12 @@ export function untilePatches(
  *
  * @example
  * ```ts
- * const info = poolGradInfo(input, attrs); // info.outHeight, info.padInfo, ...
+ * import * as tf from "@tensorflow/tfjs";
+ * import { poolGradInfo } from "./conv_geometry.ts";
+ *
+ * const input = tf.zeros([1, 4, 4, 1]); // a MaxPoolGrad kernel's inputs.input
+ * const info = poolGradInfo(input, { filterSize: 2, strides: 2, pad: "valid" });
+ * info.outHeight; // 2
  * ```
  */
 export function poolGradInfo(

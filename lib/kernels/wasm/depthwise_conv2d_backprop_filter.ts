@@ -36,9 +36,16 @@ import type { ConvAttrs } from "./conv_geometry.ts";
  * depthwise = true)`
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { depthwiseFilterBackward } from "./depthwise_conv2d_backprop_filter.ts";
+ *
  * const info = tf.backend_util.computeConv2DInfo([2, 8, 8, 3], [7, 7, 3, 1], 1, 1, "same",
  *   undefined, true);
+ * const x = new Float32Array(2 * 8 * 8 * 3).fill(1); // (N, H, W, C)
+ * const dy = new Float32Array(2 * 8 * 8 * 3).fill(1); // (N, OH, OW, C)
+ * const dw = new Float32Array(7 * 7 * 3); // (KH, KW, C, 1)
  * depthwiseFilterBackward(x, dy, dw, info);
+ * dw[(3 * 7 + 3) * 3]; // 128: the centre tap of channel 0 sees all 2 * 8 * 8 positions
  * ```
  */
 export function depthwiseFilterBackward(
@@ -125,6 +132,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop_filter.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dBackpropFilterConfig);
  * ```
  */

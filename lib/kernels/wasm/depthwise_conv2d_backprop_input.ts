@@ -28,7 +28,15 @@ import { asTensor } from "./registry.ts";
  * @returns dx (N, H, W, C)
  * @example
  * ```ts
- * const dx = depthwiseConv2dBackpropInput(dy, w, [8, 32, 32, 32], { strides: 1, pad: "same" });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { depthwiseConv2dBackpropInput } from "./depthwise_conv2d_backprop_input.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const dy = tf.randomNormal([2, 8, 8, 32]) as tf.Tensor4D; // (N, OH, OW, C)
+ * const w = tf.randomNormal([7, 7, 32, 1]) as tf.Tensor4D; // one 7x7 filter per channel
+ * const dx = depthwiseConv2dBackpropInput(dy, w, [2, 8, 8, 32], { strides: 1, pad: "same" });
+ * dx.shape; // [2, 8, 8, 32]
  * ```
  */
 export function depthwiseConv2dBackpropInput(
@@ -87,6 +95,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dBackpropInputConfig);
  * ```
  */

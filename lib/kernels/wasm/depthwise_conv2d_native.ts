@@ -8,7 +8,8 @@
  * sum of 5x5 pieces, each a depthwise convolution of the input shifted by the piece's
  * offset: 7x7 becomes four 5x5 convolutions (100 taps instead of 49, still about 2x
  * faster on large maps). Small maps keep the stock kernel, where the pieces' extra copies
- * and additions cost more than they save. The gradient with respect to the input is a
+ * and additions cost more than they save. Either way a NaN that XNNPACK's clamp turned
+ * into -Infinity is put back (keep_nan.ts). The gradient with respect to the input is a
  * depthwise convolution too (depthwise_conv2d_backprop_input.ts), so it gains the same.
  *
  * Shapes: x (N, H, W, C), filter (KH, KW, C, M), output (N, OH, OW, C * M), NHWC.
@@ -19,6 +20,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { ConvAttrs } from "./conv_geometry.ts";
 import { asTensor, stockKernel, wrapOutput } from "./registry.ts";
+import { keepNaN } from "./keep_nan.ts";
+import { allFinite } from "./known_finite.ts";
 
 /** The filter side XNNPACK runs in one pass; larger filters are cut into these. */
 const PIECE = 5;
@@ -48,7 +51,16 @@ function stockDepthwise(
  * @returns (N, OH, OW, C * M)
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { depthwiseByPieces } from "./depthwise_conv2d_native.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const x = tf.randomNormal([2, 8, 8, 32]) as tf.Tensor4D; // (N, H, W, C)
+ * const w = tf.randomNormal([7, 7, 32, 1]) as tf.Tensor4D; // one 7x7 filter per channel
  * const y = depthwiseByPieces(x, w, { strides: 1, pad: "same" }, tf.backend() as BackendWasm);
+ * y.shape; // [2, 8, 8, 32]
  * ```
  */
 export function depthwiseByPieces(
@@ -102,7 +114,8 @@ export function depthwiseByPieces(
   });
 }
 
-function kernelFunc(
+/** The forward pass: stock for small or 3x3/5x5 filters, 5x5 pieces otherwise. */
+function depthwiseForward(
   args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -125,7 +138,12 @@ function kernelFunc(
     dimRoundingMode,
     true,
   );
-  if (info.outHeight * info.outWidth < MIN_OUTPUT_PIXELS || Math.max(kh, kw) <= PIECE) {
+  // The pieces' zero-padded taps multiply inputs the filter does not reach: 0 * Inf is
+  // NaN there. Only finite inputs (every healthy run) take the pieces.
+  if (
+    info.outHeight * info.outWidth < MIN_OUTPUT_PIXELS || Math.max(kh, kw) <= PIECE ||
+    !allFinite(backend.typedArrayFromHeap(x) as Float32Array)
+  ) {
     return stockKernel("DepthwiseConv2dNative").kernelFunc(args) as tf.TensorInfo;
   }
   return depthwiseByPieces(
@@ -136,11 +154,26 @@ function kernelFunc(
   );
 }
 
+/** The forward pass with the NaN that XNNPACK's clamp turns into -Infinity put back. */
+function kernelFunc(
+  args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  return keepNaN(
+    (x) => depthwiseForward({ ...args, inputs: { ...args.inputs, x } }),
+    args.inputs.x as tf.TensorInfo,
+    undefined,
+    args.backend,
+  );
+}
+
 /**
  * Kernel config: register with `replaceWasmKernel` (lib/kernels/mod.ts does).
  *
  * @example
  * ```ts
+ * import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(depthwiseConv2dNativeConfig);
  * ```
  */

@@ -34,7 +34,14 @@ function kernelFunc(
  *
  * @example
  * ```ts
- * replaceWasmKernel(identityConfig);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { identityConfig } from "./identity.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(identityConfig); // as initBackend did, with every kernel of lib/kernels/wasm
+ * const x = tf.ones([2, 2]);
  * const y = tf.clone(x); // shares x's buffer on wasm
  * ```
  */

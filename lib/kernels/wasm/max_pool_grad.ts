@@ -28,8 +28,15 @@ import { poolGradInfo } from "./conv_geometry.ts";
  * @param info the pool's geometry, from `tf.backend_util.computePool2DInfo`
  * @example
  * ```ts
- * const info = tf.backend_util.computePool2DInfo([1, 4, 4, 1], 2, 2, 1, "valid");
+ * import * as tf from "@tensorflow/tfjs";
+ * import { maxPoolBackward } from "./max_pool_grad.ts";
+ *
+ * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
+ * const x = new Float32Array([1, 5, 3, 2]); // one 2x2 window, its max at index 1
+ * const dy = new Float32Array([10]);
+ * const dx = new Float32Array(4);
  * maxPoolBackward(x, dy, dx, info);
+ * dx; // Float32Array [0, 10, 0, 0]: the gradient goes to the max
  * ```
  */
 export function maxPoolBackward(
@@ -102,6 +109,9 @@ function kernelFunc(
  *
  * @example
  * ```ts
+ * import { maxPoolGradConfig } from "./max_pool_grad.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(maxPoolGradConfig);
  * ```
  */

@@ -1,6 +1,7 @@
 /**
- * Training kernels for the wasm backend: the ones tfjs-backend-wasm lacks and faster
- * versions of the ones it runs slowly. One kernel per file; bench/kernels.ts measures
+ * Training kernels for the wasm backend: the ones tfjs-backend-wasm lacks, faster
+ * versions of the ones it runs slowly, and ones that keep NaN where the stock kernels
+ * turn it into a number (relu, XNNPACK's clamped convolutions). One kernel per file; bench/kernels.ts measures
  * each against the stock kernel and the cpu backend.
  *
  * @module
@@ -15,8 +16,15 @@ import { depthwiseConv2dBackpropFilterConfig } from "./depthwise_conv2d_backprop
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise_conv2d_backprop_input.ts";
 import { depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 import { identityConfig } from "./identity.ts";
+import {
+  conv2dConfig,
+  fusedConv2dConfig,
+  fusedDepthwiseConv2dConfig,
+  fusedMatMulConfig,
+} from "./keep_nan.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { meanConfig, sumConfig } from "./reduce_leading.ts";
+import { relu6Config, reluConfig } from "./relu.ts";
 import { replaceWasmKernel } from "./registry.ts";
 
 export { avgPoolBackward, avgPoolGradConfig } from "./avg_pool_grad.ts";
@@ -42,8 +50,19 @@ export {
 } from "./depthwise_conv2d_backprop_input.ts";
 export { depthwiseByPieces, depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 export { identityConfig } from "./identity.ts";
+export { allFinite, knownFinite, markFinite } from "./known_finite.ts";
+export {
+  applyActivation,
+  conv2dConfig,
+  type FusedActivation,
+  fusedConv2dConfig,
+  fusedDepthwiseConv2dConfig,
+  fusedMatMulConfig,
+  keepNaN,
+} from "./keep_nan.ts";
 export { maxPoolBackward, maxPoolGradConfig } from "./max_pool_grad.ts";
 export { meanConfig, sumConfig, sumLeadingRows } from "./reduce_leading.ts";
+export { copyNaN, relu6Config, reluConfig, reluOnHeap } from "./relu.ts";
 export { replaceWasmKernel, stockKernel } from "./registry.ts";
 
 /** Every kernel this folder registers for the wasm backend. */
@@ -61,6 +80,12 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   identityConfig,
   batchnormTrainConfig,
   batchnormTrainGradConfig,
+  reluConfig,
+  relu6Config,
+  conv2dConfig,
+  fusedConv2dConfig,
+  fusedDepthwiseConv2dConfig,
+  fusedMatMulConfig,
 ];
 
 /**
@@ -68,6 +93,8 @@ export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { registerWasmKernels } from "./mod.ts";
  * registerWasmKernels();
  * await tf.setBackend("wasm");
  * ```

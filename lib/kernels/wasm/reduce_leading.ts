@@ -27,6 +27,8 @@ import { stockKernel } from "./registry.ts";
  * @param scale 1 for a sum, 1 / rows for a mean
  * @example
  * ```ts
+ * import { sumLeadingRows } from "./reduce_leading.ts";
+ *
  * const out = new Float32Array(2);
  * sumLeadingRows(new Float32Array([1, 2, 3, 4]), 2, 2, out, 1); // out = [4, 6]
  * ```
@@ -90,6 +92,9 @@ function reduceKernel(name: "Sum" | "Mean"): tf.KernelFunc {
  *
  * @example
  * ```ts
+ * import { sumConfig } from "./reduce_leading.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(sumConfig);
  * ```
  */
@@ -104,6 +109,9 @@ export const sumConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
+ * import { meanConfig } from "./reduce_leading.ts";
+ * import { replaceWasmKernel } from "./registry.ts";
+ *
  * replaceWasmKernel(meanConfig);
  * ```
  */

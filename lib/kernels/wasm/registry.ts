@@ -25,7 +25,11 @@ const stockKernels = new Map<string, tf.KernelConfig>();
  *
  * @example
  * ```ts
- * replaceWasmKernel(maxPoolGradConfig);
+ * import { maxPoolGradConfig } from "./max_pool_grad.ts";
+ * import { replaceWasmKernel, stockKernel } from "./registry.ts";
+ *
+ * replaceWasmKernel(maxPoolGradConfig); // tf.maxPool's gradient on wasm now runs maxPoolBackward
+ * stockKernel("MaxPoolGrad") === maxPoolGradConfig; // false: the stock one is kept
  * ```
  */
 export function replaceWasmKernel(config: tf.KernelConfig): void {
@@ -51,7 +55,17 @@ export function replaceWasmKernel(config: tf.KernelConfig): void {
  *
  * @example
  * ```ts
- * const out = stockKernel("BatchMatMul").kernelFunc({ inputs, backend, attrs });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { stockKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const out = stockKernel("BatchMatMul").kernelFunc({
+ *   inputs: { a: tf.ones([1, 2, 3]), b: tf.ones([1, 3, 4]) },
+ *   backend: tf.backend(),
+ *   attrs: { transposeA: false, transposeB: false },
+ * }) as tf.TensorInfo; // a TensorInfo the engine does not track yet: see wrapOutput
+ * out.shape; // [1, 2, 4]
  * ```
  */
 export function stockKernel(name: string): tf.KernelConfig {
@@ -69,7 +83,13 @@ export function stockKernel(name: string): tf.KernelConfig {
  *
  * @example
  * ```ts
- * const dy = asTensor(inputs.dy) as tf.Tensor4D;
+ * import * as tf from "@tensorflow/tfjs";
+ * import { asTensor } from "./registry.ts";
+ *
+ * const negate: tf.KernelFunc = ({ inputs }) => {
+ *   const dy = asTensor(inputs.dy) as tf.Tensor4D; // throws, saying why, for a bare TensorInfo
+ *   return tf.neg(dy);
+ * };
  * ```
  */
 export function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
@@ -88,7 +108,17 @@ export function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
  *
  * @example
  * ```ts
- * const c = wrapOutput(stockKernel("BatchMatMul").kernelFunc(args) as tf.TensorInfo);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { stockKernel, wrapOutput } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const c = tf.tidy(() => {
+ *   const [a, b] = [tf.ones([1, 2, 3]), tf.ones([1, 3, 4])];
+ *   const args = { inputs: { a, b }, backend: tf.backend(), attrs: {} };
+ *   return wrapOutput(stockKernel("BatchMatMul").kernelFunc(args) as tf.TensorInfo);
+ * }); // the tidy frees a and b and keeps c
+ * c.arraySync(); // [[[3, 3, 3, 3], [3, 3, 3, 3]]]
  * ```
  */
 export function wrapOutput(info: tf.TensorInfo): tf.Tensor {

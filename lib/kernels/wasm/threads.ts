@@ -53,6 +53,8 @@ function wasmOutDir(): string {
  *
  * @example
  * ```ts
+ * import { threadedWasmUnsupported } from "./threads.ts";
+ *
  * const reason = threadedWasmUnsupported();
  * if (reason) console.log(`single-threaded wasm: ${reason}`);
  * ```
@@ -174,6 +176,11 @@ function installShims(threads: number): () => void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
+ * import { startThreadedWasm } from "./threads.ts";
+ * import { wasmBinaryDir } from "../../backend/init.ts";
+ *
  * tfWasm.setWasmPaths(wasmBinaryDir());
  * await startThreadedWasm(2, () => tf.setBackend("wasm"));
  * tfWasm.getThreadsCount(); // 2

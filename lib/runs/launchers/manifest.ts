@@ -101,9 +101,9 @@ export interface LaunchManifest {
  *
  * @example
  * ```ts
- * import type { RunSpec } from "../runner.ts";
- * declare const spec: RunSpec; // spec.trainer: "file:///repo/lib/train/fc.ts"
- * const entry = launchEntry(0, "ab".repeat(32), "adam", spec); // trainer "lib/train/fc.ts"
+ * import type { RunSpec } from "../record.ts";
+ * declare const spec: RunSpec; // spec.trainer: "file:///repo/lib/train/classifier.ts"
+ * const entry = launchEntry(0, "ab".repeat(32), "adam", spec); // trainer "lib/train/classifier.ts"
  * ```
  */
 export function launchEntry(index: number, key: string, study: string, spec: RunSpec): LaunchEntry {

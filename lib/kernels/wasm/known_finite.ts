@@ -1,0 +1,58 @@
+/**
+ * Which tensor buffers are known to hold only finite values, so that the NaN checks of
+ * this folder's kernels scan each buffer at most once: a convolution's output is scanned
+ * when it is made (keep_nan.ts), and the relu that follows it (relu.ts) need not scan it
+ * again. Sound because tfjs never writes into a buffer after the kernel that made it
+ * returns (a new value is a new buffer; moving a buffer between backends keeps its
+ * values), and a data id is a fresh object per buffer, forgotten with it (a WeakSet).
+ *
+ * @module
+ */
+
+const finite = new WeakSet<object>();
+
+/**
+ * Whether every value is finite: `v - v` is 0 for a number and NaN for an infinity or a
+ * NaN, one subtraction per value.
+ *
+ * @example
+ * ```ts
+ * allFinite(new Float32Array([1, -2])); // true
+ * allFinite(new Float32Array([1, -Infinity])); // false
+ * ```
+ */
+export function allFinite(values: Float32Array): boolean {
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Records that the buffer `dataId` holds only finite values (the caller has scanned it).
+ *
+ * @example
+ * ```ts
+ * import type * as tf from "@tensorflow/tfjs";
+ * import { markFinite } from "./known_finite.ts";
+ * declare const out: tf.TensorInfo; // a kernel's output, just scanned: no NaN, no infinity
+ * markFinite(out.dataId);
+ * ```
+ */
+export function markFinite(dataId: object): void {
+  finite.add(dataId);
+}
+
+/**
+ * Whether the buffer `dataId` was recorded as holding only finite values.
+ *
+ * @example
+ * ```ts
+ * knownFinite({}); // false
+ * ```
+ */
+export function knownFinite(dataId: object): boolean {
+  return finite.has(dataId);
+}
