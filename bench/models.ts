@@ -1,10 +1,10 @@
 /**
  * The five bench models: the library's own models (lib/models), so the bench times what
  * the studies train, with the shapes, batch sizes and update rules of their PyTorch twins
- * in bench/torch_step.py. A bench step is the Solver's step: the training objective's
- * loss and gradients through tf.variableGrads (forward + backward, batchnorm's
- * closed-form backward included), then the update rule on every
- * parameter.
+ * in bench/torch_step.py. A bench step is the Solver's step (lib/train/step.ts): the
+ * model's loss and gradients through tf.variableGrads (forward + backward, batchnorm's
+ * closed-form backward included), the loss and gradient flags logged on the device, then
+ * the update rule on every parameter, masked by the all-finite flag.
  *
  * | name            | model                                                         | batch | rule |
  * |-----------------|---------------------------------------------------------------|-------|------|
@@ -24,7 +24,9 @@ import type { Model } from "../lib/models/model.ts";
 import { convnext } from "../lib/models/convnext.ts";
 import { MNIST_NETS } from "../lib/models/mnist_nets.ts";
 import { MODELS } from "../lib/models/table.ts";
+import { DeviceLossLog } from "../lib/train/loss_log.ts";
 import { adam, type OptimConfig, sgd, type UpdateRule } from "../lib/train/optim.ts";
+import { solverStep } from "../lib/train/step.ts";
 
 /** Names of the bench models, in the order the bench runs them. */
 export const BENCH_MODELS = [
@@ -110,14 +112,13 @@ export function parameterCount(model: Model): number {
 }
 
 /**
- * A training step function for `bench`: loss and gradients of the training objective,
- * then the update rule on every parameter, its state carried from step to step. Resolves
- * to the loss, read back after the update has been queued: on a GPU the readback waits
- * for the whole step, so the step's time is the time to the loss. Nothing is read
- * synchronously (webgpu under Deno cannot), and the labels are uploaded each step from
- * host memory as the Solver does (their range check reads them on the host). No tensor
- * outlives a step but the parameters, the model's state (batchnorm running statistics)
- * and the update rule's state.
+ * A training step function for `bench`: the Solver's step (lib/train/step.ts), its rule
+ * state carried from step to step, then the loss read back, as the Solver reads it at a
+ * print line. Resolves to the loss: on a GPU the readback waits for the whole step, so
+ * the step's time is the time to the loss. Nothing is read synchronously (webgpu under
+ * Deno cannot), and the labels are uploaded each step from host memory as the Solver
+ * does. No tensor outlives a step but the parameters, the model's state (batchnorm
+ * running statistics), the update rule's state and the step log's flag.
  *
  * @example
  * ```ts
@@ -132,33 +133,15 @@ export function trainingStep(
   const configs: Record<string, OptimConfig> = {};
   const names = Object.keys(bench.model.params);
   for (const name of names) configs[name] = { ...bench.optimConfig };
+  const log = new DeviceLossLog(names);
   return async (X, labels) => {
     const y = tf.tensor1d(labels, "int32");
-    const { value, grads } = tf.variableGrads(
-      () => bench.model.objective(X, y),
-      names.map((name) => bench.model.params[name]),
-    );
-    y.dispose();
-    for (const name of names) {
-      const w = bench.model.params[name];
-      const [nextW, nextConfig] = bench.updateRule(w, grads[w.name], configs[name]);
-      w.assign(nextW);
-      nextW.dispose();
-      grads[w.name].dispose();
-      disposeState(configs[name], nextConfig);
-      configs[name] = nextConfig;
-    }
     try {
-      return (await value.data())[0];
+      solverStep(bench.model, X, y, bench.updateRule, configs, log);
     } finally {
-      value.dispose();
+      y.dispose();
     }
+    const [{ loss }] = await log.flush();
+    return loss;
   };
-}
-
-/** Disposes the tensors of `previous` that `next` no longer holds. */
-function disposeState(previous: OptimConfig, next: OptimConfig): void {
-  for (const value of Object.values(previous)) {
-    if (value instanceof tf.Tensor && !Object.values(next).includes(value)) value.dispose();
-  }
 }

@@ -30,7 +30,7 @@ function toFloat64(value: Numeric): Float64Array {
  * Numeric gradient of a scalar function with respect to a variable it reads.
  * `f` is evaluated 2 * v.size times; `v` is restored afterwards.
  *
- * @param f returns the scalar value, e.g. `() => model.loss(X, y).loss`
+ * @param f returns the scalar value, e.g. `() => model.objective(X, y).dataSync()[0]`
  * @param v the variable to perturb, any shape
  * @returns df/dv, same length as v.size, in row-major order
  * @example

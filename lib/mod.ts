@@ -64,6 +64,7 @@ export {
 export { LayerNorm, layernorm, LAYERNORM_EPS } from "./layers/layernorm.ts";
 export { Dropout, dropout, type DropoutOptions } from "./layers/dropout.ts";
 export { softmaxLoss, svmLoss } from "./layers/losses.ts";
+export { checkLabelRange } from "./layers/check.ts";
 export { Flatten, flatten } from "./layers/flatten.ts";
 export { INIT_SCHEMES, type InitOptions, type InitScheme } from "./layers/init.ts";
 export { checkLayerGradients, type LayerGradientCheck } from "./layers/gradcheck_layer.ts";
@@ -233,6 +234,8 @@ export * from "./models/summary.ts";
 export * from "./train/optim.ts";
 export * from "./train/solver.ts";
 export { Progress, type ProgressOutput } from "./train/progress.ts";
+export { DeviceLossLog, type LoggedIteration } from "./train/loss_log.ts";
+export { computesOnHost, solverStep, type StepTimes } from "./train/step.ts";
 export {
   type AugmentSettings,
   classifierRun,

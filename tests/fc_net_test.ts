@@ -65,7 +65,9 @@ function checkModel(normalization: Normalization, reg: number, dropoutKeepProb =
   const { X, y } = batch(1);
   const labels = Array.from(y.dataSync());
   model.resetDropout();
-  const { grads, loss } = model.loss(X, y);
+  const { grads, loss: lossTensor } = model.loss(X, y);
+  const loss = lossTensor.dataSync()[0];
+  lossTensor.dispose();
   assert.ok(Number.isFinite(loss));
   const expected = ["W1", "b1", "W2", "b2", "W3", "b3"];
   if (normalization) expected.push("gamma1", "beta1", "gamma2", "beta2");
@@ -112,9 +114,10 @@ Deno.test("a small-weight 10-class net starts at loss ln(10)", () => {
   });
   const X = tf.randomNormal([50, 32, 32, 3], 0, 1, "float32", 5);
   const y = tf.tensor1d(Array.from({ length: 50 }, (_, i) => i % 10), "int32");
-  const { loss, grads } = model.loss(X, y);
+  const { loss: lossTensor, grads } = model.loss(X, y);
+  const loss = lossTensor.dataSync()[0];
   assert.ok(Math.abs(loss - Math.log(10)) < 0.01, `initial loss ${loss}, ln(10) = 2.3026`);
-  tf.dispose([X, y, ...Object.values(grads)]);
+  tf.dispose([X, y, lossTensor, ...Object.values(grads)]);
 });
 
 Deno.test("loss(X) without labels returns test-mode scores (N, C)", () => {

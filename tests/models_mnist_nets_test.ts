@@ -125,10 +125,11 @@ Deno.test("on a batch of digits every net gives (N, 10) scores and starts near l
     const model = build({ seed: 1 });
     const scores = model.loss(X);
     assert.deepEqual(scores.shape, [4, 10], build.name);
-    const { loss, grads } = model.loss(X, y);
+    const { loss: lossTensor, grads } = model.loss(X, y);
+    const loss = lossTensor.dataSync()[0];
     // PyTorch's init keeps the initial scores small: the loss starts within 0.5 of ln(10).
     assert.ok(Math.abs(loss - Math.log(10)) < 0.5, `${build.name}: initial loss ${loss}`);
-    tf.dispose([scores, ...Object.values(grads)]);
+    tf.dispose([scores, lossTensor, ...Object.values(grads)]);
     model.dispose();
   }
   tf.dispose([X, y]);

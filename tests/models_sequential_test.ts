@@ -109,12 +109,12 @@ Deno.test("loss(X) gives test-mode scores; batchnorm running statistics move onl
   const scores = model.loss(X);
   assert.deepEqual(scores.shape, [4, 3]);
   assert.deepEqual(Array.from(model.state["bn1.runningMean"].dataSync()), before);
-  const { grads } = model.loss(X, y);
+  const { loss, grads } = model.loss(X, y);
   assert.notDeepEqual(Array.from(model.state["bn1.runningMean"].dataSync()), before);
   // Test mode uses the running statistics, so its scores differ from training mode's.
   const training = model.scores(X, { training: true });
   assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(training, scores))).dataSync()[0]) > 1e-3);
-  tf.dispose([X, y, scores, training, ...Object.values(grads)]);
+  tf.dispose([X, y, scores, training, loss, ...Object.values(grads)]);
   model.dispose();
 });
 
@@ -122,8 +122,8 @@ Deno.test("a loss step leaves no tensors behind; dispose() frees parameters and 
   const { X, y } = batch(4);
   const model = smallNet(0.1, 7);
   const before = tf.memory().numTensors;
-  const { grads } = model.loss(X, y);
-  tf.dispose(Object.values(grads));
+  const { loss, grads } = model.loss(X, y);
+  tf.dispose([loss, ...Object.values(grads)]);
   tf.dispose(model.loss(X));
   assert.equal(tf.memory().numTensors, before);
   model.dispose();

@@ -43,9 +43,10 @@ Deno.test("ThreeLayerConvNet with small weights starts at loss ln(10)", () => {
   const model = new ThreeLayerConvNet({ inputDim: [8, 8, 3], numFilters: 4, seed: 1 });
   const X = tf.randomNormal([20, 8, 8, 3], 0, 1, "float32", 1);
   const y = tf.tensor1d(Array.from({ length: 20 }, (_, i) => i % 10), "int32");
-  const { loss, grads } = model.loss(X, y);
+  const { loss: lossTensor, grads } = model.loss(X, y);
+  const loss = lossTensor.dataSync()[0];
   assert.ok(Math.abs(loss - Math.log(10)) < 1e-3, `loss ${loss}`);
-  tf.dispose([X, y, ...Object.values(grads)]);
+  tf.dispose([X, y, lossTensor, ...Object.values(grads)]);
   model.dispose();
 });
 

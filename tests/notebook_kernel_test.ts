@@ -40,7 +40,7 @@ if (PYTHON === null && !required) {
 
 /** Runs each cell in a fresh kernel of its own and prints their outputs as JSON, a list per cell. */
 const DRIVER = `
-import json, sys
+import json, queue, sys
 from jupyter_client.manager import start_new_kernel
 cells = []
 for cell in sys.argv[2:]:
@@ -48,15 +48,21 @@ for cell in sys.argv[2:]:
     try:
         request = client.execute(cell)
         outputs = []
+        idle = False
         while True:
-            message = client.get_iopub_msg(timeout=180)
+            # Deno's kernel may publish "idle" before the result of a top-level await, so
+            # after idle keep reading until the channel stays quiet for a while.
+            try:
+                message = client.get_iopub_msg(timeout=3 if idle else 180)
+            except queue.Empty:
+                break
             if message["parent_header"].get("msg_id") != request:
                 continue
             kind = message["msg_type"]
             if kind in ("execute_result", "display_data", "error"):
                 outputs.append({"type": kind, "content": message["content"]})
             if kind == "status" and message["content"]["execution_state"] == "idle":
-                break
+                idle = True
         cells.append(outputs)
     finally:
         client.stop_channels()

@@ -327,6 +327,20 @@ Deno.test("timeSplit: one stacked bar per run, segment widths proportional to mi
   const [fcData] = widthOf(SERIES_COLORS[0]);
   assert.ok(Math.abs(fcForward / fcData - 2) < 1e-6);
   assert.deepEqual(figure.legend?.domain, ["data", "forward", "backward", "update"]);
+  // A webgpu run measures forward, backward and update only together: one segment.
+  const gpu = fakeRun("gpu");
+  gpu.timings.perIteration = { ...gpu.timings.perIteration, computeMs: 9, forwardMs: 0 };
+  const mixed = timeSplit([fakeRun("fc"), gpu]);
+  assert.deepEqual(mixed.legend?.domain, [
+    "data",
+    "forward",
+    "backward",
+    "update",
+    "forward + backward + update",
+  ]);
+  const gpuBars = all(parse(renderPlot(mixed.panels[0])), 'g[aria-label="bar"] rect');
+  assert.equal(gpuBars.length, 6, "four segments for fc, two for gpu");
+  assert.match(mixed.caption ?? "", /only the three together are measured/);
   assert.throws(
     () => barChart([{ c: "a", v: -1 }], { category: "c", value: "v" }),
     /rows\[\]\.v: got -1; expected a finite number >= 0/,

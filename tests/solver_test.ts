@@ -107,7 +107,7 @@ Deno.test("Solver drives 50 examples to training accuracy 1.0; history lengths f
     `loss ${lossHistory[0]} -> ${lossHistory.at(-1)}`,
   );
   // The restored (best) parameters are what checkAccuracy now sees.
-  assert.equal(solver.checkAccuracy(data.val, null), result.bestValAcc);
+  assert.equal(await solver.checkAccuracy(data.val, null), result.bestValAcc);
   for (const key of ["dataMs", "forwardMs", "backwardMs", "updateMs"] as const) {
     assert.ok(Number.isFinite(result.timings[key]) && result.timings[key] >= 0, key);
   }
@@ -221,7 +221,9 @@ function lossBecomes(model: TwoLayerNet, badCall: number, value: number): Model 
     scores: (X, options) => model.scores(X, options),
     loss: (X, y) => {
       const result = model.loss(X, y);
-      return ++calls >= badCall ? { ...result, loss: value } : result;
+      if (++calls < badCall) return result;
+      result.loss.dispose();
+      return { ...result, loss: tf.scalar(value) };
     },
   };
 }
@@ -441,7 +443,7 @@ Deno.test("progress: plain lines every printEvery iterations and each epoch; sil
   model.dispose();
 });
 
-Deno.test("bad options and data are rejected with the name and the value", () => {
+Deno.test("bad options and data are rejected with the name and the value", async () => {
   const model = new TwoLayerNet(4, 8, 3, 0);
   assert.throws(
     () => new Solver(model, data, { updateRule: "foo" }),
@@ -466,6 +468,12 @@ Deno.test("bad options and data are rejected with the name and the value", () =>
     /data\.train\.shape: got \[50, 4\]/,
   );
   const otherWidth = { x: new Float32Array(30 * 5), y: new Int32Array(30), shape: [30, 5] };
+  const badLabels = { ...data.val, y: data.val.y.map((label, i) => (i === 7 ? 3 : label)) };
+  // The model scores 3 classes: label 3 is caught before training, naming split and index.
+  await assert.rejects(
+    () => new Solver(model, { train: data.train, val: badLabels }, quiet).train(),
+    { message: "data.val.y[7]: got 3; expected a class index in [0, 2]" },
+  );
   assert.throws(
     () => new Solver(model, { train: data.train, val: otherWidth }),
     /data\.val\.shape: got \[30, 5\]; expected \[any, 4\]/,

@@ -26,14 +26,16 @@ export async function runStudy(work: string, name: string, ...flags: string[]) {
 /**
  * Runs a study in --quick mode and checks what every study page must hold: it exits 0,
  * says which data set it uses, writes a page with no network reference, and embeds runs
- * equal to their cached records, each with one accuracy per epoch and epoch 0.
+ * equal to their cached records, each with one accuracy per epoch and epoch 0. `flags`
+ * are added to the command line (e.g. `--backend webgpu`).
  */
 export async function quickStudy(
   work: string,
   name: string,
+  ...flags: string[]
 ): Promise<{ page: string; data: PageData; stdout: string }> {
   const html = join(work, `${name}.html`);
-  const result = await runStudy(work, name, "--quick", "--jobs", "1", "--out", html);
+  const result = await runStudy(work, name, "--quick", "--jobs", "1", "--out", html, ...flags);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^data: .+/m, "one line says which data set is used");
   assert.match(result.stdout, new RegExp(`wrote .*${name}\\.html`));

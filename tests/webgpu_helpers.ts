@@ -22,6 +22,8 @@ export const webgpu: { info?: WebgpuInfo; reason: string } = await (async () => 
     // the cpu kernels; the small test tensors would then compare cpu with cpu.
     tf.env().set("WEBGPU_CPU_FORWARD", false);
     await tf.setBackend("cpu");
+    // Without this, the cpu backend's first tensor prints a banner about tfjs-node.
+    (tf.backend() as { firstUse?: boolean }).firstUse = false;
     return { info, reason: "" };
   } catch (error) {
     return { reason: error instanceof Error ? error.message : String(error) };

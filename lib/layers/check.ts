@@ -13,7 +13,9 @@ import { argumentError, numberIn } from "../errors.ts";
  *
  * @example
  * ```ts
- * expectTensor("affine", "w", w, 2);
+ * import * as tf from "@tensorflow/tfjs";
+ * const w = tf.zeros([3, 4]);
+ * expectTensor("affine", "w", w, 2); // passes; a rank-1 w would throw
  * ```
  */
 export function expectTensor(
@@ -42,6 +44,8 @@ export function expectTensor(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * const [D, gamma] = [4, tf.ones([4])];
  * expectShapeOf("batchnorm", "gamma", gamma, [D], `x has ${D} features`);
  * ```
  */
@@ -91,17 +95,22 @@ export function pair(name: string, value: unknown): [number, number] {
 }
 
 /**
- * Reads int32 class labels `y: (N,)` for `scores: (N, C)` and checks each is in [0, C).
+ * Checks int32 class labels `y: (N,)` for `scores: (N, C)`: dtype and shape. Their range
+ * is not checked here: that would read `y` back from the device at every loss, which
+ * stalls a GPU; whoever makes label tensors from host data checks the range once there,
+ * with {@linkcode checkLabelRange} (the Solver does for its data).
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * const [scores, y] = [tf.zeros([2, 10]), tf.tensor1d([3, 7], "int32")];
  * checkLabels("softmaxLoss", scores, y);
  * ```
  */
 export function checkLabels(fn: string, scores: unknown, y: unknown): void {
   expectTensor(fn, "scores", scores, 2);
   expectTensor(fn, "y", y, 1, "int32");
-  const [N, C] = scores.shape;
+  const [N] = scores.shape;
   expectShapeOf(
     fn,
     "y",
@@ -109,10 +118,23 @@ export function checkLabels(fn: string, scores: unknown, y: unknown): void {
     [N],
     `one label per row of scores, which has shape ${showShape(scores.shape)}`,
   );
-  const labels = y.dataSync();
+}
+
+/**
+ * Checks that every label of `labels` (host memory) is a class index in [0, numClasses).
+ *
+ * @param name how the message names the labels, e.g. "data.train.y"
+ * @example
+ * ```ts
+ * checkLabelRange("data.train.y", new Int32Array([0, 3, 9]), 10); // fine
+ * checkLabelRange("data.val.y", new Int32Array([0, 10]), 10);
+ * // throws: data.val.y[1]: got 10; expected a class index in [0, 9]
+ * ```
+ */
+export function checkLabelRange(name: string, labels: Int32Array, numClasses: number): void {
   for (let i = 0; i < labels.length; i++) {
-    if (!(labels[i] >= 0 && labels[i] < C)) {
-      throw argumentError(`${fn}: y[${i}]`, labels[i], `a class index in [0, ${C - 1}]`);
+    if (!(labels[i] >= 0 && labels[i] < numClasses)) {
+      throw argumentError(`${name}[${i}]`, labels[i], `a class index in [0, ${numClasses - 1}]`);
     }
   }
 }

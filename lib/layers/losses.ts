@@ -2,6 +2,10 @@
  * Classification losses on class scores: softmax cross-entropy and the multiclass SVM
  * (hinge) loss, each the mean over the batch.
  *
+ * The labels' range is not checked here (reading them back would stall a GPU at every
+ * loss): an out-of-range label matches no class and silently gives a wrong loss. Check labels
+ * made from host data once with `checkLabelRange` (lib/layers/check.ts), as the Solver does.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";

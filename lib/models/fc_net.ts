@@ -59,7 +59,7 @@ export interface FullyConnectedNetOptions {
  * });
  * const X = tf.randomNormal([4, 784]); // (N, D)
  * const y = tf.tensor1d([0, 3, 5, 9], "int32"); // (N,)
- * const { loss, grads } = model.loss(X, y); // loss about ln(10) = 2.3 at initialization
+ * const { loss, grads } = model.loss(X, y); // loss: a scalar tensor, ln(10) = 2.3 at first
  * Object.keys(grads); // ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
  * const scores = model.loss(X); // test mode
  * scores.shape; // [4, 10]

@@ -113,7 +113,8 @@ export function checkModelGradients(
   const { h = 1e-3, fallbackH, tolerance = 2e-3, names, entries, seed = 0 } = options;
   const labels = Array.from(y.dataSync());
   const random = new Random(seed);
-  const { grads } = model.loss(X, y);
+  const { loss, grads } = model.loss(X, y);
+  loss.dispose();
   const checks: Record<string, ParamGradientCheck> = {};
   try {
     for (const name of names ?? Object.keys(model.params)) {

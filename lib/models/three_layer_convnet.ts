@@ -49,7 +49,7 @@ export interface ThreeLayerConvNetOptions {
  * const model = new ThreeLayerConvNet({ inputDim: [28, 28, 1], weightScale: 1e-2, seed: 0 });
  * const X = tf.randomNormal([2, 28, 28, 1]);
  * const y = tf.tensor1d([3, 7], "int32");
- * const { loss, grads } = model.loss(X, y); // loss about ln(10) = 2.3
+ * const { loss, grads } = model.loss(X, y); // loss: a scalar tensor, about ln(10) = 2.3
  * Object.keys(grads); // ["W1", "b1", "W2", "b2", "W3", "b3"]
  * ```
  */

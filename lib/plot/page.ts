@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { GpuAdapterInfo } from "../backend/info.ts";
 import type { RunRecord } from "../runs/record.ts";
 import type { Figure } from "./figure.ts";
 import { writeFileAtomic } from "../files.ts";
@@ -42,6 +43,8 @@ export interface Provenance {
     threads?: number;
     simd?: boolean;
     host?: { cpu: string; cores: number; os: string; deno: string };
+    /** The GPU adapter, for the webgpu backend. */
+    gpu?: Pick<GpuAdapterInfo, "description" | "device" | "vendor" | "software" | "softwareReason">;
   };
   /** Library versions, e.g. { "@tensorflow/tfjs": "4.22.0", deno: "2.9.6" }. */
   versions: Record<string, string>;
@@ -167,6 +170,11 @@ function provenanceSection(p: Provenance): string {
     b.simd !== undefined ? `SIMD ${b.simd ? "on" : "off"}` : "",
   ].filter(Boolean).join(", ").replace(", (", " (");
   const host = b.host ? `${b.host.cpu}, ${plural(b.host.cores, "core")}, ${b.host.os}` : "unknown";
+  const gpu = b.gpu
+    ? `${b.gpu.description || b.gpu.device || "unnamed adapter"} (${b.gpu.vendor}, ${
+      b.gpu.software ? `software: ${b.gpu.softwareReason}` : "hardware"
+    })`
+    : undefined;
   const versions = Object.entries(p.versions).map(([name, version]) =>
     `<code>${escapeHtml(name)}</code> ${escapeHtml(version)}`
   ).join(", ");
@@ -182,6 +190,7 @@ ${
       ["date", escapeHtml(formatDate(p.date))],
       ["git commit", commit],
       ["backend", escapeHtml(backendLine)],
+      ...(gpu ? [["GPU adapter", escapeHtml(gpu)] as [string, string]] : []),
       ["host", escapeHtml(host)],
       ["versions", versions || "–"],
     ])

@@ -13,6 +13,12 @@ export interface StepTimings {
   forwardMs: number;
   backwardMs: number;
   updateMs: number;
+  /**
+   * Forward, backward and update together, on a backend that runs kernels after queuing
+   * them (webgpu), where only their sum is measured; `forwardMs`, `backwardMs` and
+   * `updateMs` are then 0. Absent where the split is measured.
+   */
+  computeMs?: number;
 }
 
 /** What the Solver records while training (cs231n names). */

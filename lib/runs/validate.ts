@@ -63,6 +63,7 @@ const stepTimings = object({
   forwardMs: finite,
   backwardMs: finite,
   updateMs: finite,
+  computeMs: optional(finite),
 });
 
 const epochRow = object({

@@ -21,6 +21,7 @@ import type { AugmentOptions } from "../data/augment.ts";
 import { loadData } from "../data/load.ts";
 import type { DataSpec } from "../data/spec.ts";
 import type { LabeledImages, StudyData } from "../data/types.ts";
+import { checkLabelRange } from "../layers/check.ts";
 import { softmaxLoss } from "../layers/losses.ts";
 import type { ImageShape } from "../models/image_shape.ts";
 import type { Model } from "../models/model.ts";
@@ -113,6 +114,8 @@ const AUGMENT_MODULE = new URL("../data/augment.ts", import.meta.url).href;
  *
  * @example
  * ```ts
+ * import type { DataSpec } from "../data/spec.ts";
+ * declare const data: DataSpec;
  * classifierRun("momentum 0.9", {
  *   data, model: "mnist_cnn", updateRule: "sgd_momentum",
  *   optimConfig: { learningRate: 1e-3, momentum: 0.9 }, numEpochs: 10, batchSize: 32, seed: 0,
@@ -159,6 +162,7 @@ export function classifierRun(
  *
  * @example
  * ```ts
+ * declare const config: ClassifierRunConfig;
  * const result = await trainRun(config, { name: "adam" });
  * ```
  */
@@ -189,10 +193,13 @@ async function train(
   const epochLoss = { sum: 0, count: 0 };
   const finalMetrics: Record<string, number> = {};
   const confusionSplit = record.confusion === null ? null : data[record.confusion];
-  const onEpoch = (summary: { epoch: number; trainAcc: number; valAcc: number | null }) => {
+  if (data.test.shape[0] > 0) checkLabelRange("data.test.y", data.test.y, data.classNames.length);
+  const onEpoch = async (summary: { epoch: number; trainAcc: number; valAcc: number | null }) => {
     const last = summary.epoch === config.numEpochs;
-    const val = record.valLoss && data.val.shape[0] > 0 ? evaluate(model, data.val) : null;
-    const test = record.testEachEpoch && data.test.shape[0] > 0 ? evaluate(model, data.test) : null;
+    const val = record.valLoss && data.val.shape[0] > 0 ? await evaluate(model, data.val) : null;
+    const test = record.testEachEpoch && data.test.shape[0] > 0
+      ? await evaluate(model, data.test)
+      : null;
     extra.epochs.push(
       {
         epoch: summary.epoch,
@@ -207,9 +214,10 @@ async function train(
     if (last) {
       if (val) finalMetrics.finalValLoss = val.loss;
       finalMetrics.finalEpochLoss = epochLoss.sum / epochLoss.count;
-      finalMetrics.finalTrainAccAll = accuracy(evaluate(model, data.train).predicted, data.train.y);
+      const onTrain = await evaluate(model, data.train);
+      finalMetrics.finalTrainAccAll = accuracy(onTrain.predicted, data.train.y);
       if (confusionSplit && confusionSplit.shape[0] > 0) {
-        const { predicted } = evaluate(model, confusionSplit);
+        const { predicted } = await evaluate(model, confusionSplit);
         extra.evaluatedOn = record.confusion!;
         extra.confusion = confusion(confusionSplit.y, predicted, data.classNames.length);
         if (record.misclassified > 0) {
@@ -242,7 +250,7 @@ async function train(
     const result = await solver.train();
     const metrics: Record<string, number> = { ...historyMetrics(result.history), ...finalMetrics };
     if (data.test.shape[0] > 0) {
-      const test = evaluate(model, data.test);
+      const test = await evaluate(model, data.test);
       metrics.testAcc = accuracy(test.predicted, data.test.y);
       metrics.testLoss = test.loss;
     }
@@ -317,6 +325,7 @@ export function historyMetrics(history: TrainingHistory): Record<string, number>
  *
  * @example
  * ```ts
+ * import { loadModel } from "../models/table.ts";
  * layerShapes(await loadModel("mnist_cnn"), [1, 28, 28, 1]); // [["conv1", [1, 26, 26, 32]], ...]
  * ```
  */
@@ -334,28 +343,44 @@ export function layerShapes(model: Model, inputShape: number[]): [string, number
   return shapes;
 }
 
-/** Mean softmax loss and predicted classes of `images`, evaluation mode, in batches. */
-function evaluate(model: Model, images: LabeledImages, batchSize = 250) {
+/**
+ * Mean softmax loss and predicted classes of `images`, evaluation mode, in batches; the
+ * losses and predictions stay on the device until one read at the end.
+ */
+async function evaluate(model: Model, images: LabeledImages, batchSize = 250) {
   const n = images.shape[0];
-  const rowSize = images.x.length / Math.max(n, 1);
-  const predicted = new Int32Array(n);
-  let lossSum = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(start + batchSize, n);
-    const [loss, labels] = tf.tidy(() => {
-      const X = tf.tensor(images.x.subarray(start * rowSize, end * rowSize), [
-        end - start,
-        ...images.shape.slice(1),
-      ]);
-      const scores = model.scores(X, { training: false });
-      const y = tf.tensor1d(images.y.subarray(start, end), "int32");
-      return [softmaxLoss(scores, y), tf.argMax(scores, 1)];
-    });
-    lossSum += loss.dataSync()[0] * (end - start);
-    predicted.set(labels.dataSync() as Int32Array, start);
-    tf.dispose([loss, labels]);
+  if (n === 0) return { loss: NaN, predicted: new Int32Array(0) };
+  const rowSize = images.x.length / n;
+  const parts: tf.Tensor[] = [];
+  let packed: tf.Tensor | undefined;
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(start + batchSize, n);
+      parts.push(...tf.tidy(() => {
+        const X = tf.tensor(images.x.subarray(start * rowSize, end * rowSize), [
+          end - start,
+          ...images.shape.slice(1),
+        ]);
+        const scores = model.scores(X, { training: false });
+        const y = tf.tensor1d(images.y.subarray(start, end), "int32");
+        // Class indices are small integers, exact in float32: one buffer holds both.
+        return [
+          tf.reshape(tf.mul(softmaxLoss(scores, y), end - start), [1]),
+          tf.cast(tf.argMax(scores, 1), "float32"),
+        ];
+      }));
+    }
+    // [loss sum of each batch..., predictions of each batch...]
+    const losses = parts.filter((_, i) => i % 2 === 0);
+    const predictions = parts.filter((_, i) => i % 2 === 1);
+    packed = tf.concat([...losses, ...predictions]);
+    const values = await packed.data();
+    let lossSum = 0;
+    for (let i = 0; i < losses.length; i++) lossSum += values[i];
+    return { loss: lossSum / n, predicted: Int32Array.from(values.subarray(losses.length)) };
+  } finally {
+    tf.dispose([...parts, ...(packed ? [packed] : [])]);
   }
-  return { loss: n > 0 ? lossSum / n : NaN, predicted };
 }
 
 function accuracy(predicted: Int32Array, labels: Int32Array): number {

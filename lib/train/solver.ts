@@ -5,6 +5,9 @@
  * the model at the end.
  *
  * ```ts
+ * import type { LabeledImages } from "../data/types.ts";
+ * import type { Model } from "../models/model.ts";
+ * declare const model: Model, train: LabeledImages, val: LabeledImages;
  * const solver = new Solver(model, { train, val }, {
  *   updateRule: "adam", optimConfig: { learningRate: 1e-3 }, lrDecay: 0.95,
  *   numEpochs: 5, batchSize: 100, printEvery: 100, name: "adam",
@@ -14,15 +17,27 @@
  *
  * Differences from cs231n, each on purpose: epoch 0's accuracies are measured before the
  * first update (cs231n measures after it); the accuracy subsample is drawn without
- * replacement; a NaN or infinite loss stops the run with a {@linkcode DivergedError}; and
- * the optimizer state is freed when `train()` returns, so a finished Solver holds no tensors.
+ * replacement; a NaN or infinite loss or gradient stops the run with a
+ * {@linkcode DivergedError}; and the optimizer state is freed when `train()` returns, so a
+ * finished Solver holds no tensors.
+ *
+ * Nothing is read back from a GPU within an iteration: it would stall on every
+ * read. Each iteration's loss and gradient flags go into a {@linkcode DeviceLossLog}, and
+ * no update is applied from a non-finite loss or gradient (lib/train/step.ts); the log is read
+ * back once per print interval (at iteration 1, 1 + printEvery, ..., at every epoch's
+ * end), where progress and `onIteration` hear of the iterations since the last read, in
+ * order, and divergence stops the run at the exact iteration. Accuracy is counted on the
+ * device, one read per check.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { LabeledImages } from "../data/types.ts";
 import { argumentError, numberIn } from "../errors.ts";
+import { assertDeviceAlive } from "../kernels/webgpu/device_lost.ts";
+import { checkLabelRange } from "../layers/check.ts";
 import type { Model } from "../models/model.ts";
+import { DeviceLossLog } from "./loss_log.ts";
 import {
   exponentialDecay,
   type LearningRateSchedule,
@@ -31,6 +46,7 @@ import {
   updateRule as lookUpRule,
 } from "./optim.ts";
 import { Random } from "../random.ts";
+import { computesOnHost, disposeState, solverStep } from "./step.ts";
 import type {
   ProgressPlan,
   StepTimings,
@@ -68,7 +84,11 @@ export interface SolverOptions {
   seed?: number;
   /** The run's name, used in progress lines and error messages. Default "run". */
   name?: string;
-  /** Called after every iteration (1-based) with its loss. */
+  /**
+   * Called for every iteration (1-based) with its loss, in order, when the loss is read
+   * back: at iteration 1, every `printEvery` iterations and at each epoch's end (before
+   * `onEpoch`).
+   */
   onIteration?: (report: IterationReport) => void;
   /** Called after every accuracy check (epoch 0 = before training); may be async. */
   onEpoch?: (report: EpochSummary) => void | Promise<void>;
@@ -87,7 +107,12 @@ export interface IterationReport {
   /** 0-based epoch the iteration belongs to. */
   epoch: number;
   loss: number;
-  /** This iteration's split, milliseconds. */
+  /**
+   * This iteration's split, milliseconds. On webgpu, which runs kernels after they are
+   * queued, only `computeMs` is measured (forward, backward and update together: the wall
+   * time between two reads of the loss, shared by its iterations); `forwardMs`,
+   * `backwardMs` and `updateMs` are then 0.
+   */
   timings: StepTimings;
 }
 
@@ -110,7 +135,7 @@ export interface TrainingResult {
    * NaN without a validation split (the model keeps its final parameters).
    */
   bestValAcc: number;
-  /** Mean per-iteration split, milliseconds. */
+  /** Mean per-iteration split, milliseconds (see {@linkcode IterationReport.timings}). */
   timings: StepTimings;
   iterations: number;
   /** Wall time of `train()`, accuracy checks included, milliseconds. */
@@ -123,6 +148,7 @@ export interface TrainingResult {
  *
  * @example
  * ```ts
+ * declare const solver: Solver;
  * try {
  *   await solver.train();
  * } catch (error) {
@@ -178,6 +204,9 @@ const YIELD_MS = 100;
  *
  * @example
  * ```ts
+ * import type { LabeledImages } from "../data/types.ts";
+ * import type { Model } from "../models/model.ts";
+ * declare const model: Model, data: { train: LabeledImages; val: LabeledImages };
  * const solver = new Solver(model, data, { updateRule: "sgd_momentum", optimConfig: { learningRate: 5e-3 }, numEpochs: 5 });
  * const result = await solver.train();
  * console.log(result.bestValAcc, result.history.lossHistory.length);
@@ -253,10 +282,12 @@ export class Solver {
   /**
    * Runs `numEpochs` epochs of `iterationsPerEpoch` random minibatches (drawn with
    * replacement, as cs231n), then restores the best parameters into the model.
-   * Throws {@linkcode DivergedError} when the loss is NaN or infinite.
+   * Throws {@linkcode DivergedError} when the loss or a gradient is NaN or infinite, at
+   * the next read of the loss; the parameters are then those before the bad iteration.
    *
    * @example
    * ```ts
+   * declare const solver: Solver;
    * const { history, bestValAcc, timings, iterations } = await solver.train();
    * ```
    */
@@ -268,13 +299,22 @@ export class Solver {
     // Accuracy subsamples come from their own stream so checking does not change the batches.
     const checkRandom = new Random(this.seed + 1);
     const history: TrainingHistory = { lossHistory: [], trainAccHistory: [], valAccHistory: [] };
-    const totals: StepTimings = { dataMs: 0, forwardMs: 0, backwardMs: 0, updateMs: 0 };
+    const totals: Required<StepTimings> = {
+      dataMs: 0,
+      forwardMs: 0,
+      backwardMs: 0,
+      updateMs: 0,
+      computeMs: 0,
+    };
+    const hasVal = this.data.val.shape[0] > 0;
+    this.#checkLabels(hasVal);
     const plan = { name, numEpochs, iterationsPerEpoch, printEvery: this.printEvery };
     const progress: TrainingProgress = !this.verbose
       ? { iteration: () => {}, epoch: () => {}, finish: () => {} }
       : this.#options.progress?.(plan) ?? plainLines(plan);
-    const hasVal = this.data.val.shape[0] > 0;
     const paramNames = Object.keys(model.params);
+    // Elsewhere (a GPU) a step only queues work: its parts cannot be timed apart.
+    const synchronous = computesOnHost();
     let learningRate = this.baseLearningRate;
     this.#configs = Object.fromEntries(
       paramNames.map((p) => [p, { ...this.#optimConfig, learningRate }]),
@@ -283,12 +323,21 @@ export class Solver {
       valAcc: -Infinity,
       params: {},
     };
+    const log = new DeviceLossLog(paramNames);
+    /** Host-side times of the iterations the log holds. */
+    let pending: StepTimings[] = [];
+    let intervalStartMs = performance.now();
     let lastYieldMs = performance.now();
 
     const checkEpoch = async (epoch: number) => {
-      const trainAcc = this.checkAccuracy(this.data.train, this.numTrainSamples, 100, checkRandom);
+      const trainAcc = await this.checkAccuracy(
+        this.data.train,
+        this.numTrainSamples,
+        100,
+        checkRandom,
+      );
       const valAcc = hasVal
-        ? this.checkAccuracy(this.data.val, this.numValSamples, 100, checkRandom)
+        ? await this.checkAccuracy(this.data.val, this.numValSamples, 100, checkRandom)
         : null;
       history.trainAccHistory.push(trainAcc);
       if (valAcc !== null) history.valAccHistory.push(valAcc);
@@ -301,38 +350,53 @@ export class Solver {
       await this.#options.onEpoch?.(summary);
     };
 
-    try {
-      await checkEpoch(0);
-      for (let t = 0; t < numIterations; t++) {
-        const epoch = Math.floor(t / iterationsPerEpoch);
-        const step = this.#step(batchRandom, t + 1);
-        if (!Number.isFinite(step.loss) || step.nonFiniteGradient !== undefined) {
+    /** Reads the log back and reports its iterations; stops the run at a non-finite one. */
+    const flush = async () => {
+      assertDeviceAlive(name);
+      const rows = await log.flush();
+      assertDeviceAlive(name);
+      const times = synchronous ? pending : sharedWallTime(pending, intervalStartMs);
+      pending = [];
+      for (const [i, row] of rows.entries()) {
+        if (!Number.isFinite(row.loss) || row.nonFiniteGradient !== undefined) {
           throw new DivergedError(
             name,
-            t + 1,
+            row.iteration,
             learningRate,
-            step.loss,
+            row.loss,
             copyHistory(history),
-            step.nonFiniteGradient,
+            row.nonFiniteGradient,
           );
         }
-        history.lossHistory.push(step.loss);
+        history.lossHistory.push(row.loss);
         for (const key of Object.keys(totals) as (keyof StepTimings)[]) {
-          totals[key] += step.timings[key];
+          totals[key] += times[i][key] ?? 0;
         }
-        progress.iteration(t + 1, step.loss);
+        progress.iteration(row.iteration, row.loss);
         this.#options.onIteration?.({
-          iteration: t + 1,
-          epoch,
-          loss: step.loss,
-          timings: step.timings,
+          iteration: row.iteration,
+          epoch: Math.floor((row.iteration - 1) / iterationsPerEpoch),
+          loss: row.loss,
+          timings: times[i],
         });
+      }
+      intervalStartMs = performance.now();
+    };
 
-        if ((t + 1) % iterationsPerEpoch === 0) {
-          learningRate = this.schedule(this.baseLearningRate, epoch + 1);
+    try {
+      await checkEpoch(0);
+      intervalStartMs = performance.now();
+      for (let t = 0; t < numIterations; t++) {
+        const iteration = t + 1;
+        pending.push(await this.#step(batchRandom, iteration, log));
+        const epochEnd = iteration % iterationsPerEpoch === 0;
+        if ((iteration - 1) % this.printEvery === 0 || epochEnd) await flush();
+        if (epochEnd) {
+          const epoch = iteration / iterationsPerEpoch;
+          learningRate = this.schedule(this.baseLearningRate, epoch);
           for (const config of Object.values(this.#configs)) config.learningRate = learningRate;
-          await checkEpoch(epoch + 1);
-          lastYieldMs = performance.now();
+          await checkEpoch(epoch);
+          intervalStartMs = lastYieldMs = performance.now();
         }
         if (performance.now() - lastYieldMs > YIELD_MS) {
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -342,20 +406,23 @@ export class Solver {
       if (hasVal) { for (const p of paramNames) model.params[p].assign(best.params[p]); }
     } finally {
       progress.finish();
+      log.dispose();
       tf.dispose(Object.values(best.params));
       for (const config of Object.values(this.#configs)) disposeState(config);
       this.#configs = {};
     }
 
     const iterations = history.lossHistory.length;
+    const mean = (total: number) => total / iterations;
     return {
       history,
       bestValAcc: hasVal ? best.valAcc : NaN,
       timings: {
-        dataMs: totals.dataMs / iterations,
-        forwardMs: totals.forwardMs / iterations,
-        backwardMs: totals.backwardMs / iterations,
-        updateMs: totals.updateMs / iterations,
+        dataMs: mean(totals.dataMs),
+        forwardMs: mean(totals.forwardMs),
+        backwardMs: mean(totals.backwardMs),
+        updateMs: mean(totals.updateMs),
+        ...(synchronous ? {} : { computeMs: mean(totals.computeMs) }),
       },
       iterations,
       totalMs: performance.now() - startMs,
@@ -365,44 +432,51 @@ export class Solver {
   /**
    * Accuracy (fraction 0..1) of the model in evaluation mode on `data`, or on
    * `numSamples` examples of it drawn without replacement; scores `batchSize` at a time.
+   * The correct predictions are counted on the device and read back once.
    *
    * @example
    * ```ts
-   * const valAcc = solver.checkAccuracy(data.val, null); // all validation examples
+   * declare const solver: Solver;
+   * const valAcc = await solver.checkAccuracy(solver.data.val, null); // all validation examples
    * ```
    */
-  checkAccuracy(
+  async checkAccuracy(
     data: LabeledImages,
     numSamples: number | null = null,
     batchSize = 100,
     random: Random = new Random(this.seed + 1),
-  ): number {
+  ): Promise<number> {
     const n = data.shape[0];
     const indices = numSamples !== null && numSamples < n
       ? random.choice(n, numSamples)
       : Int32Array.from({ length: n }, (_, i) => i);
-    let correct = 0;
-    for (let start = 0; start < indices.length; start += batchSize) {
-      const batch = gather(data, indices.subarray(start, start + batchSize));
-      const predicted = tf.tidy(() => {
-        const X = tf.tensor(batch.x, batch.shape);
-        return tf.argMax(this.model.scores(X, { training: false }), 1);
-      });
-      const labels = predicted.dataSync();
-      predicted.dispose();
-      for (let i = 0; i < labels.length; i++) if (labels[i] === batch.y[i]) correct++;
+    let correct: tf.Scalar = tf.scalar(0, "int32");
+    try {
+      for (let start = 0; start < indices.length; start += batchSize) {
+        const batch = gather(data, indices.subarray(start, start + batchSize));
+        const previous = correct;
+        correct = tf.tidy(() => {
+          const X = tf.tensor(batch.x, batch.shape);
+          const predicted = tf.argMax(this.model.scores(X, { training: false }), 1);
+          const hits = tf.sum(tf.cast(tf.equal(predicted, tf.tensor1d(batch.y, "int32")), "int32"));
+          return tf.add(previous, hits) as tf.Scalar;
+        });
+        previous.dispose();
+      }
+      assertDeviceAlive(this.name);
+      const [count] = await correct.data();
+      assertDeviceAlive(this.name);
+      return count / indices.length;
+    } finally {
+      correct.dispose();
     }
-    return correct / indices.length;
   }
 
   /**
-   * One minibatch update (1-based `iteration`); returns its loss, time split, and the
-   * first parameter whose gradient is not finite (then nothing is updated).
+   * One minibatch update (1-based `iteration`), queued on the device and recorded in
+   * `log`; returns the host-side time split.
    */
-  #step(
-    random: Random,
-    iteration: number,
-  ): { loss: number; timings: StepTimings; nonFiniteGradient?: string } {
+  async #step(random: Random, iteration: number, log: DeviceLossLog): Promise<StepTimings> {
     const { train } = this.data;
     const dataStart = performance.now();
     const indices = Int32Array.from(
@@ -422,40 +496,31 @@ export class Solver {
     }
     const y = tf.tensor1d(batch.y, "int32");
     const dataMs = performance.now() - dataStart;
-
-    let result;
     try {
-      result = this.model.loss(X, y);
+      return { dataMs, ...solverStep(this.model, X, y, this.rule, this.#configs, log) };
+    } catch (error) {
+      // A lost device fails the next kernel with an unrelated message ("Buffer ... is
+      // invalid"); its loss event may still be queued, so let it land, then name it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assertDeviceAlive(this.name);
+      throw error;
     } finally {
       tf.dispose([X, y]);
     }
-    const { loss, grads, forwardMs, backwardMs } = result;
+  }
 
-    const updateStart = performance.now();
-    let nonFiniteGradient: string | undefined;
-    try {
-      const names = Object.keys(this.model.params);
-      for (const p of names) {
-        if (!grads[p]) {
-          throw argumentError(`model.loss grads`, Object.keys(grads), `a gradient for "${p}"`);
-        }
-      }
-      nonFiniteGradient = firstNonFinite(names, grads);
-      if (Number.isFinite(loss) && nonFiniteGradient === undefined) {
-        for (const [p, param] of Object.entries(this.model.params)) {
-          const dw = grads[p];
-          const [nextW, nextConfig] = this.rule(param, dw, this.#configs[p]);
-          param.assign(nextW);
-          nextW.dispose();
-          disposeState(this.#configs[p], nextConfig);
-          this.#configs[p] = nextConfig;
-        }
-      }
-    } finally {
-      tf.dispose(Object.values(grads));
-    }
-    const updateMs = performance.now() - updateStart;
-    return { loss, timings: { dataMs, forwardMs, backwardMs, updateMs }, nonFiniteGradient };
+  /**
+   * Checks once, on the host, that every label of the data is a class of the model (the
+   * losses do not read labels back; see lib/layers/losses.ts).
+   */
+  #checkLabels(hasVal: boolean): void {
+    const { train, val } = this.data;
+    const numClasses = tf.tidy(() => {
+      const first = gather(train, Int32Array.of(0));
+      return this.model.scores(tf.tensor(first.x, first.shape), { training: false }).shape[1];
+    });
+    checkLabelRange("data.train.y", train.y, numClasses);
+    if (hasVal) checkLabelRange("data.val.y", val.y, numClasses);
   }
 
   /** optimConfig's learning rate, or the default the rule fills in (asked on a scalar). */
@@ -474,14 +539,6 @@ export class Solver {
       );
     }
     return config.learningRate;
-  }
-}
-
-/** Disposes the state tensors of `config` that `next` does not carry over. */
-function disposeState(config: OptimConfig, next: OptimConfig = {}): void {
-  for (const key of ["velocity", "cache", "m", "v"] as const) {
-    const tensor = config[key];
-    if (tensor && tensor !== next[key] && !tensor.isDisposed) tensor.dispose();
   }
 }
 
@@ -513,19 +570,6 @@ function checkImages(name: string, data: LabeledImages | undefined, minRows = 1)
   }
 }
 
-/**
- * The first parameter whose gradient holds a NaN or an infinity, or undefined. Computed
- * as sum(g * 0), which is 0 for finite values and NaN otherwise on every backend, however
- * its kernels order or clamp NaNs elsewhere; one read for all parameters.
- */
-function firstNonFinite(names: string[], grads: Record<string, tf.Tensor>): string | undefined {
-  const flags = tf.tidy(() => tf.stack(names.map((p) => tf.sum(tf.mul(grads[p], 0)))));
-  const values = flags.dataSync();
-  flags.dispose();
-  const index = values.findIndex((v) => !Number.isFinite(v));
-  return index < 0 ? undefined : names[index];
-}
-
 /** cs231n's progress printout: a loss line every `printEvery` iterations, one per epoch. */
 function plainLines(plan: ProgressPlan): TrainingProgress {
   const { name, numEpochs, iterationsPerEpoch, printEvery } = plan;
@@ -555,6 +599,24 @@ function sampleCount(name: string, value: number | null | undefined, fallback: n
 
 function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+}
+
+/**
+ * Host-side times of the iterations of one interval between reads, on a backend that runs
+ * kernels after queuing them: the wall time since `intervalStartMs`, less the data time,
+ * shared equally as `computeMs`.
+ */
+function sharedWallTime(times: StepTimings[], intervalStartMs: number): StepTimings[] {
+  const wallMs = performance.now() - intervalStartMs;
+  const dataMs = times.reduce((sum, t) => sum + t.dataMs, 0);
+  const computeMs = Math.max(wallMs - dataMs, 0) / Math.max(times.length, 1);
+  return times.map((t) => ({
+    dataMs: t.dataMs,
+    forwardMs: 0,
+    backwardMs: 0,
+    updateMs: 0,
+    computeMs,
+  }));
 }
 
 function copyHistory(history: TrainingHistory): TrainingHistory {
