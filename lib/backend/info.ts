@@ -38,18 +38,19 @@ export interface BackendInfo {
   gpu?: GpuAdapterInfo;
 }
 
-/** A WebGPU adapter as recorded with a run (see lib/kernels/webgpu/adapter_info.ts). */
+/** A WebGPU adapter as recorded with a run (described by lib/kernels/webgpu/adapter_info.ts). */
 export interface GpuAdapterInfo {
-  /** Vendor name when its PCI id is known ("nvidia", "amd", "intel", "apple", "mesa"). */
+  /** Vendor name when its PCI id is known ("nvidia", "amd", "intel", "apple", "mesa"), else what the adapter reported. */
   vendor: string;
-  /** What the adapter reported as vendor (Deno: the PCI vendor id in decimal). */
+  /** What the adapter reported as vendor: Deno gives the PCI id in decimal ("4318" for NVIDIA), browsers a name. */
   vendorId: string;
-  /** GPU family, e.g. "turing"; often empty under Deno. */
+  /** GPU family, e.g. "turing", "gen-12lp"; often empty under Deno. */
   architecture: string;
+  /** Device id or name; "0" when the driver has none. */
   device: string;
   /** The driver's description, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   description: string;
-  /** WebGPU's isFallbackAdapter. */
+  /** The adapter's own fallback flag (WebGPU's isFallbackAdapter). */
   isFallbackAdapter: boolean;
   /** A software adapter: fallback-flagged or known by name to run on the CPU. */
   software: boolean;

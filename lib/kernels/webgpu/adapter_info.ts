@@ -7,28 +7,10 @@
  *
  * @module
  */
+import type { GpuAdapterInfo } from "../../backend/info.ts";
 
-/** The adapter a webgpu backend runs on, as every run records it. */
-export interface WebgpuAdapterInfo {
-  /** Vendor name when the PCI id is known (`"nvidia"`, `"amd"`, `"intel"`, `"apple"`,
-   * `"mesa"`), else what the adapter reported. */
-  vendor: string;
-  /** What the adapter reported as vendor: Deno gives the PCI vendor id in decimal
-   * (`"4318"` for NVIDIA), browsers a name. */
-  vendorId: string;
-  /** GPU family, e.g. `"turing"`, `"gen-12lp"`; often empty under Deno. */
-  architecture: string;
-  /** Device id or name; `"0"` when the driver has none. */
-  device: string;
-  /** Driver's description, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits)"`. */
-  description: string;
-  /** The adapter's own fallback flag (WebGPU's `isFallbackAdapter`). */
-  isFallbackAdapter: boolean;
-  /** A software adapter: fallback-flagged or known by name to run on the CPU. */
-  software: boolean;
-  /** Why it counts as software, one phrase; empty for a hardware adapter. */
-  softwareReason: string;
-}
+/** The adapter a webgpu backend runs on, as every run records it (lib/backend/info.ts). */
+export type WebgpuAdapterInfo = GpuAdapterInfo;
 
 /** PCI vendor ids (decimal, as Deno reports them) of the GPU makers users meet. */
 const PCI_VENDORS: Record<string, string> = {
