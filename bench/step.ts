@@ -48,6 +48,8 @@ const TARGET_MODELS: readonly BenchModelName[] = [
   "mnist_small_cnn",
   "mnist_resnet_bn",
 ];
+/** Backends that take a thread count; each runs once per count of --threads. */
+const THREADED: readonly BackendName[] = ["native", "wasm"];
 const PYTHON = "/usr/bin/python3";
 const TORCH_SCRIPT = fileURLToPath(new URL("./torch_step.py", import.meta.url));
 
@@ -115,7 +117,7 @@ function parseFlags(args: string[]): BenchFlags {
     ? [...BENCH_MODELS]
     : positionals.map((name) => oneOf("model", name, BENCH_MODELS));
   const backends: BackendName[] = values.backend === undefined
-    ? ["tensorflow", "wasm"]
+    ? ["tensorflow", "native", "wasm"]
     : [oneOf("--backend", values.backend, BACKEND_NAMES)];
   const integer = (flag: string, text: string | undefined, fallback: number, min: number) => {
     if (text === undefined) return fallback;
@@ -283,7 +285,7 @@ function printKernelProfile(
 async function runChild(flags: BenchFlags): Promise<void> {
   let info;
   try {
-    const threads = flags.backends[0] === "wasm" ? flags.threads[0] : undefined;
+    const threads = THREADED.includes(flags.backends[0]) ? flags.threads[0] : undefined;
     info = await initBackend({ backend: flags.backends[0], threads });
   } catch (error) {
     console.log(
@@ -383,8 +385,8 @@ async function main(args: string[]): Promise<void> {
 
   const nnlab: NnlabResult[] = [];
   for (const backend of flags.backends) {
-    // Only wasm takes a thread count; the others run once.
-    for (const threads of backend === "wasm" ? flags.threads : [flags.threads[0]]) {
+    // Only wasm and native take a thread count; the others run once.
+    for (const threads of THREADED.includes(backend) ? flags.threads : [flags.threads[0]]) {
       const results = await runBackend(backend, threads, flags);
       if (typeof results === "string") {
         if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);

@@ -2,8 +2,9 @@
  * Choose and start a TensorFlow.js backend, once, and report what was chosen.
  *
  * Tiers, best first: `tensorflow` (tfjs-node-gpu, then tfjs-node; only where their native
- * library loads, after `deno task setup:native`), `wasm` (tfjs-backend-wasm plus this
- * project's training kernels from lib/kernels), `cpu` (pure JavaScript, slow).
+ * library loads, after `deno task setup:native`), `native` (oneDNN through Deno FFI, where
+ * libdnnl loads; lib/kernels/native), `wasm` (tfjs-backend-wasm plus this project's
+ * training kernels from lib/kernels), `cpu` (pure JavaScript, slow).
  * `--backend` or `NNLAB_BACKEND` forces one; a forced backend that cannot load is an
  * error, never a silent switch.
  *
@@ -16,10 +17,11 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { oneOf } from "./errors.ts";
 import { registerWasmKernels } from "./kernels/mod.ts";
+import { loadNativeBackend, type NativeBackendInfo } from "./kernels/native/mod.ts";
 import { MAX_WASM_THREADS, startThreadedWasm } from "./kernels/threads.ts";
 
 /** The backend tiers, best first. */
-export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "native", "wasm", "cpu"] as const;
 /** A backend tier. */
 export type BackendName = typeof BACKEND_NAMES[number];
 /** What a user may ask for: a tier, or `auto` for the best one that loads. */
@@ -29,7 +31,8 @@ export type BackendRequest = BackendName | "auto";
 export interface BackendOptions {
   /** Tier to force; `auto` (default) takes the best that loads. */
   backend?: BackendRequest;
-  /** Threads for the wasm backend; default all cores where the threaded build loads. */
+  /** Threads for the wasm and native backends; default all cores (wasm: where the threaded
+   * build loads). */
   threads?: number;
 }
 
@@ -141,6 +144,15 @@ const wasmLoader: BackendLoader = {
   },
 };
 
+let nativeInfo: NativeBackendInfo | undefined;
+
+const oneDnnLoader: BackendLoader = {
+  name: "native",
+  async load({ threads }) {
+    nativeInfo = await loadNativeBackend({ threads });
+  },
+};
+
 const cpuLoader: BackendLoader = {
   name: "cpu",
   async load() {
@@ -149,7 +161,12 @@ const cpuLoader: BackendLoader = {
 };
 
 /** The loaders nnlab uses, best first. */
-export const DEFAULT_LOADERS: readonly BackendLoader[] = [tensorflowLoader, wasmLoader, cpuLoader];
+export const DEFAULT_LOADERS: readonly BackendLoader[] = [
+  tensorflowLoader,
+  oneDnnLoader,
+  wasmLoader,
+  cpuLoader,
+];
 
 /**
  * Starts the requested tier, or the best one that loads for `auto`. Pure of globals but
@@ -228,6 +245,11 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
     versions["tfjs-backend-wasm"] = tfWasm.version_wasm;
     threads = tfWasm.getThreadsCount();
     simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
+  } else if (backend === "native" && nativeInfo) {
+    provider = `oneDNN ${nativeInfo.version} (${nativeInfo.library}, ${nativeInfo.cpuRuntime})`;
+    versions.onednn = nativeInfo.version;
+    threads = nativeInfo.threads;
+    simd = true;
   } else if (backend === "tensorflow") {
     provider = nativeProvider;
     threads = navigator.hardwareConcurrency ?? 1;

@@ -1,0 +1,118 @@
+/**
+ * Broadcasting binary kernels on oneDNN's binary primitive: Add, Sub, Multiply, RealDiv,
+ * Maximum, Minimum and SquaredDifference of float32 tensors.
+ *
+ * oneDNN broadcasts only its second operand, so the operand that already has the output's
+ * size goes first. When that is `b`, commutative ops swap their operands; Sub computes
+ * `-(b - a)` (a negating post-op, exact); SquaredDifference is `(a - b)^2` either way;
+ * a RealDiv whose numerator broadcasts, and any pair where both operands broadcast, run
+ * the cpu kernel (neither occurs in nnlab's training steps).
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import { ALG, ARG } from "./abi.ts";
+import { broadcastPlan, broadcastShape, coversShape } from "./broadcast.ts";
+import { binaryDesc } from "./descriptors.ts";
+import {
+  cpuKernel,
+  floats,
+  type KernelArgs,
+  NATIVE_BACKEND,
+  newOutput,
+  primitives,
+  SMALL_TENSOR,
+} from "./kernel_util.ts";
+import { memoryDesc, plain } from "./memory_desc.ts";
+import { type EltwisePostOp, Primitive } from "./primitive.ts";
+
+/** How a tfjs binary kernel maps onto oneDNN. */
+interface BinaryOp {
+  alg: number;
+  /** Post-ops applied to the result. */
+  post: EltwisePostOp[];
+  /** Post-ops when the operands are swapped (b first); undefined: cannot swap. */
+  swapped?: EltwisePostOp[];
+}
+
+const BINARY_OPS: Record<string, BinaryOp> = {
+  Add: { alg: ALG.binaryAdd, post: [], swapped: [] },
+  Multiply: { alg: ALG.binaryMul, post: [], swapped: [] },
+  Maximum: { alg: ALG.binaryMax, post: [], swapped: [] },
+  Minimum: { alg: ALG.binaryMin, post: [], swapped: [] },
+  Sub: { alg: ALG.binarySub, post: [], swapped: [{ alg: ALG.eltwiseLinear, alpha: -1 }] },
+  RealDiv: { alg: ALG.binaryDiv, post: [] },
+  SquaredDifference: {
+    alg: ALG.binarySub,
+    post: [{ alg: ALG.eltwiseSquare }],
+    swapped: [{ alg: ALG.eltwiseSquare }],
+  },
+};
+
+/**
+ * `out = op(full, partial)` where `full` has the output's size and `partial` broadcasts
+ * into it (dims from {@linkcode broadcastPlan}).
+ *
+ * @example
+ * ```ts
+ * runBinary(ALG.binaryAdd, [], { full: [200, 3], partial: [1, 3] }, x, bias, out);
+ * ```
+ */
+export function runBinary(
+  alg: number,
+  post: EltwisePostOp[],
+  plan: { full: number[]; partial: number[] },
+  full: Float32Array<ArrayBuffer>,
+  partial: Float32Array<ArrayBuffer>,
+  out: Float32Array<ArrayBuffer>,
+): void {
+  const key = `binary ${alg} ${JSON.stringify(post)} ${plan.full} ${plan.partial}`;
+  const primitive = primitives.get(key, () => {
+    const src0 = memoryDesc(plain(plan.full));
+    const src1 = memoryDesc(plain(plan.partial));
+    return new Primitive(binaryDesc(alg, src0, src1, src0), {
+      operands: [
+        { arg: ARG.src, desc: src0 },
+        { arg: ARG.src1, desc: src1 },
+        { arg: ARG.dst, desc: src0, output: true },
+      ],
+      postOps: post,
+    });
+  });
+  primitive.run([full, partial, out]);
+}
+
+function binaryKernel(name: string, op: BinaryOp): tf.KernelConfig {
+  const fallback = cpuKernel(name);
+  const kernelFunc = (args: KernelArgs) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args as never);
+    const shape = broadcastShape(a.shape, b.shape);
+    if (shape === undefined || shape.reduce((x, y) => x * y, 1) < SMALL_TENSOR) {
+      return fallback(args as never);
+    }
+    let order: [tf.TensorInfo, tf.TensorInfo, EltwisePostOp[]] | undefined;
+    if (coversShape(a.shape, shape)) order = [a, b, op.post];
+    else if (coversShape(b.shape, shape) && op.swapped) order = [b, a, op.swapped];
+    if (order === undefined) return fallback(args as never);
+    const [full, partial, post] = order;
+    const plan = broadcastPlan(shape, partial.shape);
+    if (plan === undefined) return fallback(args as never);
+    const [out, values] = newOutput(args.backend, shape);
+    runBinary(
+      op.alg,
+      post,
+      plan,
+      floats(args.backend, full),
+      floats(args.backend, partial),
+      values,
+    );
+    return out;
+  };
+  return { kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: kernelFunc as never };
+}
+
+/** The binary kernels above, for the native backend. */
+export function binaryKernelConfigs(): tf.KernelConfig[] {
+  return Object.entries(BINARY_OPS).map(([name, op]) => binaryKernel(name, op));
+}
