@@ -81,6 +81,8 @@ interface NnlabResult {
   msPerStep: number;
   msAll: number[];
   peakBytes: number;
+  /** Peak resident set of the child while it ran this model (Linux), undefined elsewhere. */
+  peakRssBytes?: number;
   leakedTensors: number;
 }
 
@@ -164,6 +166,7 @@ async function timeModel(
   const step = trainingStep(bench);
   const batchSize = flags.batch ?? bench.batchSize;
   const [X, y] = batchFor(bench.inputShape, batchSize);
+  resetPeakRss();
   for (let i = 0; i < flags.warmup; i++) step(X, y);
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
@@ -173,6 +176,7 @@ async function timeModel(
     msAll.push(performance.now() - start);
   }
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  const peakRssBytes = peakRss();
   const params = parameterCount(bench.model);
   const profile = await tf.profile(() => {
     step(X, y);
@@ -196,8 +200,32 @@ async function timeModel(
     msPerStep: median(msAll),
     msAll,
     peakBytes: profile.peakBytes,
+    peakRssBytes,
     leakedTensors,
   };
+}
+
+/**
+ * Resets the process's peak resident set (Linux: writing 5 to /proc/self/clear_refs), so
+ * that {@linkcode peakRss} measures from here. Elsewhere it does nothing.
+ */
+function resetPeakRss(): void {
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux, or not allowed: peakRss then reports the peak since start.
+  }
+}
+
+/** Peak resident set in bytes (VmHWM of /proc/self/status), or undefined off Linux. */
+function peakRss(): number | undefined {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kib = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -433,6 +461,7 @@ async function main(args: string[]): Promise<void> {
       `range_ms=${fmt(Math.min(...result.msAll))}..${fmt(Math.max(...result.msAll))}`,
       `peak_bytes=${result.peakBytes}`,
     );
+    if (result.peakRssBytes !== undefined) fields.push(`peak_rss_bytes=${result.peakRssBytes}`);
     if (best) fields.push(`torch_peak_rss_bytes=${best.peak_rss_bytes}`);
     // Both sides must train the same network: a different count means different work.
     if (best && best.params !== result.params) {

@@ -13,9 +13,15 @@ export const NATIVE_BACKEND = "native";
 
 type Values = tf.backend_util.BackendValues;
 
+/** A lazy output's pending computation and the inputs it holds. */
+interface Pending {
+  inputs: tf.TensorInfo[];
+}
+
 /**
- * tfjs-backend-cpu's MathBackendCPU with recycled float32 output buffers (buffer_pool.ts)
- * and a place to keep per-tensor extras. The cpu backend prints a "you are running in
+ * tfjs-backend-cpu's MathBackendCPU with recycled float32 output buffers (buffer_pool.ts),
+ * outputs computed on first read ({@linkcode NativeBackend.lazyOutput}) and a place to
+ * keep per-tensor extras. The cpu backend prints a "you are running in
  * Node.js, install tfjs-node" banner on first use (Deno looks like Node to tfjs); that
  * advice does not apply here, so it is off.
  */
@@ -24,6 +30,8 @@ export class NativeBackend extends tf.MathBackendCPU {
   readonly pool = new BufferPool();
   /** Per-tensor extras a kernel keeps for a later one (max pooling's arg-max workspace). */
   readonly #attachments = new WeakMap<object, unknown>();
+  /** Data entries of lazy outputs not computed yet. */
+  readonly #pending = new WeakMap<object, Pending>();
 
   constructor() {
     super();
@@ -38,6 +46,51 @@ export class NativeBackend extends tf.MathBackendCPU {
     const values = new Float32Array(this.pool.take(4 * size));
     if (zeroed) values.fill(0);
     return values;
+  }
+
+  /**
+   * A float32 output of `shape` that `compute` fills the first time anything reads its
+   * values (a kernel, `dataSync`), holding `inputs` alive until then; if it is disposed
+   * unread, `compute` never runs. For gradients tfjs computes whether or not anyone
+   * needs them: tfjs's fused conv2d returns the gradient of its input image too.
+   */
+  lazyOutput(
+    shape: number[],
+    inputs: tf.TensorInfo[],
+    compute: (values: Float32Array<ArrayBuffer>) => void,
+  ): tf.TensorInfo {
+    const info = this.makeTensorInfo(shape, "float32", new Float32Array(0));
+    const entry = this.data.get(info.dataId) as { values?: Values };
+    for (const input of inputs) this.incRef(input.dataId);
+    this.#pending.set(entry, { inputs });
+    let values: Values | undefined;
+    Object.defineProperty(entry, "values", {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (this.#pending.has(entry)) {
+          const computed = this.newFloat32(tf.util.sizeFromShape(shape));
+          this.pool.retain(computed.buffer);
+          compute(computed);
+          values = computed;
+          this.#settle(entry);
+        }
+        return values;
+      },
+      set: (value: Values) => {
+        this.#settle(entry);
+        values = value;
+      },
+    });
+    return info;
+  }
+
+  /** Drops a lazy entry's hold on its inputs (computed, or freed unread). */
+  #settle(entry: object): void {
+    const pending = this.#pending.get(entry);
+    if (pending === undefined) return;
+    this.#pending.delete(entry);
+    for (const input of pending.inputs) this.disposeData(input.dataId);
   }
 
   /** Keeps `value` with the tensor data `dataId` until that data is freed. */
@@ -67,10 +120,14 @@ export class NativeBackend extends tf.MathBackendCPU {
   }
 
   override disposeData(dataId: object, force = false): boolean {
-    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const entry = this.data.has(dataId) ? this.data.get(dataId) : undefined;
+    // Reading a pending lazy entry's values would compute them only to free them.
+    const unread = entry !== undefined && this.#pending.has(entry);
+    const values = entry === undefined || unread ? undefined : entry.values;
     const released = super.disposeData(dataId, force);
-    if (values !== undefined && !this.data.has(dataId)) {
+    if (entry !== undefined && !this.data.has(dataId)) {
       this.#attachments.delete(dataId);
+      if (unread) this.#settle(entry);
       if (ArrayBuffer.isView(values)) this.pool.release(values.buffer);
     }
     return released;

@@ -10,8 +10,12 @@
  * 2-4x slower on the 3x3 convolutions of the MNIST nets (bench numbers in mod.ts).
  *
  * One exception: the input gradient of a convolution with fewer than 4 input channels
- * per group (a first layer on grey or RGB images, which tfjs's fused conv2d computes even
- * though nobody needs it) is faster with the filter as is.
+ * per group (a first layer on grey or RGB images) is faster with the filter as is.
+ *
+ * Input gradients are computed when first read (`NativeBackend.lazyOutput`): tfjs's fused
+ * conv2d (every nnlab convolution) returns the gradient of its input eagerly, and for the
+ * first layer that is the gradient of the image batch, which nothing reads; PyTorch skips
+ * it (`requires_grad` is false), so should we (2.8-3.3 ms of the small MNIST nets' steps).
  *
  * Shapes: x (N, H, W, C), filter (kh, kw, C, F) or depthwise (kh, kw, C, M), bias (F,),
  * y and dy (N, H', W', F).
@@ -267,9 +271,12 @@ function backpropInputKernel(name: string, depthwise: boolean): tf.KernelConfig 
     const attrs = args.attrs as unknown as ConvAttrs;
     if (!isNhwc(attrs) || !allFloat32(dy, filter)) return fallback(args as never);
     const s = spec(attrs.inputShape!, filter.shape, attrs, depthwise);
-    const [out, dx] = newOutput(args.backend, s.info.inShape);
-    runConvBackwardData(s, floats(args.backend, dy), floats(args.backend, filter), dx);
-    return out;
+    const backend = args.backend;
+    // Lazy: tfjs's fused conv2d asks for the gradient of its input even when that is the
+    // image batch, which nothing reads (module comment).
+    return backend.lazyOutput(s.info.inShape, [dy, filter], (dx) => {
+      runConvBackwardData(s, floats(backend, dy), floats(backend, filter), dx);
+    });
   };
   return { kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: kernelFunc as never };
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NativeBackend, registerNativeKernels } from "./backend.ts";
+import { installEarlyRelease } from "./early_release.ts";
 import { nativeKernelConfigs } from "./kernels.ts";
 import { NATIVE_BACKEND } from "./kernel_util.ts";
 import { versionString } from "./library.ts";
@@ -55,6 +56,7 @@ export async function loadNativeBackend(
     const running = setOneDnnThreads(runtime.library, threads);
     registerNativeKernels(nativeKernelConfigs());
     tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
+    installEarlyRelease();
     loaded = {
       backend: NATIVE_BACKEND,
       library: runtime.library.path,
