@@ -69,7 +69,7 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
     assert.equal(backendRequest("cpu"), "cpu");
     assert.throws(
       () => backendRequest("gpu"),
-      /--backend: got "gpu"; expected one of "auto", "tensorflow", "wasm", "cpu"/,
+      /--backend: got "gpu"; expected one of "auto", "tensorflow", "native", "wasm", "cpu"/,
     );
     Deno.env.set("NNLAB_BACKEND", "webgl");
     assert.throws(() => backendRequest(), /NNLAB_BACKEND: got "webgl"; expected one of/);
@@ -84,7 +84,7 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
 
 Deno.test("initBackend reports backend, threads, versions and host", async () => {
   const info = await initBackend();
-  assert.ok(["tensorflow", "wasm", "cpu"].includes(info.backend));
+  assert.ok(["tensorflow", "native", "wasm", "cpu"].includes(info.backend));
   assert.ok(info.threads >= 1);
   assert.equal(info.versions["tfjs-core"], "4.22.0");
   assert.ok(info.host.cores >= 1);

@@ -111,8 +111,8 @@ function backwardPrimitive(kind: Kind, rows: number, cols: number, eps: number):
   });
 }
 
-/** Rows and columns of the (rows, cols) view: batch takes x as is, layer flattens. */
-function view(kind: Kind, x: tf.TensorInfo, gamma: tf.TensorInfo): [number, number] {
+/** Rows and columns of the (rows, cols) view: columns are gamma's size (C, or D flattened). */
+function view(x: tf.TensorInfo, gamma: tf.TensorInfo): [number, number] {
   const cols = tf.util.sizeFromShape(gamma.shape);
   return [tf.util.sizeFromShape(x.shape) / cols, cols];
 }
@@ -146,7 +146,7 @@ function forwardKernel(name: string, kind: Kind): tf.KernelConfig {
     const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
     checkInputs(name, kind, x, gamma, beta);
     const eps = (attrs as { eps: number }).eps;
-    const [rows, cols] = view(kind, x, gamma);
+    const [rows, cols] = view(x, gamma);
     const [y, yValues] = newOutput(backend, x.shape);
     const [mean, meanValues] = newOutput(backend, [kind === "batch" ? cols : rows]);
     const [variance, varianceValues] = newOutput(backend, [kind === "batch" ? cols : rows]);
@@ -168,7 +168,7 @@ function backwardKernel(name: string, kind: Kind): tf.KernelConfig {
     const { dy, x, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
     checkInputs(name, kind, x, gamma, dy, mean, variance);
     const eps = (attrs as { eps: number }).eps;
-    const [rows, cols] = view(kind, x, gamma);
+    const [rows, cols] = view(x, gamma);
     const [dx, dxValues] = newOutput(backend, x.shape);
     const [dgamma, dgammaValues] = newOutput(backend, gamma.shape);
     const [dbeta, dbetaValues] = newOutput(backend, gamma.shape);
