@@ -2,7 +2,7 @@
  * Choose and start a TensorFlow.js backend, once, and report what was chosen.
  *
  * Tiers, best first: `tensorflow` (tfjs-node-gpu, then tfjs-node; only where their native
- * library loads, after `deno task setup:native`), `native` (oneDNN through Deno FFI, where
+ * library loads, after `deno task setup:native --tensorflow`), `native` (oneDNN through Deno FFI, where
  * libdnnl loads; lib/kernels/native), `wasm` (tfjs-backend-wasm plus this project's
  * training kernels from lib/kernels), `cpu` (pure JavaScript, slow).
  * `--backend` or `NNLAB_BACKEND` forces one; a forced backend that cannot load is an
@@ -110,7 +110,9 @@ const tensorflowLoader: BackendLoader = {
         reasons.push(`${specifier} ${missing ? "is not installed" : firstLine(error)}`);
       }
     }
-    throw new Error(`${reasons.join("; ")} (run \`deno task setup:native\` to install)`);
+    throw new Error(
+      `${reasons.join("; ")} (run \`deno task setup:native --tensorflow\` to install)`,
+    );
   },
 };
 

@@ -116,8 +116,11 @@ async function runWithFlags<S extends BaseSettings>(
     ? await definition.loadData(base, flags.dataset)
     : await studyData({ dataset: flags.dataset, numTrain: base.numTrain, seed: 0 });
   console.log(`data: ${data.description}`);
+  // Where oneDNN does not load, auto runs on wasm: one line says why native was passed over.
+  const nativeSkipped = backend.skipped.find((line) => line.startsWith("native: "));
   console.log(
-    `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})`,
+    `backend: ${backend.backend} (${backend.threads} thread${backend.threads > 1 ? "s" : ""})` +
+      (nativeSkipped ? `; native passed over: ${nativeSkipped.slice("native: ".length)}` : ""),
   );
   const settings = {
     ...base,

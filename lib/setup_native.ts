@@ -1,13 +1,19 @@
 /**
- * `deno task setup:native [--gpu]`: installs @tensorflow/tfjs-node (or -node-gpu) with its
- * install script allowed, then checks that its native library loads. The install script
- * downloads libtensorflow; where that is impossible this says so in one line, restores
- * deno.json and deno.lock, and nnlab keeps using the wasm backend.
+ * `deno task setup:native [--tensorflow | --gpu]`: makes the native tiers available.
+ *
+ * By default it sets up oneDNN for the `native` backend (lib/kernels/native/install.ts:
+ * apt-get's libdnnl2 on Debian/Ubuntu, Homebrew's onednn on macOS, else one line saying
+ * what to install). With `--tensorflow` (or `--gpu` for CUDA) it instead installs
+ * @tensorflow/tfjs-node (or -node-gpu) with its install script allowed, then checks that
+ * its native library loads. That install script downloads libtensorflow; where that is
+ * impossible this says so in one line, restores deno.json and deno.lock, and nnlab keeps
+ * using the next tier.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { setUpOneDnn } from "./kernels/native/install.ts";
 import { REPO_ROOT } from "./module_graph.ts";
 
 const TFJS_VERSION = "4.22.0";
@@ -36,9 +42,9 @@ function reason(output: string): string {
     ?.replace(/^error: /, "") ?? lines.at(-1) ?? "unknown error";
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { gpu: { type: "boolean" } } });
-  const pkg = nativePackage(values.gpu === true);
+/** The tfjs-node install (`--tensorflow`, `--gpu`). */
+async function setUpTensorflow(gpu: boolean): Promise<void> {
+  const pkg = nativePackage(gpu);
   const name = pkg.slice(0, pkg.lastIndexOf("@"));
   const saved = new Map<string, string | null>();
   for (const file of ["deno.json", "deno.lock"]) {
@@ -58,9 +64,26 @@ if (import.meta.main) {
     await restore();
     console.error(
       `setup:native: ${name} is not usable here (${reason(load.output)}); ` +
-        `nnlab keeps using the wasm backend`,
+        `nnlab keeps using the next tier (native where oneDNN loads, else wasm)`,
     );
     Deno.exit(1);
   }
   console.log(`setup:native: ${name} loads; the "tensorflow" backend is now preferred`);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { gpu: { type: "boolean" }, tensorflow: { type: "boolean" } },
+  });
+  if (values.gpu || values.tensorflow) {
+    await setUpTensorflow(values.gpu === true);
+  } else {
+    const { ok, message } = await setUpOneDnn();
+    console.log(`setup:native: ${message}`);
+    if (!ok) {
+      console.error("setup:native: the native backend is not available; nnlab uses wasm");
+      Deno.exit(1);
+    }
+  }
 }
