@@ -12,12 +12,12 @@ import { batchnormBackwardRows, batchnormForwardRows } from "../lib/kernels/batc
 import {
   GELU_GRAD_KERNEL,
   GELU_KERNEL,
-  layerKernelsActive,
+  fusedKernelsActive,
   LAYERNORM_GRAD_KERNEL,
   LAYERNORM_KERNEL,
   RELU_GRAD_KERNEL,
   TANH_GRAD_KERNEL,
-} from "../lib/kernels/native/layer_kernel_names.ts";
+} from "../lib/kernels/native/fused_kernel_names.ts";
 import { gelu, relu, tanh } from "../lib/layers/activations.ts";
 import { batchnorm, spatialBatchnorm } from "../lib/layers/batchnorm.ts";
 import { layernorm } from "../lib/layers/layernorm.ts";
@@ -51,9 +51,9 @@ Deno.test({
     ];
     const previous = tf.getBackend();
     await tf.setBackend("native");
-    assert.ok(layerKernelsActive(...names));
+    assert.ok(fusedKernelsActive(...names));
     await tf.setBackend("cpu");
-    assert.ok(!layerKernelsActive(RELU_GRAD_KERNEL));
+    assert.ok(!fusedKernelsActive(RELU_GRAD_KERNEL));
     await tf.setBackend(previous);
   },
 });

@@ -3,7 +3,7 @@
  * tensor of any shape.
  *
  * Where the backend has kernels for them (the native backend; names in
- * lib/kernels/native/layer_kernel_names.ts), relu's and tanh's backward passes are one
+ * lib/kernels/native/fused_kernel_names.ts), relu's and tanh's backward passes are one
  * kernel from the output, and gelu is one kernel each way, instead of tfjs's chains of
  * elementwise kernels. The values are the same functions.
  *
@@ -12,12 +12,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { numberIn } from "../errors.ts";
 import {
+  fusedKernelsActive,
   GELU_GRAD_KERNEL,
   GELU_KERNEL,
-  layerKernelsActive,
   RELU_GRAD_KERNEL,
   TANH_GRAD_KERNEL,
-} from "../kernels/native/layer_kernel_names.ts";
+} from "../kernels/native/fused_kernel_names.ts";
 import { expectTensor } from "./check.ts";
 import type { Module } from "./module.ts";
 
@@ -32,7 +32,7 @@ import type { Module } from "./module.ts";
  */
 export function relu(x: tf.Tensor): tf.Tensor {
   expectTensor("relu", "x", x);
-  if (x.dtype === "float32" && layerKernelsActive(RELU_GRAD_KERNEL)) return reluByKernel(x);
+  if (x.dtype === "float32" && fusedKernelsActive(RELU_GRAD_KERNEL)) return reluByKernel(x);
   return tf.relu(x);
 }
 
@@ -74,7 +74,7 @@ export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
  */
 export function tanh(x: tf.Tensor): tf.Tensor {
   expectTensor("tanh", "x", x);
-  if (x.dtype === "float32" && layerKernelsActive(TANH_GRAD_KERNEL)) return tanhByKernel(x);
+  if (x.dtype === "float32" && fusedKernelsActive(TANH_GRAD_KERNEL)) return tanhByKernel(x);
   return tf.tanh(x);
 }
 
@@ -104,7 +104,7 @@ const tanhByKernel = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   expectTensor("gelu", "x", x);
-  if (x.dtype === "float32" && layerKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) {
+  if (x.dtype === "float32" && fusedKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) {
     return geluByKernel(x);
   }
   return geluWithGrad(x);

@@ -7,10 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, numberIn } from "../errors.ts";
 import {
-  layerKernelsActive,
+  fusedKernelsActive,
   LAYERNORM_GRAD_KERNEL,
   LAYERNORM_KERNEL,
-} from "../kernels/native/layer_kernel_names.ts";
+} from "../kernels/native/fused_kernel_names.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
 import { variableFrom } from "./init.ts";
 import type { Module } from "./module.ts";
@@ -65,7 +65,7 @@ export function layernorm(
   const why = `x.shape is ${showShape(x.shape)}, normalized over its last ${k} axes`;
   expectShapeOf("layernorm", "gamma", gamma, normalized, why);
   expectShapeOf("layernorm", "beta", beta, normalized, why);
-  if (x.dtype === "float32" && layerKernelsActive(LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL)) {
+  if (x.dtype === "float32" && fusedKernelsActive(LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL)) {
     return kernelLayernorm(x, gamma, beta, eps);
   }
   const axes = normalized.map((_, i) => x.rank - k + i);
@@ -103,7 +103,7 @@ export function layernorm(
   return normalize(x, gamma, beta);
 }
 
-/** {@linkcode layernorm} as the backend's two kernels (lib/kernels/native/layer_kernel_names.ts). */
+/** {@linkcode layernorm} as the backend's two kernels (lib/kernels/native/fused_kernel_names.ts). */
 function kernelLayernorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta] = args as tf.Tensor[];

@@ -23,7 +23,7 @@ import {
   GELU_KERNEL,
   RELU_GRAD_KERNEL,
   TANH_GRAD_KERNEL,
-} from "./layer_kernel_names.ts";
+} from "./fused_kernel_names.ts";
 import { memoryDesc, plain } from "./memory_desc.ts";
 import { Primitive } from "./primitive.ts";
 import { runEltwise } from "./unary_kernels.ts";

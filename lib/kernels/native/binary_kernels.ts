@@ -82,27 +82,48 @@ export function runBinary(
   primitive.run([full, partial, out]);
 }
 
+/** How one pair of operand shapes runs: output shape, operand order, merged dims. */
+interface Plan {
+  shape: number[];
+  swap: boolean;
+  post: EltwisePostOp[];
+  dims: { full: number[]; partial: number[] };
+}
+
+/** The plan for shapes a and b, or null when the cpu kernel runs them. */
+function plan(op: BinaryOp, a: number[], b: number[]): Plan | null {
+  const shape = broadcastShape(a, b);
+  if (shape === undefined || shape.reduce((x, y) => x * y, 1) < SMALL_TENSOR) return null;
+  let swap: boolean;
+  if (coversShape(a, shape)) swap = false;
+  else if (coversShape(b, shape) && op.swapped) swap = true;
+  else return null;
+  const dims = broadcastPlan(shape, swap ? a : b);
+  if (dims === undefined) return null;
+  return { shape, swap, post: swap ? op.swapped! : op.post, dims };
+}
+
 function binaryKernel(name: string, op: BinaryOp): tf.KernelConfig {
   const fallback = cpuKernel(name);
+  // A step meets the same few shape pairs again and again: plan each once.
+  const plans = new Map<string, Plan | null>();
   const kernelFunc = (args: KernelArgs) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args as never);
-    const shape = broadcastShape(a.shape, b.shape);
-    if (shape === undefined || shape.reduce((x, y) => x * y, 1) < SMALL_TENSOR) {
-      return fallback(args as never);
+    const key = `${a.shape}|${b.shape}`;
+    let p = plans.get(key);
+    if (p === undefined) {
+      if (plans.size > 4096) plans.clear();
+      p = plan(op, a.shape, b.shape);
+      plans.set(key, p);
     }
-    let order: [tf.TensorInfo, tf.TensorInfo, EltwisePostOp[]] | undefined;
-    if (coversShape(a.shape, shape)) order = [a, b, op.post];
-    else if (coversShape(b.shape, shape) && op.swapped) order = [b, a, op.swapped];
-    if (order === undefined) return fallback(args as never);
-    const [full, partial, post] = order;
-    const plan = broadcastPlan(shape, partial.shape);
-    if (plan === undefined) return fallback(args as never);
-    const [out, values] = newOutput(args.backend, shape);
+    if (p === null) return fallback(args as never);
+    const [full, partial] = p.swap ? [b, a] : [a, b];
+    const [out, values] = newOutput(args.backend, p.shape);
     runBinary(
       op.alg,
-      post,
-      plan,
+      p.post,
+      p.dims,
       floats(args.backend, full),
       floats(args.backend, partial),
       values,

@@ -10,6 +10,7 @@ import { castKernelConfig } from "./cast_kernel.ts";
 import { convKernelConfigs } from "./conv_kernels.ts";
 import { matmulKernelConfigs } from "./matmul_kernels.ts";
 import { normKernelConfigs } from "./norm_kernels.ts";
+import { optimizerKernelConfigs } from "./optimizer_kernels.ts";
 import { poolKernelConfigs } from "./pool_kernels.ts";
 import { reduceKernelConfigs } from "./reduce_kernels.ts";
 import { unaryKernelConfigs } from "./unary_kernels.ts";
@@ -34,5 +35,6 @@ export function nativeKernelConfigs(): tf.KernelConfig[] {
     ...normKernelConfigs(),
     ...activationKernelConfigs(),
     castKernelConfig(),
+    ...optimizerKernelConfigs(),
   ];
 }

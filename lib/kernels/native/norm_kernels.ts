@@ -13,7 +13,7 @@
  * (B, C, M / B, 1) its jit kernel (0.25 ms). B is M over its largest divisor up to 1024,
  * so the work splits into B parallel pieces; the statistics are over all of M either way.
  *
- * LayerNorm (names in layer_kernel_names.ts): x (R, ...normalized), gamma and beta of
+ * LayerNorm (names in fused_kernel_names.ts): x (R, ...normalized), gamma and beta of
  * the normalized shape, seen as (R, D) with D the normalized size: oneDNN's layer
  * normalization normalizes the last dim and scales it elementwise, which over the
  * flattened D is exactly nnlab's elementwise gamma and beta over [H, W, C]; mean and
@@ -38,7 +38,7 @@ import {
   newOutput,
   primitives,
 } from "./kernel_util.ts";
-import { LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from "./layer_kernel_names.ts";
+import { LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from "./fused_kernel_names.ts";
 import { memoryDesc, plain } from "./memory_desc.ts";
 import { Primitive } from "./primitive.ts";
 

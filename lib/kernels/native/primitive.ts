@@ -47,10 +47,35 @@ export interface EltwisePostOp {
   beta?: number;
 }
 
+/**
+ * A binary post-op: `dst = alg(dst, src1)`, src1 broadcast along its size-1 dims. Its
+ * data is the operand whose arg is {@linkcode postOpSrc1Arg} of the post-op's index.
+ */
+export interface BinaryPostOp {
+  binary: number;
+  src1: MemoryDesc;
+}
+
+/** A post-op of either kind. */
+export type PostOp = EltwisePostOp | BinaryPostOp;
+
+/**
+ * The exec arg of the second operand of post-op number `index` (0-based, counting every
+ * post-op): `DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1`.
+ *
+ * @example
+ * ```ts
+ * { arg: postOpSrc1Arg(0), desc: scalarMd } // the operand of the first post-op
+ * ```
+ */
+export function postOpSrc1Arg(index: number): number {
+  return (ARG.postOpBase * (index + 1)) | ARG.src1;
+}
+
 /** What {@linkcode Primitive} needs besides the op descriptor. */
 export interface PrimitiveOptions {
   operands: Operand[];
-  postOps?: EltwisePostOp[];
+  postOps?: PostOp[];
   /** The forward primitive a backward one is paired with (oneDNN's hint). */
   hint?: Primitive;
 }
@@ -122,7 +147,7 @@ export function scratchpadBytes(): number {
   return scratchpad.byteLength;
 }
 
-function createAttr(postOps: EltwisePostOp[]): Deno.PointerObject {
+function createAttr(postOps: PostOp[]): Deno.PointerObject {
   const { symbols } = oneDnn();
   const attr = outHandle((out) => symbols.dnnl_primitive_attr_create(out), "attr_create");
   check(
@@ -131,8 +156,16 @@ function createAttr(postOps: EltwisePostOp[]): Deno.PointerObject {
   );
   if (postOps.length > 0) {
     const ops = outHandle((out) => symbols.dnnl_post_ops_create(out), "post_ops_create");
-    for (const { alg, alpha = 0, beta = 0 } of postOps) {
-      check(symbols.dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, beta), "append_eltwise");
+    for (const op of postOps) {
+      if ("binary" in op) {
+        check(
+          symbols.dnnl_post_ops_append_binary(ops, op.binary, pointerOf(op.src1)),
+          "append_binary",
+        );
+      } else {
+        const { alg, alpha = 0, beta = 0 } = op;
+        check(symbols.dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, beta), "append_eltwise");
+      }
     }
     check(symbols.dnnl_primitive_attr_set_post_ops(attr, ops), "attr_set_post_ops");
     symbols.dnnl_post_ops_destroy(ops);
@@ -222,7 +255,7 @@ export class Primitive {
     if (this.#scratchpadBytes > 0) mainArgs.push({ arg: ARG.scratchpad, desc: scratchpadMd });
     this.#main = new Executable(this.pd, mainArgs);
     this.#mainData = new Array(mainArgs.length);
-    this.#keep = [opDesc, options.operands];
+    this.#keep = [opDesc, options.operands, options.postOps];
   }
 
   #queryImplementation(): string {

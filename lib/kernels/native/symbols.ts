@@ -50,6 +50,7 @@ export const ONEDNN_SYMBOLS = {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
     result: status,
   },
+  dnnl_post_ops_append_binary: { parameters: ["pointer", "i32", "pointer"], result: status },
 
   dnnl_primitive_desc_create: {
     parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],

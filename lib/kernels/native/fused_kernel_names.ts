@@ -1,8 +1,9 @@
 /**
- * Names of the kernels that nnlab's layers call directly, forward and backward, when the
- * active backend registers them (lib/kernels/native does; other backends run the layers'
- * tf-op versions). A layer that finds them runs one kernel each way instead of the
- * handful of elementwise kernels (and the tape entries) autodiff would record.
+ * Names of the fused kernels that nnlab's layers (forward and backward) and update rules
+ * call directly when the active backend registers them (lib/kernels/native does; other
+ * backends run the tf-op versions). A layer that finds them runs one kernel each way
+ * instead of the handful of elementwise kernels (and the tape entries) autodiff would
+ * record; an update rule, one kernel per parameter instead of 2-14.
  *
  * | kernel            | inputs                         | attrs | outputs               |
  * |-------------------|--------------------------------|-------|-----------------------|
@@ -12,12 +13,22 @@
  * | NnlabGeluGrad     | dy, x                          |       | dx                    |
  * | NnlabLayerNorm    | x, gamma, beta                 | eps   | y, mean, variance     |
  * | NnlabLayerNormGrad| dy, x, mean, variance, gamma   | eps   | dx, dgamma, dbeta     |
+ * | NnlabSgd          | w, dw                          | see below | nextW             |
+ * | NnlabAdam         | w, grad, m?, v?                | see below | nextW, m, v       |
+ *
+ * NnlabSgd: attrs learningRate, weightDecay; nextW = w - learningRate (dw + weightDecay w).
+ * NnlabAdam: attrs learningRate, beta1, beta2, epsilon, t (already incremented), decay
+ * (the factor on w: 1 for adam, 1 - learningRate weightDecay for adamw); grad already has
+ * adam's L2 term; m and v absent on the first step (zeros). Both compute exactly the
+ * float32 operations of the tf-op versions in lib/optim.ts, in the same order, so their
+ * results are the same to the bit.
  *
  * LayerNorm normalizes each example over the trailing axes that gamma and beta span;
  * mean and variance (biased) have one value per example (the leading axes, flattened).
  * Batchnorm's two kernels are named in lib/kernels/batchnorm.ts.
  *
- * This module imports only tfjs, so a layer can use it without loading a backend.
+ * This module imports only tfjs, so a layer or an update rule can use it without loading
+ * a backend.
  *
  * @module
  */
@@ -35,16 +46,20 @@ export const GELU_GRAD_KERNEL = "NnlabGeluGrad";
 export const LAYERNORM_KERNEL = "NnlabLayerNorm";
 /** Layer normalization backward. */
 export const LAYERNORM_GRAD_KERNEL = "NnlabLayerNormGrad";
+/** SGD's update, with L2 weight decay. */
+export const SGD_KERNEL = "NnlabSgd";
+/** Adam's (and AdamW's) update and moments. */
+export const ADAM_KERNEL = "NnlabAdam";
 
 /**
  * True when the active backend registers every kernel named.
  *
  * @example
  * ```ts
- * if (layerKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) { ... }
+ * if (fusedKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) { ... }
  * ```
  */
-export function layerKernelsActive(...names: string[]): boolean {
+export function fusedKernelsActive(...names: string[]): boolean {
   const backend = tf.getBackend();
   return names.every((name) => tf.getKernel(name, backend) !== undefined);
 }
