@@ -1,7 +1,8 @@
 """PyTorch side of `deno task bench`: one full training step of a bench model, timed.
 
 Runs one model at one thread count and prints one JSON line:
-  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "peak_rss_bytes", "torch"}
+  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "peak_rss_bytes", "torch",
+   "blas"}
 ms_per_step is the median over `--reps` steps after `--warmup` steps; a step is
 zero_grad, forward, softmax cross-entropy, backward, optimizer step, the same work as
 the nnlab side (bench/models.ts). Shapes, batch sizes and update rules match it; torch
@@ -110,6 +111,20 @@ MODELS = {
 }
 
 
+def blas_libraries():
+    """The BLAS (or MKL) shared libraries this process mapped, comma-separated; None when
+    none is found or the platform has no /proc/self/maps. Debian's torch links the
+    generic libblas.so.3, which update-alternatives points at netlib's reference BLAS or
+    at OpenBLAS: this says which one Linear's matrix products ran on."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if len(line.split()) >= 6}
+    except OSError:
+        return None
+    found = sorted(p for p in paths if "blas" in p.lower() or "mkl" in p.lower())
+    return ", ".join(found) or None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, choices=sorted(MODELS))
@@ -153,6 +168,8 @@ def main():
         # ru_maxrss is in kibibytes on Linux; the whole process, torch's libraries included.
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "torch": torch.__version__,
+        # The BLAS and math libraries the process mapped (Linux): which BLAS Linear used.
+        "blas": blas_libraries(),
     }))
 
 
