@@ -10,9 +10,9 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { batchnormBackwardRows, batchnormForwardRows } from "../lib/kernels/batchnorm.ts";
 import {
+  fusedKernelsActive,
   GELU_GRAD_KERNEL,
   GELU_KERNEL,
-  fusedKernelsActive,
   LAYERNORM_GRAD_KERNEL,
   LAYERNORM_KERNEL,
   RELU_GRAD_KERNEL,

@@ -248,7 +248,7 @@ export const batchnormTrainGradConfig: tf.KernelConfig = {
  *
  * @example
  * ```ts
- * if (batchnormKernelsActive()) { ... }
+ * const active = batchnormKernelsActive(); // true on the wasm and native backends
  * ```
  */
 export function batchnormKernelsActive(): boolean {

@@ -150,6 +150,7 @@ export class NativeBackend extends tf.MathBackendCPU {
  *
  * @example
  * ```ts
+ * import { nativeKernelConfigs } from "./kernels.ts";
  * registerNativeKernels(nativeKernelConfigs());
  * ```
  */

@@ -55,6 +55,9 @@ const BINARY_OPS: Record<string, BinaryOp> = {
  *
  * @example
  * ```ts
+ * import { ALG } from "./abi.ts";
+ * // (8, 5, 5, 3) + (3,): bias added to each of 200 rows.
+ * const x = new Float32Array(600), bias = Float32Array.of(1, 2, 3), out = new Float32Array(600);
  * runBinary(ALG.binaryAdd, [], { full: [200, 3], partial: [1, 3] }, x, bias, out);
  * ```
  */

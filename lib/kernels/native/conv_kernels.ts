@@ -127,14 +127,7 @@ function forwardPrimitive(spec: ConvSpec, bias: boolean, postOps: EltwisePostOp[
   });
 }
 
-/**
- * y = conv(x, filter) (+ bias, activation).
- *
- * @example
- * ```ts
- * runConvForward(spec, x, filter, bias, [], y);
- * ```
- */
+/** y = conv(x, filter) (+ bias, activation). */
 function runConvForward(
   spec: ConvSpec,
   x: Float32Array<ArrayBuffer>,

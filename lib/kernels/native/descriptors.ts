@@ -32,7 +32,11 @@ export interface Window2d {
  *
  * @example
  * ```ts
- * const desc = convolutionForwardDesc(PROP.forwardTraining, src, weights, bias, dst, window);
+ * import { PROP } from "./abi.ts";
+ * import { anyDesc, memoryDesc, nhwc, plain } from "./memory_desc.ts";
+ * const window = { strides: [1, 1], dilation: [0, 0], padL: [0, 0], padR: [0, 0] };
+ * const desc = convolutionForwardDesc(PROP.forwardTraining, memoryDesc(nhwc([8, 5, 5, 3])),
+ *   anyDesc([4, 3, 3, 3]), memoryDesc(plain([4])), memoryDesc(nhwc([8, 3, 3, 4])), window);
  * ```
  */
 export function convolutionForwardDesc(
@@ -68,7 +72,10 @@ export function convolutionForwardDesc(
  *
  * @example
  * ```ts
- * const desc = convolutionBackwardDataDesc(diffSrc, weights, diffDst, window);
+ * import { anyDesc, memoryDesc, nhwc } from "./memory_desc.ts";
+ * const window = { strides: [1, 1], dilation: [0, 0], padL: [0, 0], padR: [0, 0] };
+ * const desc = convolutionBackwardDataDesc(memoryDesc(nhwc([8, 5, 5, 3])),
+ *   anyDesc([4, 3, 3, 3]), memoryDesc(nhwc([8, 3, 3, 4])), window);
  * ```
  */
 export function convolutionBackwardDataDesc(
@@ -101,7 +108,10 @@ export function convolutionBackwardDataDesc(
  *
  * @example
  * ```ts
- * const desc = convolutionBackwardWeightsDesc(src, diffWeights, null, diffDst, window);
+ * import { anyDesc, memoryDesc, nhwc } from "./memory_desc.ts";
+ * const window = { strides: [1, 1], dilation: [0, 0], padL: [0, 0], padR: [0, 0] };
+ * const desc = convolutionBackwardWeightsDesc(memoryDesc(nhwc([8, 5, 5, 3])),
+ *   anyDesc([4, 3, 3, 3]), null, memoryDesc(nhwc([8, 3, 3, 4])), window);
  * ```
  */
 export function convolutionBackwardWeightsDesc(
@@ -136,7 +146,11 @@ export function convolutionBackwardWeightsDesc(
  *
  * @example
  * ```ts
- * const desc = poolingForwardDesc(PROP.forwardTraining, ALG.poolingMax, src, dst, window, [2, 2]);
+ * import { ALG, PROP } from "./abi.ts";
+ * import { memoryDesc, nhwc } from "./memory_desc.ts";
+ * const window = { strides: [2, 2], dilation: [0, 0], padL: [0, 0], padR: [0, 0] };
+ * const desc = poolingForwardDesc(PROP.forwardTraining, ALG.poolingMax,
+ *   memoryDesc(nhwc([8, 4, 4, 3])), memoryDesc(nhwc([8, 2, 2, 3])), window, [2, 2]);
  * ```
  */
 export function poolingForwardDesc(
@@ -171,7 +185,11 @@ export function poolingForwardDesc(
  *
  * @example
  * ```ts
- * const desc = poolingBackwardDesc(ALG.poolingMax, diffSrc, diffDst, window, [2, 2]);
+ * import { ALG } from "./abi.ts";
+ * import { memoryDesc, nhwc } from "./memory_desc.ts";
+ * const window = { strides: [2, 2], dilation: [0, 0], padL: [0, 0], padR: [0, 0] };
+ * const desc = poolingBackwardDesc(ALG.poolingMax, memoryDesc(nhwc([8, 4, 4, 3])),
+ *   memoryDesc(nhwc([8, 2, 2, 3])), window, [2, 2]);
  * ```
  */
 export function poolingBackwardDesc(
@@ -204,7 +222,9 @@ export function poolingBackwardDesc(
  *
  * @example
  * ```ts
- * const desc = eltwiseForwardDesc(ALG.eltwiseRelu, md);
+ * import { ALG } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const desc = eltwiseForwardDesc(ALG.eltwiseRelu, memoryDesc(plain([1000])));
  * ```
  */
 export function eltwiseForwardDesc(alg: number, data: MemoryDesc, alpha = 0, beta = 0): OpDesc {
@@ -229,6 +249,9 @@ export function eltwiseForwardDesc(alg: number, data: MemoryDesc, alpha = 0, bet
  *
  * @example
  * ```ts
+ * import { ALG } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const md = memoryDesc(plain([1000]));
  * const desc = eltwiseBackwardDesc(ALG.eltwiseGeluErf, md, md);
  * ```
  */
@@ -252,7 +275,10 @@ export function eltwiseBackwardDesc(
  *
  * @example
  * ```ts
- * const desc = binaryDesc(ALG.binaryAdd, a, b, out);
+ * import { ALG } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const [rows, bias] = [memoryDesc(plain([200, 3])), memoryDesc(plain([1, 3]))];
+ * const desc = binaryDesc(ALG.binaryAdd, rows, bias, rows);
  * ```
  */
 export function binaryDesc(
@@ -274,7 +300,10 @@ export function binaryDesc(
  *
  * @example
  * ```ts
- * const desc = reductionDesc(ALG.reductionSum, src, dst);
+ * import { ALG } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const desc = reductionDesc(ALG.reductionMax, memoryDesc(plain([40, 10])),
+ *   memoryDesc(plain([40, 1])));
  * ```
  */
 export function reductionDesc(alg: number, src: MemoryDesc, dst: MemoryDesc): OpDesc {
@@ -291,6 +320,8 @@ export function reductionDesc(alg: number, src: MemoryDesc, dst: MemoryDesc): Op
  *
  * @example
  * ```ts
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const [a, b, c] = [[1, 100, 30], [1, 30, 10], [1, 100, 10]].map((d) => memoryDesc(plain(d)));
  * const desc = matmulDesc(a, b, null, c);
  * ```
  */
@@ -313,7 +344,11 @@ export function matmulDesc(
  *
  * @example
  * ```ts
- * const desc = batchNormalizationForwardDesc(PROP.forwardTraining, md, 1e-5, flags);
+ * import { NORM_FLAGS, PROP } from "./abi.ts";
+ * import { memoryDesc, nhwc } from "./memory_desc.ts";
+ * const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
+ * const desc = batchNormalizationForwardDesc(PROP.forwardTraining,
+ *   memoryDesc(nhwc([8, 5, 5, 3])), 1e-5, flags);
  * ```
  */
 export function batchNormalizationForwardDesc(
@@ -335,6 +370,10 @@ export function batchNormalizationForwardDesc(
  *
  * @example
  * ```ts
+ * import { NORM_FLAGS, PROP } from "./abi.ts";
+ * import { memoryDesc, nhwc } from "./memory_desc.ts";
+ * const md = memoryDesc(nhwc([8, 5, 5, 3]));
+ * const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
  * const desc = batchNormalizationBackwardDesc(PROP.backward, md, md, 1e-5, flags);
  * ```
  */
@@ -366,7 +405,11 @@ export function batchNormalizationBackwardDesc(
  *
  * @example
  * ```ts
- * const desc = layerNormalizationForwardDesc(PROP.forwardTraining, md, stat, 1e-5, flags);
+ * import { NORM_FLAGS, PROP } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
+ * const desc = layerNormalizationForwardDesc(PROP.forwardTraining,
+ *   memoryDesc(plain([8, 75])), memoryDesc(plain([8])), 1e-5, flags);
  * ```
  */
 export function layerNormalizationForwardDesc(
@@ -396,6 +439,10 @@ export function layerNormalizationForwardDesc(
  *
  * @example
  * ```ts
+ * import { NORM_FLAGS, PROP } from "./abi.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const [md, stat] = [memoryDesc(plain([8, 75])), memoryDesc(plain([8]))];
+ * const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
  * const desc = layerNormalizationBackwardDesc(PROP.backward, md, md, stat, 1e-5, flags);
  * ```
  */

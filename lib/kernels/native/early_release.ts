@@ -91,8 +91,10 @@ function wrapGradient(engine: EngineInternals, node: TapeNode): void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * installEarlyRelease();
- * const { grads } = tf.variableGrads(loss); // lower peak memory, same values
+ * const w = tf.variable(tf.ones([3]));
+ * const { grads } = tf.variableGrads(() => tf.sum(tf.square(w))); // same values
  * ```
  */
 export function installEarlyRelease(): void {

@@ -27,8 +27,11 @@ export type ChainStep =
  *
  * @example
  * ```ts
- * // w - lr * g, rounded like tf.sub(w, tf.mul(lr, g)):
- * runChain({ binary: ALG.binaryMul, a: g, b: scalar(lr) },
+ * import { ALG } from "./abi.ts";
+ * const w = new Float32Array(1000).fill(1), g = new Float32Array(1000).fill(2);
+ * const out = new Float32Array(1000);
+ * // w - 0.1 g, rounded like tf.sub(w, tf.mul(0.1, g)):
+ * runChain({ binary: ALG.binaryMul, a: g, b: scalar(0.1) },
  *   [{ binary: ALG.binarySub, with: w }, { eltwise: ALG.eltwiseLinear, alpha: -1 }], out);
  * ```
  */

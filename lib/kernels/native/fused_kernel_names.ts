@@ -56,7 +56,7 @@ export const ADAM_KERNEL = "NnlabAdam";
  *
  * @example
  * ```ts
- * if (fusedKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) { ... }
+ * const fused = fusedKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL); // true on native
  * ```
  */
 export function fusedKernelsActive(...names: string[]): boolean {

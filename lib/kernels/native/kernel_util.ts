@@ -39,7 +39,9 @@ export const SMALL_TENSOR = 256;
  *
  * @example
  * ```ts
- * const x = floats(backend, inputs.x);
+ * import type * as tf from "@tensorflow/tfjs";
+ * declare const backend: NativeBackendLike, x: tf.TensorInfo;
+ * const values = floats(backend, x);
  * ```
  */
 export function floats(backend: NativeBackendLike, info: tf.TensorInfo): Float32Array<ArrayBuffer> {
@@ -57,7 +59,8 @@ export function floats(backend: NativeBackendLike, info: tf.TensorInfo): Float32
  *
  * @example
  * ```ts
- * const [out, values] = newOutput(backend, x.shape);
+ * declare const backend: NativeBackendLike;
+ * const [out, values] = newOutput(backend, [64, 10]);
  * ```
  */
 export function newOutput(
@@ -88,8 +91,16 @@ export function allFloat32(...infos: (tf.TensorInfo | undefined)[]): boolean {
  *
  * @example
  * ```ts
+ * import { ALG, ARG } from "./abi.ts";
+ * import { eltwiseForwardDesc } from "./descriptors.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * import { Primitive } from "./primitive.ts";
  * const cache = new PrimitiveCache();
- * const relu = cache.get(`relu ${size}`, () => new Primitive(desc, options));
+ * const md = memoryDesc(plain([1000]));
+ * const relu = cache.get("relu 1000", () =>
+ *   new Primitive(eltwiseForwardDesc(ALG.eltwiseRelu, md), {
+ *     operands: [{ arg: ARG.src, desc: md }, { arg: ARG.dst, desc: md, output: true }],
+ *   }));
  * ```
  */
 export class PrimitiveCache {

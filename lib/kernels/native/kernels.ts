@@ -21,6 +21,7 @@ import { unaryKernelConfigs } from "./unary_kernels.ts";
  *
  * @example
  * ```ts
+ * import { registerNativeKernels } from "./backend.ts";
  * registerNativeKernels(nativeKernelConfigs());
  * ```
  */

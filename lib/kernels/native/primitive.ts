@@ -18,6 +18,7 @@
 import { ARG, ENUM, EXEC_ARG, QUERY, SIZEOF } from "./abi.ts";
 import type { MemoryDesc } from "./memory_desc.ts";
 import { check, oneDnn, outHandle } from "./runtime.ts";
+import { threadsFor, useThreads } from "./threads.ts";
 
 /** Memory a run reads or writes: a typed array or a whole buffer. */
 export type Data = ArrayBufferView<ArrayBuffer> | ArrayBuffer;
@@ -65,7 +66,8 @@ export type PostOp = EltwisePostOp | BinaryPostOp;
  *
  * @example
  * ```ts
- * { arg: postOpSrc1Arg(0), desc: scalarMd } // the operand of the first post-op
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const operand = { arg: postOpSrc1Arg(0), desc: memoryDesc(plain([1])) }; // first post-op's
  * ```
  */
 export function postOpSrc1Arg(index: number): number {
@@ -195,14 +197,21 @@ function reorderBetween(
  *
  * @example
  * ```ts
- * const relu = new Primitive(eltwiseDesc, {
+ * import { ALG, ARG } from "./abi.ts";
+ * import { eltwiseForwardDesc } from "./descriptors.ts";
+ * import { memoryDesc, plain } from "./memory_desc.ts";
+ * const md = memoryDesc(plain([4]));
+ * const relu = new Primitive(eltwiseForwardDesc(ALG.eltwiseRelu, md), {
  *   operands: [{ arg: ARG.src, desc: md }, { arg: ARG.dst, desc: md, output: true }],
  * });
- * relu.run([x, y]);
+ * const y = new Float32Array(4);
+ * relu.run([Float32Array.of(-1, 2, -3, 4), y]); // y: [0, 2, 0, 4]
  * ```
  */
 export class Primitive {
   readonly pd: Deno.PointerObject;
+  /** Threads it was created for and runs on (threads.ts). */
+  readonly threads: number;
   /** oneDNN's name of the implementation it picked, e.g. `brgconv:avx512_core`. */
   readonly implementation: string;
   /** Keeps the descriptors alive as long as the primitive: oneDNN may point into them. */
@@ -216,6 +225,13 @@ export class Primitive {
 
   constructor(opDesc: Uint8Array<ArrayBuffer>, options: PrimitiveOptions) {
     const { symbols, engine } = oneDnn();
+    const largest = Math.max(
+      ...options.operands.map(({ desc }) =>
+        desc === undefined ? 0 : Number(symbols.dnnl_memory_desc_get_size(pointerOf(desc)))
+      ),
+    );
+    this.threads = threadsFor(largest);
+    useThreads(this.threads);
     const attr = createAttr(options.postOps ?? []);
     try {
       this.pd = outHandle(
@@ -282,6 +298,7 @@ export class Primitive {
 
   /** Runs on one buffer per operand (tfjs layouts), in the order of the operands. */
   run(data: Data[]): void {
+    useThreads(this.threads);
     const reorders = this.#reorders;
     for (let i = 0; i < data.length; i++) {
       const reorder = reorders[i];

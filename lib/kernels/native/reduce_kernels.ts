@@ -42,7 +42,9 @@ const REDUCTIONS: Record<string, number> = {
  *
  * @example
  * ```ts
- * runReduction(ALG.reductionSum, [128, 28, 28, 8], [0, 1, 2], dy, dbias);
+ * import { ALG } from "./abi.ts";
+ * const dy = new Float32Array(4 * 5 * 5 * 8), dbias = new Float32Array(8);
+ * runReduction(ALG.reductionSum, [4, 5, 5, 8], [0, 1, 2], dy, dbias); // bias gradient
  * ```
  */
 export function runReduction(

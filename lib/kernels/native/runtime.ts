@@ -24,6 +24,7 @@ let runtime: OneDnnRuntime | undefined;
  *
  * @example
  * ```ts
+ * const { symbols, stream } = startOneDnn();
  * check(symbols.dnnl_stream_wait(stream), "dnnl_stream_wait");
  * ```
  */
@@ -39,6 +40,7 @@ export function check(status: number, call: string): void {
  *
  * @example
  * ```ts
+ * const { symbols } = startOneDnn();
  * const attr = outHandle((out) => symbols.dnnl_primitive_attr_create(out), "attr_create");
  * ```
  */

@@ -64,7 +64,9 @@ const UNARY_OPS: Record<string, (attrs: tf.NamedAttrMap) => Eltwise> = {
  *
  * @example
  * ```ts
- * runEltwise({ alg: ALG.eltwiseRelu, alpha: 0, beta: 0 }, x, y);
+ * import { ALG } from "./abi.ts";
+ * const x = new Float32Array([-1, 2]), y = new Float32Array(2);
+ * runEltwise({ alg: ALG.eltwiseRelu, alpha: 0, beta: 0 }, x, y); // y: [0, 2]
  * ```
  */
 export function runEltwise(

@@ -52,6 +52,7 @@ function axis(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const info = tf.backend_util.computePool2DInfo([1, 13, 13, 1], 2, 2, 1, "valid");
  * windowGeometry(info).height; // { input: 13, output: 6, kernel: 2, stride: 2, ... padAfter: -1 }
  * ```
