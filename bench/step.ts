@@ -16,8 +16,8 @@
  * numbers are printed. Memory: `peak_bytes` is the peak of `tf.memory().numBytes` during
  * a step (live tensors, parameters included); `torch_peak_rss_bytes` is the torch
  * process's peak resident set (interpreter and libraries included), so they are not the
- * same measure; `peak_rss_bytes` is the nnlab child's peak resident set while it ran
- * the model (Linux), the same measure as torch's. The summary says, per backend, whether
+ * same measure; `peak_rss_bytes` is the nnlab child's peak resident set during the timed
+ * steps (after warm-up; Linux), the measure closest to torch's. The summary says, per backend, whether
  * best nnlab / best torch meets the target: <= 1 for native on all five models (issue
  * #12), <= 3 for the others (convnext reported only). It ends with the BLAS torch loaded. The machine's load average is printed before and after: other
  * processes on a shared machine make every number noisier.
@@ -92,7 +92,7 @@ interface NnlabResult {
   msPerStep: number;
   msAll: number[];
   peakBytes: number;
-  /** Peak resident set of the child while it ran this model (Linux), undefined elsewhere. */
+  /** Peak resident set of the child during the timed steps (Linux), undefined elsewhere. */
   peakRssBytes?: number;
   leakedTensors: number;
 }
@@ -179,8 +179,10 @@ async function timeModel(
   const step = trainingStep(bench);
   const batchSize = flags.batch ?? bench.batchSize;
   const [X, y] = batchFor(bench.inputShape, batchSize);
-  resetPeakRss();
   for (let i = 0; i < flags.warmup; i++) step(X, y);
+  // The peak of the timed steps: a step's own footprint, once the warm-up has filled the
+  // buffer pool (the first steps also leave garbage for V8's collector).
+  resetPeakRss();
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
   for (let i = 0; i < flags.reps; i++) {
@@ -425,31 +427,38 @@ async function main(args: string[]): Promise<void> {
       `${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
   );
 
+  // Model by model, nnlab's runs then torch's, so that both sides of a ratio are timed
+  // minutes apart at most: on a shared machine the load drifts over a whole bench.
   const nnlab: NnlabResult[] = [];
-  for (const backend of flags.backends) {
-    // Only wasm and native take a thread count; the others run once.
-    for (const threads of THREADED.includes(backend) ? flags.threads : [flags.threads[0]]) {
-      const results = await runBackend(backend, threads, flags);
-      if (typeof results === "string") {
-        if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
-        console.log(`# backend=${backend} skipped: ${results}`);
-        break;
-      }
-      nnlab.push(...results);
-    }
-  }
-
   const torch = new Map<BenchModelName, TorchResult[]>();
-  if (flags.torch && await torchAvailable()) {
-    const threadCounts = cores > 1 ? [1, cores] : [1];
-    for (const model of flags.models) {
+  const withTorch = flags.torch && await torchAvailable();
+  if (flags.torch && !withTorch) {
+    console.log(`# torch: ${PYTHON} cannot import torch; nnlab numbers only`);
+  }
+  const skipped = new Set<BackendName>();
+  for (const model of flags.models) {
+    const one = { ...flags, models: [model] };
+    for (const backend of flags.backends) {
+      if (skipped.has(backend)) continue;
+      // Only wasm and native take a thread count; the others run once.
+      for (const threads of THREADED.includes(backend) ? flags.threads : [flags.threads[0]]) {
+        const results = await runBackend(backend, threads, one);
+        if (typeof results === "string") {
+          if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
+          console.log(`# backend=${backend} skipped: ${results}`);
+          skipped.add(backend);
+          break;
+        }
+        nnlab.push(...results);
+      }
+    }
+    if (withTorch) {
+      const threadCounts = cores > 1 ? [1, cores] : [1];
       torch.set(model, []);
       for (const threads of threadCounts) {
         torch.get(model)!.push(await runTorch(model, threads, flags));
       }
     }
-  } else if (flags.torch) {
-    console.log(`# torch: ${PYTHON} cannot import torch; nnlab numbers only`);
   }
 
   for (const result of nnlab) {
