@@ -21,6 +21,7 @@ import {
 import { gelu, relu, tanh } from "../lib/layers/activations.ts";
 import { batchnorm, spatialBatchnorm } from "../lib/layers/batchnorm.ts";
 import { layernorm } from "../lib/layers/layernorm.ts";
+import { softmaxLoss } from "../lib/layers/losses.ts";
 import {
   assertClose,
   assertGradientsMatchCpu,
@@ -182,3 +183,37 @@ for (const [name, f] of [["relu", relu], ["tanh", tanh], ["gelu", gelu]] as cons
     },
   });
 }
+
+Deno.test({
+  name: "softmax cross-entropy (fused on native) matches cpu, loss and gradient",
+  ignore,
+  async fn() {
+    const scores = randomInput(random, [64, 10]);
+    scores.values.forEach((v, i) => (scores.values[i] = 30 * v)); // large: log-sum-exp needed
+    const labels = Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
+    const f = (s: tf.Tensor) => softmaxLoss(s, tf.tensor1d(labels, "int32"));
+    await assertOutputsMatchCpu("softmaxLoss", f, [scores], 1e-6);
+    await assertGradientsMatchCpu("softmaxLoss", f, [scores], 1e-6);
+  },
+});
+
+Deno.test({
+  name: "the fused softmax loss rejects labels outside the classes, naming the label",
+  ignore,
+  async fn() {
+    const previous = tf.getBackend();
+    await tf.setBackend("native");
+    try {
+      assert.throws(
+        () =>
+          tf.engine().runKernel("NnlabSoftmaxLoss", {
+            scores: tf.zeros([2, 3]),
+            labels: tf.tensor1d([0, 3], "int32"),
+          }),
+        /NnlabSoftmaxLoss: label 3 outside \[0, 3\)/,
+      );
+    } finally {
+      await tf.setBackend(previous);
+    }
+  },
+});

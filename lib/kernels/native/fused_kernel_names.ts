@@ -13,6 +13,8 @@
  * | NnlabGeluGrad     | dy, x                          |       | dx                    |
  * | NnlabLayerNorm    | x, gamma, beta                 | eps   | y, mean, variance     |
  * | NnlabLayerNormGrad| dy, x, mean, variance, gamma   | eps   | dx, dgamma, dbeta     |
+ * | NnlabSoftmaxLoss  | scores (N, C), labels (N,) int32 |     | loss (scalar), probs  |
+ * | NnlabSoftmaxLossGrad | dloss (scalar), probs, labels |     | dscores (N, C)        |
  * | NnlabSgd          | w, dw                          | see below | nextW             |
  * | NnlabAdam         | w, grad, m?, v?                | see below | nextW, m, v       |
  *
@@ -22,6 +24,10 @@
  * adam's L2 term; m and v absent on the first step (zeros). Both compute exactly the
  * float32 operations of the tf-op versions in lib/optim.ts, in the same order, so their
  * results are the same to the bit.
+ *
+ * NnlabSoftmaxLoss is lib/layers/losses.ts's softmax cross-entropy, the mean over the
+ * batch; probs are the softmax of the scores, which its gradient,
+ * dscores = dloss (probs - onehot(labels)) / N, needs.
  *
  * LayerNorm normalizes each example over the trailing axes that gamma and beta span;
  * mean and variance (biased) have one value per example (the leading axes, flattened).
@@ -46,6 +52,10 @@ export const GELU_GRAD_KERNEL = "NnlabGeluGrad";
 export const LAYERNORM_KERNEL = "NnlabLayerNorm";
 /** Layer normalization backward. */
 export const LAYERNORM_GRAD_KERNEL = "NnlabLayerNormGrad";
+/** Softmax cross-entropy forward: the mean loss and the softmax. */
+export const SOFTMAX_LOSS_KERNEL = "NnlabSoftmaxLoss";
+/** Softmax cross-entropy backward. */
+export const SOFTMAX_LOSS_GRAD_KERNEL = "NnlabSoftmaxLossGrad";
 /** SGD's update, with L2 weight decay. */
 export const SGD_KERNEL = "NnlabSgd";
 /** Adam's (and AdamW's) update and moments. */

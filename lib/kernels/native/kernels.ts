@@ -8,6 +8,7 @@ import { activationKernelConfigs } from "./activation_kernels.ts";
 import { binaryKernelConfigs } from "./binary_kernels.ts";
 import { castKernelConfig } from "./cast_kernel.ts";
 import { convKernelConfigs } from "./conv_kernels.ts";
+import { lossKernelConfigs } from "./loss_kernels.ts";
 import { matmulKernelConfigs } from "./matmul_kernels.ts";
 import { normKernelConfigs } from "./norm_kernels.ts";
 import { optimizerKernelConfigs } from "./optimizer_kernels.ts";
@@ -37,5 +38,6 @@ export function nativeKernelConfigs(): tf.KernelConfig[] {
     ...activationKernelConfigs(),
     castKernelConfig(),
     ...optimizerKernelConfigs(),
+    ...lossKernelConfigs(),
   ];
 }
