@@ -29,6 +29,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend.ts";
@@ -91,6 +92,8 @@ interface NnlabResult {
   params: number;
   msPerStep: number;
   msAll: number[];
+  /** Median CPU time of the process per step (all its threads), milliseconds. */
+  cpuMsPerStep: number;
   peakBytes: number;
   /** Peak resident set of the child during the timed steps (Linux), undefined elsewhere. */
   peakRssBytes?: number;
@@ -106,6 +109,8 @@ interface TorchResult {
   params: number;
   ms_per_step: number;
   ms_all: number[];
+  /** Median CPU time of the process per step (all its threads), milliseconds. */
+  cpu_ms_per_step: number;
   peak_rss_bytes: number;
   torch: string;
   /** The BLAS library the torch process mapped (bench/torch_step.py), when found. */
@@ -185,10 +190,14 @@ async function timeModel(
   resetPeakRss();
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
+  const cpuMsAll: number[] = [];
   for (let i = 0; i < flags.reps; i++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     step(X, y); // returns after reading the loss, so the step's kernels have run
     msAll.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMsAll.push((cpu.user + cpu.system) / 1000);
   }
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
   const peakRssBytes = peakRss();
@@ -214,6 +223,7 @@ async function timeModel(
     params,
     msPerStep: median(msAll),
     msAll,
+    cpuMsPerStep: median(cpuMsAll),
     peakBytes: profile.peakBytes,
     peakRssBytes,
     leakedTensors,
@@ -478,6 +488,16 @@ async function main(args: string[]): Promise<void> {
         `ratio=${(result.msPerStep / best.ms_per_step).toFixed(2)}`,
         `torch_threads=${best.threads}`,
         ...torchRuns.map((run) => `torch_${run.threads}t_ms=${fmt(run.ms_per_step)}`),
+      );
+    }
+    // CPU time: what a step costs when the process has the cores to itself; on a shared
+    // machine wall time also counts the time other processes held them.
+    const torchSame = torchRuns.find((run) => run.threads === result.threads);
+    fields.push(`cpu_ms_per_step=${fmt(result.cpuMsPerStep)}`);
+    if (torchSame) {
+      fields.push(
+        `torch_${torchSame.threads}t_cpu_ms=${fmt(torchSame.cpu_ms_per_step)}`,
+        `cpu_ratio_same_threads=${(result.cpuMsPerStep / torchSame.cpu_ms_per_step).toFixed(2)}`,
       );
     }
     fields.push(

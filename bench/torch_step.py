@@ -1,8 +1,8 @@
 """PyTorch side of `deno task bench`: one full training step of a bench model, timed.
 
 Runs one model at one thread count and prints one JSON line:
-  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "peak_rss_bytes", "torch",
-   "blas"}
+  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "cpu_ms_per_step",
+   "peak_rss_bytes", "torch", "blas"}
 ms_per_step is the median over `--reps` steps after `--warmup` steps; a step is
 zero_grad, forward, softmax cross-entropy, backward, optimizer step, the same work as
 the nnlab side (bench/models.ts). Shapes, batch sizes and update rules match it; torch
@@ -153,11 +153,12 @@ def main():
 
     for _ in range(args.warmup):
         step()
-    times = []
+    times, cpu_times = [], []
     for _ in range(args.reps):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         times.append((time.perf_counter() - start) * 1000)
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
     print(json.dumps({
         "model": args.model,
         "threads": torch.get_num_threads(),
@@ -165,6 +166,9 @@ def main():
         "params": sum(p.numel() for p in model.parameters()),
         "ms_per_step": statistics.median(times),
         "ms_all": times,
+        # CPU time of the process (all threads) per step: what the step costs when the
+        # process has the cores to itself.
+        "cpu_ms_per_step": statistics.median(cpu_times),
         # ru_maxrss is in kibibytes on Linux; the whole process, torch's libraries included.
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "torch": torch.__version__,
