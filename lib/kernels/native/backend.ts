@@ -30,6 +30,8 @@ export class NativeBackend extends tf.MathBackendCPU {
   readonly pool = new BufferPool();
   /** Per-tensor extras a kernel keeps for a later one (max pooling's arg-max workspace). */
   readonly #attachments = new WeakMap<object, unknown>();
+  /** What to do when an attachment's data is freed. */
+  readonly #onFree = new WeakMap<object, () => void>();
   /** Data entries of lazy outputs not computed yet. */
   readonly #pending = new WeakMap<object, Pending>();
 
@@ -93,9 +95,13 @@ export class NativeBackend extends tf.MathBackendCPU {
     for (const input of pending.inputs) this.disposeData(input.dataId);
   }
 
-  /** Keeps `value` with the tensor data `dataId` until that data is freed. */
-  attach(dataId: object, value: unknown): void {
+  /**
+   * Keeps `value` with the tensor data `dataId` until that data is freed, then calls
+   * `onFree` (to recycle a buffer, say).
+   */
+  attach(dataId: object, value: unknown, onFree?: () => void): void {
     this.#attachments.set(dataId, value);
+    if (onFree) this.#onFree.set(dataId, onFree);
   }
 
   /** What {@linkcode NativeBackend.attach} kept for `dataId`, if it is still alive. */
@@ -127,6 +133,8 @@ export class NativeBackend extends tf.MathBackendCPU {
     const released = super.disposeData(dataId, force);
     if (entry !== undefined && !this.data.has(dataId)) {
       this.#attachments.delete(dataId);
+      this.#onFree.get(dataId)?.();
+      this.#onFree.delete(dataId);
       if (unread) this.#settle(entry);
       if (ArrayBuffer.isView(values)) this.pool.release(values.buffer);
     }

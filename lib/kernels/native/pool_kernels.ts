@@ -117,14 +117,15 @@ function backwardPrimitive(alg: number, info: tf.backend_util.Conv2DInfo): Primi
   });
 }
 
-/** Runs the max-pool forward; returns its workspace. */
+/** Runs the max-pool forward; returns its workspace, a buffer of the backend's pool. */
 function maxPoolForward(
+  backend: NativeBackend,
   info: tf.backend_util.Conv2DInfo,
   x: Float32Array<ArrayBuffer>,
   y: Float32Array<ArrayBuffer>,
 ): Workspace {
   const primitive = forwardPrimitive(ALG.poolingMax, info);
-  const buffer = new ArrayBuffer(primitive.operandBytes(2));
+  const buffer = backend.pool.take(primitive.operandBytes(2));
   primitive.run([x, y, buffer]);
   return { key: poolKey("ws", info), buffer };
 }
@@ -145,10 +146,11 @@ function forwardKernel(name: "MaxPool" | "AvgPool"): tf.KernelConfig {
     ) {
       return fallback(args as never);
     }
-    const backend = args.backend as NativeBackend;
+    const backend = args.backend;
     const [out, y] = newOutput(backend, info.outShape);
     if (name === "MaxPool") {
-      backend.attach(out.dataId, maxPoolForward(info, floats(backend, x), y));
+      const workspace = maxPoolForward(backend, info, floats(backend, x), y);
+      backend.attach(out.dataId, workspace, () => backend.pool.release(workspace.buffer));
     } else {
       forwardPrimitive(ALG.poolingAvgExcludePadding, info).run([floats(backend, x), y]);
     }
@@ -163,15 +165,19 @@ function maxPoolGradKernel(): tf.KernelConfig {
     const { dy, input, output } = args.inputs as Record<string, tf.TensorInfo>;
     const attrs = args.attrs as unknown as PoolAttrs;
     if (dy.dtype !== "float32" || input.dtype !== "float32") return fallback(args as never);
-    const backend = args.backend as NativeBackend;
+    const backend = args.backend;
     const info = poolInfo(input.shape, attrs);
-    let workspace = backend.attachment(output.dataId) as Workspace | undefined;
-    if (workspace?.key !== poolKey("ws", info)) {
-      const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
-      workspace = maxPoolForward(info, floats(backend, input), y);
+    const kept = backend.attachment(output.dataId) as Workspace | undefined;
+    let workspace = kept;
+    if (kept?.key !== poolKey("ws", info)) {
+      // No workspace from this output's forward: recompute it (and the output, unused).
+      const y = backend.newFloat32(tf.util.sizeFromShape(info.outShape));
+      workspace = maxPoolForward(backend, info, floats(backend, input), y);
+      backend.pool.release(y.buffer);
     }
     const [out, dx] = newOutput(backend, info.inShape);
-    backwardPrimitive(ALG.poolingMax, info).run([floats(backend, dy), dx, workspace.buffer]);
+    backwardPrimitive(ALG.poolingMax, info).run([floats(backend, dy), dx, workspace!.buffer]);
+    if (workspace !== kept) backend.pool.release(workspace!.buffer);
     return out;
   };
   return {
