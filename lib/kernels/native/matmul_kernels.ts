@@ -76,14 +76,18 @@ function product(a: number[], b: number[], transposeA: boolean, transposeB: bool
   return { product: p, outShape: [...batchShape, M, N] };
 }
 
-function runProduct(
+/**
+ * The primitive of a product, its bias and post-ops, through the primitive cache (which
+ * may have destroyed and rebuilt it since the last call: plans keep the key, not the
+ * primitive).
+ */
+function productPrimitive(
+  key: string,
   p: Product,
   postOps: EltwisePostOp[],
   hasBias: boolean,
-  data: Float32Array<ArrayBuffer>[],
-): void {
-  const key = `matmul ${JSON.stringify(p)} ${hasBias} ${JSON.stringify(postOps)}`;
-  const primitive = primitives.get(key, () => {
+): Primitive {
+  return primitives.get(key, () => {
     const { M, K, N } = p;
     const a = memoryDesc({
       dims: [p.batchA, M, K],
@@ -105,11 +109,15 @@ function runProduct(
       postOps,
     });
   });
-  primitive.run(data);
 }
+
+/** How a product of given shapes and attributes runs, or null for the cpu kernel. */
+type Plan = { key: string; primitive: () => Primitive; outShape: number[] } | null;
 
 function matmulKernel(name: "BatchMatMul" | "_FusedMatMul"): tf.KernelConfig {
   const fallback = cpuKernel(name);
+  // A step multiplies the same few shapes again and again: plan each once.
+  const plans = new Map<string, Plan>();
   const kernelFunc = (args: KernelArgs) => {
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<
       string,
@@ -121,23 +129,36 @@ function matmulKernel(name: "BatchMatMul" | "_FusedMatMul"): tf.KernelConfig {
       activation?: string;
       leakyreluAlpha?: number;
     };
-    const postOps = activationPostOps(attrs.activation, attrs.leakyreluAlpha);
-    const shapes = a && b
-      ? product(a.shape, b.shape, attrs.transposeA, attrs.transposeB)
-      : undefined;
-    if (
-      !allFloat32(a, b, bias) || postOps === undefined || preluActivationWeights !== undefined ||
-      shapes === undefined ||
-      (bias !== undefined && !(bias.shape.length === 1 && bias.shape[0] === shapes.product.N))
-    ) {
+    if (!allFloat32(a, b, bias) || preluActivationWeights !== undefined) {
       return fallback(args as never);
     }
+    const key = `${a!.shape}|${b!.shape}|${bias?.shape}|${attrs.transposeA}|` +
+      `${attrs.transposeB}|${attrs.activation}|${attrs.leakyreluAlpha}`;
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      if (plans.size > 4096) plans.clear();
+      const postOps = activationPostOps(attrs.activation, attrs.leakyreluAlpha);
+      const shapes = product(a!.shape, b!.shape, attrs.transposeA, attrs.transposeB);
+      plan = postOps === undefined || shapes === undefined ||
+          (bias !== undefined && !(bias.shape.length === 1 && bias.shape[0] === shapes.product.N))
+        ? null
+        : {
+          key: `matmul ${JSON.stringify(shapes.product)} ${bias !== undefined} ` +
+            JSON.stringify(postOps),
+          primitive() {
+            return productPrimitive(this.key, shapes.product, postOps, bias !== undefined);
+          },
+          outShape: shapes.outShape,
+        };
+      plans.set(key, plan);
+    }
+    if (plan === null) return fallback(args as never);
     const backend = args.backend;
-    const [out, values] = newOutput(backend, shapes.outShape);
+    const [out, values] = newOutput(backend, plan.outShape);
     const data = [floats(backend, a!), floats(backend, b!)];
     if (bias) data.push(floats(backend, bias));
     data.push(values);
-    runProduct(shapes.product, postOps, bias !== undefined, data);
+    plan.primitive().run(data);
     return out;
   };
   return { kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: kernelFunc as never };

@@ -16,7 +16,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { ALG } from "./abi.ts";
-import { runChain, scalar } from "./elementwise_chain.ts";
+import { runChain } from "./elementwise_chain.ts";
 import { ADAM_KERNEL, SGD_KERNEL } from "./fused_kernel_names.ts";
 import { floats, type KernelArgs, NATIVE_BACKEND, newOutput } from "./kernel_util.ts";
 
@@ -38,7 +38,7 @@ function sgdKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const [out, next] = newOutput(backend, w.shape);
   const wv = floats(backend, w);
   const g = floats(backend, dw);
-  const lr = scalar(learningRate);
+  const lr = learningRate;
   if (weightDecay === 0) {
     // w - lr g
     runChain({ binary: ALG.binaryMul, a: g, b: lr }, [
@@ -47,7 +47,7 @@ function sgdKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
     ], next);
   } else {
     // w - lr (g + wd w)
-    runChain({ binary: ALG.binaryMul, a: wv, b: scalar(weightDecay) }, [
+    runChain({ binary: ALG.binaryMul, a: wv, b: weightDecay }, [
       { binary: ALG.binaryAdd, with: g },
       { binary: ALG.binaryMul, with: lr },
       { binary: ALG.binarySub, with: wv },
@@ -84,29 +84,29 @@ function adamKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const scaled = backend.newFloat32(size);
   const denominator = backend.newFloat32(size);
   // m = beta1 m0 + (1 - beta1) g
-  runChain({ binary: ALG.binaryMul, a: m0, b: scalar(a.beta1) }, [], scaled);
-  runChain({ binary: ALG.binaryMul, a: g, b: scalar(1 - a.beta1) }, [
+  runChain({ binary: ALG.binaryMul, a: m0, b: a.beta1 }, [], scaled);
+  runChain({ binary: ALG.binaryMul, a: g, b: 1 - a.beta1 }, [
     { binary: ALG.binaryAdd, with: scaled },
   ], mNext);
   // v = beta2 v0 + (1 - beta2) g^2
-  runChain({ binary: ALG.binaryMul, a: v0, b: scalar(a.beta2) }, [], scaled);
+  runChain({ binary: ALG.binaryMul, a: v0, b: a.beta2 }, [], scaled);
   runChain({ binary: ALG.binaryMul, a: g, b: g }, [
-    { binary: ALG.binaryMul, with: scalar(1 - a.beta2) },
+    { binary: ALG.binaryMul, with: 1 - a.beta2 },
     { binary: ALG.binaryAdd, with: scaled },
   ], vNext);
   // sqrt(v / (1 - beta2^t)) + epsilon
-  runChain({ binary: ALG.binaryDiv, a: vNext, b: scalar(1 - a.beta2 ** a.t) }, [
+  runChain({ binary: ALG.binaryDiv, a: vNext, b: 1 - a.beta2 ** a.t }, [
     { eltwise: ALG.eltwiseSqrt },
-    { binary: ALG.binaryAdd, with: scalar(a.epsilon) },
+    { binary: ALG.binaryAdd, with: a.epsilon },
   ], denominator);
   // decay w - lr (m / (1 - beta1^t)) / denominator
   let w0 = wv;
   if (a.decay !== 1) {
-    runChain({ binary: ALG.binaryMul, a: wv, b: scalar(a.decay) }, [], scaled);
+    runChain({ binary: ALG.binaryMul, a: wv, b: a.decay }, [], scaled);
     w0 = scaled;
   }
-  runChain({ binary: ALG.binaryDiv, a: mNext, b: scalar(1 - a.beta1 ** a.t) }, [
-    { binary: ALG.binaryMul, with: scalar(a.learningRate) },
+  runChain({ binary: ALG.binaryDiv, a: mNext, b: 1 - a.beta1 ** a.t }, [
+    { binary: ALG.binaryMul, with: a.learningRate },
     { binary: ALG.binaryDiv, with: denominator },
     { binary: ALG.binarySub, with: w0 },
     NEGATE,
