@@ -22,8 +22,12 @@
  * #12), <= 3 for the others (convnext reported only). It ends with the BLAS torch loaded. The machine's load average is printed before and after: other
  * processes on a shared machine make every number noisier.
  *
- * Flags: --backend b, --threads N[,M] (wasm; default 1 and all cores, the best counts), --quick (1 warm-up, 3 reps), --reps N,
- * --warmup N, --batch N (every model, both sides; for diagnosis), --profile (per-kernel
+ * Flags: --backend b, --threads N[,M] (wasm and native; default 1 and all cores, the best
+ * counts), --quick (1 warm-up, 3 reps, no minimum time), --reps N, --warmup N,
+ * --min-seconds S (warm up and time for at least S seconds each, whatever N says; default
+ * 1, both sides: a few-millisecond step needs hundreds of runs before V8 has compiled
+ * the JavaScript on its path, and as many for a stable median), --batch N (every model,
+ * both sides; for diagnosis), --profile (per-kernel
  * self times of the timed steps, to stderr), --no-torch.
  *
  * @module
@@ -77,6 +81,8 @@ interface BenchFlags {
   batch?: number;
   reps: number;
   warmup: number;
+  /** Warm-up and timing each last at least this long (seconds), up to 1000 steps. */
+  minSeconds: number;
   profile: boolean;
   torch: boolean;
   child: boolean;
@@ -127,6 +133,7 @@ function parseFlags(args: string[]): BenchFlags {
       batch: { type: "string" },
       reps: { type: "string" },
       warmup: { type: "string" },
+      "min-seconds": { type: "string" },
       quick: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       "no-torch": { type: "boolean", default: false },
@@ -154,6 +161,9 @@ function parseFlags(args: string[]): BenchFlags {
     batch: values.batch === undefined ? undefined : integer("--batch", values.batch, 0, 1),
     reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
     warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
+    minSeconds: values["min-seconds"] === undefined
+      ? (values.quick ? 0 : 1)
+      : numberIn("--min-seconds", Number(values["min-seconds"]), { min: 0 }),
     profile: values.profile,
     torch: !values["no-torch"],
     child: values.child,
@@ -184,14 +194,18 @@ async function timeModel(
   const step = trainingStep(bench);
   const batchSize = flags.batch ?? bench.batchSize;
   const [X, y] = batchFor(bench.inputShape, batchSize);
-  for (let i = 0; i < flags.warmup; i++) step(X, y);
+  const enough = (done: number, minimum: number, since: number) =>
+    done >= minimum && (performance.now() - since >= 1000 * flags.minSeconds || done >= 1000);
+  const warmupStart = performance.now();
+  for (let i = 0; !enough(i, flags.warmup, warmupStart); i++) step(X, y);
   // The peak of the timed steps: a step's own footprint, once the warm-up has filled the
   // buffer pool (the first steps also leave garbage for V8's collector).
   resetPeakRss();
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
   const cpuMsAll: number[] = [];
-  for (let i = 0; i < flags.reps; i++) {
+  const timedStart = performance.now();
+  for (let i = 0; !enough(i, flags.reps, timedStart); i++) {
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     step(X, y); // returns after reading the loss, so the step's kernels have run
@@ -362,6 +376,7 @@ async function runBackend(
   args.push("--threads", String(threads));
   if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  args.push("--min-seconds", String(flags.minSeconds));
   if (flags.profile) args.push("--profile");
   args.push(...flags.models);
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" })
@@ -415,6 +430,7 @@ async function torchAvailable(): Promise<boolean> {
 async function runTorch(model: BenchModelName, threads: number, flags: BenchFlags) {
   const args = [TORCH_SCRIPT, "--model", model, "--threads", String(threads)];
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  args.push("--min-seconds", String(flags.minSeconds));
   if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   const output = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" })
     .output();
@@ -432,7 +448,8 @@ async function main(args: string[]): Promise<void> {
   if (flags.child) return runChild(flags);
   const cores = navigator.hardwareConcurrency ?? 1;
   console.log(
-    `# bench: ${flags.models.join(", ")}; warmup ${flags.warmup}, median of ${flags.reps}; ` +
+    `# bench: ${flags.models.join(", ")}; warmup ${flags.warmup}, median of ${flags.reps} ` +
+      `(each at least ${flags.minSeconds} s); ` +
       `${cores} cores (${cpuDescription()}); load average ` +
       `${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
   );

@@ -3,7 +3,8 @@
 Runs one model at one thread count and prints one JSON line:
   {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "cpu_ms_per_step",
    "peak_rss_bytes", "torch", "blas"}
-ms_per_step is the median over `--reps` steps after `--warmup` steps; a step is
+ms_per_step is the median over `--reps` steps after `--warmup` steps (each phase lasting
+at least `--min-seconds`, up to 1000 steps, as on the nnlab side); a step is
 zero_grad, forward, softmax cross-entropy, backward, optimizer step, the same work as
 the nnlab side (bench/models.ts). Shapes, batch sizes and update rules match it; torch
 keeps its own layout (NCHW) and default initialisation, which do not change the work.
@@ -131,6 +132,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--min-seconds", type=float, default=0.0,
+                        help="warm up and time for at least this long each")
     parser.add_argument("--batch", type=int, help="override the model's batch size")
     args = parser.parse_args()
 
@@ -151,10 +154,16 @@ def main():
         optimizer.step()
         return loss.item()
 
-    for _ in range(args.warmup):
+    def enough(done, minimum, since):
+        return done >= minimum and (time.perf_counter() - since >= args.min_seconds or done >= 1000)
+
+    done, since = 0, time.perf_counter()
+    while not enough(done, args.warmup, since):
         step()
+        done += 1
     times, cpu_times = [], []
-    for _ in range(args.reps):
+    since = time.perf_counter()
+    while not enough(len(times), args.reps, since):
         start, cpu_start = time.perf_counter(), time.process_time()
         step()
         times.append((time.perf_counter() - start) * 1000)
