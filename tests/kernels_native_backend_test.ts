@@ -1,13 +1,18 @@
 /**
  * The native backend's own bookkeeping: recycled output buffers never change a tensor
  * that is still alive (slices share buffers; arrays handed out by dataSync are copies),
- * lazy outputs compute only when read and free what they held either way, and the
- * buffer pool's counting and trimming.
+ * lazy outputs compute only when read and free what they held either way, the buffer
+ * pool's counting and trimming, and primitives that outlive their cache entry while a
+ * backward primitive needs them.
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { BufferPool } from "../lib/kernels/native/buffer_pool.ts";
-import { primitives } from "../lib/kernels/native/kernel_util.ts";
+import { ALG, ARG } from "../lib/kernels/native/abi.ts";
+import { eltwiseBackwardDesc, eltwiseForwardDesc } from "../lib/kernels/native/descriptors.ts";
+import { PrimitiveCache, primitives } from "../lib/kernels/native/kernel_util.ts";
+import { memoryDesc, plain } from "../lib/kernels/native/memory_desc.ts";
+import { Primitive } from "../lib/kernels/native/primitive.ts";
 import { nativeSkip, useNativeAndCpu } from "./kernels_native_helpers.ts";
 
 if (!nativeSkip) await useNativeAndCpu();
@@ -109,5 +114,41 @@ Deno.test({
       read.dispose();
       assert.equal(backend.numDataIds(), dataBefore);
     });
+  },
+});
+
+Deno.test({
+  name: "a primitive cache may evict a forward primitive that a backward one still needs",
+  ignore,
+  fn() {
+    const cache = new PrimitiveCache(1);
+    const md = memoryDesc(plain([300]));
+    const forward = cache.get(
+      "relu forward",
+      () =>
+        new Primitive(eltwiseForwardDesc(ALG.eltwiseRelu, md), {
+          operands: [{ arg: ARG.src, desc: md }, { arg: ARG.dst, desc: md, output: true }],
+        }),
+    );
+    const backward = cache.get(
+      "relu backward",
+      () =>
+        new Primitive(eltwiseBackwardDesc(ALG.eltwiseRelu, md, md), {
+          operands: [
+            { arg: ARG.diffDst, desc: md },
+            { arg: ARG.src, desc: md },
+            { arg: ARG.diffSrc, desc: md, output: true },
+          ],
+          hint: forward,
+        }),
+    ); // evicts (destroys) the forward primitive: freed only with the backward one
+    assert.equal(cache.size, 1);
+    const x = Float32Array.from({ length: 300 }, (_, i) => i - 150);
+    const dy = new Float32Array(300).fill(2);
+    const dx = new Float32Array(300);
+    backward.run([dy, x, dx]);
+    assert.deepEqual(Array.from(dx.subarray(148, 153)), [0, 0, 0, 2, 2]);
+    cache.clear();
+    assert.equal(cache.size, 0);
   },
 });

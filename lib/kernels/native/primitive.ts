@@ -216,6 +216,11 @@ export class Primitive {
   readonly implementation: string;
   /** Keeps the descriptors alive as long as the primitive: oneDNN may point into them. */
   readonly #keep: unknown[];
+  /** The forward primitive this one was created with, kept alive while this one lives. */
+  readonly #hint?: Primitive;
+  /** Live primitives created with this one as their hint. */
+  #hintUsers = 0;
+  #destroyed = false;
   readonly #main: Executable;
   /** Per operand: its reorder, or undefined when the primitive takes tfjs's layout. */
   readonly #reorders: (Reorder | undefined)[];
@@ -272,6 +277,10 @@ export class Primitive {
     this.#main = new Executable(this.pd, mainArgs);
     this.#mainData = new Array(mainArgs.length);
     this.#keep = [opDesc, options.operands, options.postOps];
+    if (options.hint) {
+      this.#hint = options.hint;
+      options.hint.#hintUsers++;
+    }
   }
 
   #queryImplementation(): string {
@@ -320,8 +329,17 @@ export class Primitive {
     }
   }
 
-  /** Frees the primitive, its memory objects and its reorders. */
+  /**
+   * Frees the primitive, its memory objects and its reorders; a forward primitive that
+   * backward ones were created with (their hint, which oneDNN 2.x keeps a pointer to)
+   * is freed only once they are.
+   */
   destroy(): void {
+    this.#destroyed = true;
+    if (this.#hintUsers === 0) this.#free();
+  }
+
+  #free(): void {
     const { symbols } = oneDnn();
     this.#main.destroy();
     for (const reorder of this.#reorders) {
@@ -331,5 +349,10 @@ export class Primitive {
     }
     symbols.dnnl_primitive_desc_destroy(this.pd);
     this.#keep.length = 0;
+    const hint = this.#hint;
+    if (hint !== undefined) {
+      hint.#hintUsers--;
+      if (hint.#destroyed && hint.#hintUsers === 0) hint.#free();
+    }
   }
 }
