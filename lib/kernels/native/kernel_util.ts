@@ -4,8 +4,8 @@
  *
  * The native backend is tfjs-backend-cpu's backend with kernels replaced, so a tensor's
  * data is the cpu backend's: a TypedArray per tensor (`backend.data.get(dataId).values`).
- * A native kernel hands those arrays to oneDNN as they are and allocates its outputs as
- * new Float32Arrays; anything a kernel does not handle (another dtype, a layout oneDNN
+ * A native kernel hands those arrays to oneDNN as they are and takes its outputs from the
+ * backend's buffer pool; anything a kernel does not handle (another dtype, a layout oneDNN
  * lacks, tensors so small that a JavaScript loop beats a call) goes to the cpu kernel.
  *
  * @module
@@ -14,15 +14,12 @@ import * as tf from "@tensorflow/tfjs";
 import type { NativeBackend } from "./backend.ts";
 import type { Primitive } from "./primitive.ts";
 
-export { NATIVE_BACKEND } from "./backend.ts";
-
-/** The backend a native kernel runs on: tfjs-backend-cpu's, data and all. */
-export type NativeBackendLike = NativeBackend;
+export { NATIVE_BACKEND, type NativeBackend } from "./backend.ts";
 
 /** Arguments tfjs passes a kernel. */
 export interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
-  backend: NativeBackendLike;
+  backend: NativeBackend;
   attrs?: tf.NamedAttrMap;
 }
 
@@ -40,11 +37,11 @@ export const SMALL_TENSOR = 256;
  * @example
  * ```ts
  * import type * as tf from "@tensorflow/tfjs";
- * declare const backend: NativeBackendLike, x: tf.TensorInfo;
+ * declare const backend: NativeBackend, x: tf.TensorInfo;
  * const values = floats(backend, x);
  * ```
  */
-export function floats(backend: NativeBackendLike, info: tf.TensorInfo): Float32Array<ArrayBuffer> {
+export function floats(backend: NativeBackend, info: tf.TensorInfo): Float32Array<ArrayBuffer> {
   const values = backend.data.get(info.dataId).values;
   if (values instanceof Float32Array) return values as Float32Array<ArrayBuffer>;
   if (info.dtype !== "float32" || !ArrayBuffer.isView(values)) {
@@ -59,12 +56,12 @@ export function floats(backend: NativeBackendLike, info: tf.TensorInfo): Float32
  *
  * @example
  * ```ts
- * declare const backend: NativeBackendLike;
+ * declare const backend: NativeBackend;
  * const [out, values] = newOutput(backend, [64, 10]);
  * ```
  */
 export function newOutput(
-  backend: NativeBackendLike,
+  backend: NativeBackend,
   shape: number[],
   zeroed = false,
 ): [tf.TensorInfo, Float32Array<ArrayBuffer>] {
