@@ -20,17 +20,24 @@
  * numbers are printed. Memory: `peak_bytes` is the peak of `tf.memory().numBytes` during
  * a step (live tensors, parameters included); `torch_peak_rss_bytes` is the torch
  * process's peak resident set (interpreter and libraries included), so they are not the
- * same measure. The summary says whether best nnlab / best torch <= 3 (convnext is
- * reported only). The machine's load average is printed before and after: other
+ * same measure; `peak_rss_bytes` is the nnlab child's peak resident set during the timed
+ * steps (after warm-up; Linux), the measure closest to torch's. The summary says, per backend, whether
+ * best nnlab / best torch meets the target: <= 1 for native on all five models (issue
+ * #12), <= 3 for the others (convnext reported only). It ends with the BLAS torch loaded. The machine's load average is printed before and after: other
  * processes on a shared machine make every number noisier.
  *
- * Flags: --backend b, --threads N[,M] (wasm; default 1 and all cores, the best counts), --quick (1 warm-up, 3 reps), --reps N,
- * --warmup N, --batch N (every model, both sides; for diagnosis), --profile (per-kernel
+ * Flags: --backend b, --threads N[,M] (wasm and native; default 1 and all cores, the best
+ * counts), --quick (1 warm-up, 3 reps, no minimum time), --reps N, --warmup N,
+ * --min-seconds S (warm up and time for at least S seconds each, whatever N says; default
+ * 1, both sides: a few-millisecond step needs hundreds of runs before V8 has compiled
+ * the JavaScript on its path, and as many for a stable median), --batch N (every model,
+ * both sides; for diagnosis), --profile (per-kernel
  * self times of the timed steps, to stderr), --no-torch.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../lib/backend/init.ts";
 import { argumentError, numberIn, oneOf } from "../lib/errors.ts";
@@ -54,6 +61,17 @@ const TARGET_MODELS: readonly BenchModelName[] = [
   "mnist_small_cnn",
   "mnist_resnet_bn",
 ];
+/** The native tier's target (issue #12): every model at or under PyTorch's best time. */
+const NATIVE_TARGET_RATIO = 1;
+
+/** The target ratio and the models it applies to, for a backend. */
+function targetFor(backend: BackendName): { ratio: number; models: readonly BenchModelName[] } {
+  return backend === "native"
+    ? { ratio: NATIVE_TARGET_RATIO, models: BENCH_MODELS }
+    : { ratio: TARGET_RATIO, models: TARGET_MODELS };
+}
+/** Backends that take a thread count; each runs once per count of --threads. */
+const THREADED: readonly BackendName[] = ["native", "wasm"];
 const PYTHON = "/usr/bin/python3";
 const TORCH_SCRIPT = fileURLToPath(new URL("./torch_step.py", import.meta.url));
 
@@ -69,6 +87,8 @@ interface BenchFlags {
   batch?: number;
   reps: number;
   warmup: number;
+  /** Warm-up and timing each last at least this long (seconds), up to 1000 steps. */
+  minSeconds: number;
   profile: boolean;
   torch: boolean;
   child: boolean;
@@ -84,7 +104,11 @@ interface NnlabResult {
   params: number;
   msPerStep: number;
   msAll: number[];
+  /** Median CPU time of the process per step (all its threads), milliseconds. */
+  cpuMsPerStep: number;
   peakBytes: number;
+  /** Peak resident set of the child during the timed steps (Linux), undefined elsewhere. */
+  peakRssBytes?: number;
   leakedTensors: number;
   /** The GPU adapter, one line (webgpu only). */
   adapter?: string;
@@ -101,8 +125,12 @@ interface TorchResult {
   params: number;
   ms_per_step: number;
   ms_all: number[];
+  /** Median CPU time of the process per step (all its threads), milliseconds. */
+  cpu_ms_per_step: number;
   peak_rss_bytes: number;
   torch: string;
+  /** The BLAS library the torch process mapped (bench/torch_step.py), when found. */
+  blas?: string;
 }
 
 function parseFlags(args: string[]): BenchFlags {
@@ -112,6 +140,7 @@ function parseFlags(args: string[]): BenchFlags {
     batch: { type: "string" },
     reps: { type: "string" },
     warmup: { type: "string" },
+    "min-seconds": { type: "string" },
     quick: { type: "boolean" },
     profile: { type: "boolean" },
     "no-torch": { type: "boolean" },
@@ -123,6 +152,7 @@ function parseFlags(args: string[]): BenchFlags {
     batch?: string;
     reps?: string;
     warmup?: string;
+    "min-seconds"?: string;
     quick?: boolean;
     profile?: boolean;
     "no-torch"?: boolean;
@@ -132,7 +162,7 @@ function parseFlags(args: string[]): BenchFlags {
     ? [...BENCH_MODELS]
     : positionals.map((name) => oneOf("model", name, BENCH_MODELS));
   const backends: BackendName[] = values.backend === undefined
-    ? ["tensorflow", "wasm"]
+    ? ["tensorflow", "native", "wasm"]
     : [oneOf("--backend", values.backend, BACKEND_NAMES)];
   const integer = (flag: string, text: string | undefined, fallback: number, min: number) => {
     if (text === undefined) return fallback;
@@ -155,6 +185,9 @@ function parseFlags(args: string[]): BenchFlags {
     batch: values.batch === undefined ? undefined : integer("--batch", values.batch, 0, 1),
     reps: integer("--reps", values.reps, values.quick ? 3 : 10, 1),
     warmup: integer("--warmup", values.warmup, values.quick ? 1 : 3, 0),
+    minSeconds: values["min-seconds"] === undefined
+      ? (values.quick ? 0 : 1)
+      : numberIn("--min-seconds", Number(values["min-seconds"]), { min: 0 }),
     profile: values.profile === true,
     torch: !values["no-torch"],
     child: values.child === true,
@@ -186,15 +219,27 @@ async function timeModel(
   const step = trainingStep(bench);
   const batchSize = flags.batch ?? bench.batchSize;
   const [X, labels] = batchFor(bench.inputShape, batchSize);
-  for (let i = 0; i < flags.warmup; i++) await step(X, labels);
+  const enough = (done: number, minimum: number, since: number) =>
+    done >= minimum && (performance.now() - since >= 1000 * flags.minSeconds || done >= 1000);
+  const warmupStart = performance.now();
+  for (let i = 0; !enough(i, flags.warmup, warmupStart); i++) await step(X, labels);
+  // The peak of the timed steps: a step's own footprint, once the warm-up has filled the
+  // buffer pool (the first steps also leave garbage for V8's collector).
+  resetPeakRss();
   const tensorsBefore = tf.memory().numTensors;
   const msAll: number[] = [];
-  for (let i = 0; i < flags.reps; i++) {
+  const cpuMsAll: number[] = [];
+  const timedStart = performance.now();
+  for (let i = 0; !enough(i, flags.reps, timedStart); i++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await step(X, labels); // resolves once the loss is read, so the step's kernels have run
     msAll.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMsAll.push((cpu.user + cpu.system) / 1000);
   }
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  const peakRssBytes = peakRss();
   const params = parameterCount(bench.model);
   const profile = await tf.profile(async () => {
     await step(X, labels);
@@ -217,11 +262,36 @@ async function timeModel(
     params,
     msPerStep: median(msAll),
     msAll,
+    cpuMsPerStep: median(cpuMsAll),
     peakBytes: profile.peakBytes,
+    peakRssBytes,
     leakedTensors,
     adapter: gpu ? adapterSummary(gpu) : undefined,
     softwareAdapter: gpu?.software,
   };
+}
+
+/**
+ * Resets the process's peak resident set (Linux: writing 5 to /proc/self/clear_refs), so
+ * that {@linkcode peakRss} measures from here. Elsewhere it does nothing.
+ */
+function resetPeakRss(): void {
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux, or not allowed: peakRss then reports the peak since start.
+  }
+}
+
+/** Peak resident set in bytes (VmHWM of /proc/self/status), or undefined off Linux. */
+function peakRss(): number | undefined {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kib = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -310,7 +380,7 @@ function printKernelProfile(
 async function runChild(flags: BenchFlags): Promise<void> {
   let info;
   try {
-    const threads = flags.backends[0] === "wasm" ? flags.threads[0] : undefined;
+    const threads = THREADED.includes(flags.backends[0]) ? flags.threads[0] : undefined;
     info = await initBackend({ backend: flags.backends[0], threads });
   } catch (error) {
     console.log(
@@ -334,6 +404,7 @@ async function runBackend(
   args.push("--threads", String(threads));
   if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  args.push("--min-seconds", String(flags.minSeconds));
   if (flags.profile) args.push("--profile");
   args.push(...flags.models);
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" })
@@ -387,6 +458,7 @@ async function torchAvailable(): Promise<boolean> {
 async function runTorch(model: BenchModelName, threads: number, flags: BenchFlags) {
   const args = [TORCH_SCRIPT, "--model", model, "--threads", String(threads)];
   args.push("--reps", String(flags.reps), "--warmup", String(flags.warmup));
+  args.push("--min-seconds", String(flags.minSeconds));
   if (flags.batch !== undefined) args.push("--batch", String(flags.batch));
   const output = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" })
     .output();
@@ -410,35 +482,44 @@ async function main(args: string[]): Promise<void> {
   if (flags.child) return runChild(flags);
   const cores = navigator.hardwareConcurrency ?? 1;
   console.log(
-    `# bench: ${flags.models.join(", ")}; warmup ${flags.warmup}, median of ${flags.reps}; ` +
-      `${cores} cores; load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `# bench: ${flags.models.join(", ")}; warmup ${flags.warmup}, median of ${flags.reps} ` +
+      `(each at least ${flags.minSeconds} s); ` +
+      `${cores} cores (${cpuDescription()}); load average ` +
+      `${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
   );
 
+  // Model by model, nnlab's runs then torch's, so that both sides of a ratio are timed
+  // minutes apart at most: on a shared machine the load drifts over a whole bench.
   const nnlab: NnlabResult[] = [];
-  for (const backend of flags.backends) {
-    // Only wasm takes a thread count; the others run once.
-    for (const threads of backend === "wasm" ? flags.threads : [flags.threads[0]]) {
-      const results = await runBackend(backend, threads, flags);
-      if (typeof results === "string") {
-        if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
-        console.log(`# backend=${backend} skipped: ${results}`);
-        break;
-      }
-      nnlab.push(...results);
-    }
-  }
-
   const torch = new Map<BenchModelName, TorchResult[]>();
-  if (flags.torch && await torchAvailable()) {
-    const threadCounts = cores > 1 ? [1, cores] : [1];
-    for (const model of flags.models) {
+  const withTorch = flags.torch && await torchAvailable();
+  if (flags.torch && !withTorch) {
+    console.log(`# torch: ${PYTHON} cannot import torch; nnlab numbers only`);
+  }
+  const skipped = new Set<BackendName>();
+  for (const model of flags.models) {
+    const one = { ...flags, models: [model] };
+    for (const backend of flags.backends) {
+      if (skipped.has(backend)) continue;
+      // Only wasm and native take a thread count; the others run once.
+      for (const threads of THREADED.includes(backend) ? flags.threads : [flags.threads[0]]) {
+        const results = await runBackend(backend, threads, one);
+        if (typeof results === "string") {
+          if (flags.forced) throw new Error(`backend "${backend}" could not run: ${results}`);
+          console.log(`# backend=${backend} skipped: ${results}`);
+          skipped.add(backend);
+          break;
+        }
+        nnlab.push(...results);
+      }
+    }
+    if (withTorch) {
+      const threadCounts = cores > 1 ? [1, cores] : [1];
       torch.set(model, []);
       for (const threads of threadCounts) {
         torch.get(model)!.push(await runTorch(model, threads, flags));
       }
     }
-  } else if (flags.torch) {
-    console.log(`# torch: ${PYTHON} cannot import torch; nnlab numbers only`);
   }
 
   for (const result of nnlab) {
@@ -461,10 +542,21 @@ async function main(args: string[]): Promise<void> {
         ...torchRuns.map((run) => `torch_${run.threads}t_ms=${fmt(run.ms_per_step)}`),
       );
     }
+    // CPU time: what a step costs when the process has the cores to itself; on a shared
+    // machine wall time also counts the time other processes held them.
+    const torchSame = torchRuns.find((run) => run.threads === result.threads);
+    fields.push(`cpu_ms_per_step=${fmt(result.cpuMsPerStep)}`);
+    if (torchSame) {
+      fields.push(
+        `torch_${torchSame.threads}t_cpu_ms=${fmt(torchSame.cpu_ms_per_step)}`,
+        `cpu_ratio_same_threads=${(result.cpuMsPerStep / torchSame.cpu_ms_per_step).toFixed(2)}`,
+      );
+    }
     fields.push(
       `range_ms=${fmt(Math.min(...result.msAll))}..${fmt(Math.max(...result.msAll))}`,
       `peak_bytes=${result.peakBytes}`,
     );
+    if (result.peakRssBytes !== undefined) fields.push(`peak_rss_bytes=${result.peakRssBytes}`);
     if (best) fields.push(`torch_peak_rss_bytes=${best.peak_rss_bytes}`);
     // Both sides must train the same network: a different count means different work.
     if (best && best.params !== result.params) {
@@ -485,30 +577,52 @@ function bestTorch(runs: TorchResult[]): TorchResult | undefined {
   );
 }
 
-/** One line per model: best nnlab setting against best torch setting, and the verdict. */
+/**
+ * One line per model and backend: best nnlab thread setting against best torch setting,
+ * and the verdict against that backend's target; then which BLAS torch loaded.
+ */
 function printSummary(
   models: BenchModelName[],
   nnlab: NnlabResult[],
   torch: Map<BenchModelName, TorchResult[]>,
 ): void {
   if (torch.size === 0) return;
-  console.log(`# target: best nnlab / best torch <= ${TARGET_RATIO}`);
-  for (const model of models) {
-    const ours = nnlab.filter((r) => r.model === model)
-      .sort((a, b) => a.msPerStep - b.msPerStep)[0];
-    const theirs = bestTorch(torch.get(model) ?? []);
-    if (!ours || !theirs) continue;
-    const ratio = ours.msPerStep / theirs.ms_per_step;
-    const verdict = ours.softwareAdapter
-      ? "reported (software GPU adapter: checks correctness, not speed)"
-      : TARGET_MODELS.includes(model)
-      ? (ratio <= TARGET_RATIO ? "met" : "NOT met")
-      : "reported";
-    console.log(
-      `# ${model.padEnd(16)} ratio=${ratio.toFixed(2).padStart(6)} ` +
-        `(${ours.backend} ${ours.threads}t ${fmt(ours.msPerStep)} ms vs torch ` +
-        `${theirs.threads}t ${fmt(theirs.ms_per_step)} ms) ${verdict}`,
-    );
+  const backends = [...new Set(nnlab.map((r) => r.backend))];
+  for (const backend of backends) {
+    const target = targetFor(backend);
+    console.log(`# target (${backend}): best nnlab / best torch <= ${target.ratio}`);
+    for (const model of models) {
+      const ours = nnlab.filter((r) => r.model === model && r.backend === backend)
+        .sort((a, b) => a.msPerStep - b.msPerStep)[0];
+      const theirs = bestTorch(torch.get(model) ?? []);
+      if (!ours || !theirs) continue;
+      const ratio = ours.msPerStep / theirs.ms_per_step;
+      const verdict = ours.softwareAdapter
+        ? "reported (software GPU adapter: checks correctness, not speed)"
+        : target.models.includes(model)
+        ? (ratio <= target.ratio ? "met" : "NOT met")
+        : "reported";
+      console.log(
+        `# ${model.padEnd(16)} ratio=${ratio.toFixed(2).padStart(6)} ` +
+          `(${ours.backend} ${ours.threads}t ${fmt(ours.msPerStep)} ms vs torch ` +
+          `${theirs.threads}t ${fmt(theirs.ms_per_step)} ms) ${verdict}`,
+      );
+    }
+  }
+  const blas = [...torch.values()].flat().find((run) => run.blas)?.blas;
+  if (blas !== undefined) console.log(`# torch BLAS: ${blas}`);
+}
+
+/** The CPU's model name and its widest vector extension, from /proc/cpuinfo (Linux). */
+function cpuDescription(): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    const model = info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown CPU";
+    const flags = info.match(/^flags\s*:\s*(.+)$/m)?.[1]?.split(" ") ?? [];
+    const simd = flags.includes("avx512f") ? "AVX-512" : flags.includes("avx2") ? "AVX2" : "";
+    return simd ? `${model}, ${simd}` : model;
+  } catch {
+    return Deno.build.arch;
   }
 }
 

@@ -1,8 +1,10 @@
 """PyTorch side of `deno task bench`: one full training step of a bench model, timed.
 
 Runs one model at one thread count and prints one JSON line:
-  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "peak_rss_bytes", "torch"}
-ms_per_step is the median over `--reps` steps after `--warmup` steps; a step is
+  {"model", "threads", "batch", "params", "ms_per_step", "ms_all", "cpu_ms_per_step",
+   "peak_rss_bytes", "torch", "blas"}
+ms_per_step is the median over `--reps` steps after `--warmup` steps (each phase lasting
+at least `--min-seconds`, up to 1000 steps, as on the nnlab side); a step is
 zero_grad, forward, softmax cross-entropy, backward, optimizer step, the same work as
 the nnlab side (bench/models.ts). Shapes, batch sizes and update rules match it; torch
 keeps its own layout (NCHW) and default initialisation, which do not change the work.
@@ -110,12 +112,28 @@ MODELS = {
 }
 
 
+def blas_libraries():
+    """The BLAS (or MKL) shared libraries this process mapped, comma-separated; None when
+    none is found or the platform has no /proc/self/maps. Debian's torch links the
+    generic libblas.so.3, which update-alternatives points at netlib's reference BLAS or
+    at OpenBLAS: this says which one Linear's matrix products ran on."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if len(line.split()) >= 6}
+    except OSError:
+        return None
+    found = sorted(p for p in paths if "blas" in p.lower() or "mkl" in p.lower())
+    return ", ".join(found) or None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, choices=sorted(MODELS))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--min-seconds", type=float, default=0.0,
+                        help="warm up and time for at least this long each")
     parser.add_argument("--batch", type=int, help="override the model's batch size")
     args = parser.parse_args()
 
@@ -136,13 +154,20 @@ def main():
         optimizer.step()
         return loss.item()
 
-    for _ in range(args.warmup):
+    def enough(done, minimum, since):
+        return done >= minimum and (time.perf_counter() - since >= args.min_seconds or done >= 1000)
+
+    done, since = 0, time.perf_counter()
+    while not enough(done, args.warmup, since):
         step()
-    times = []
-    for _ in range(args.reps):
-        start = time.perf_counter()
+        done += 1
+    times, cpu_times = [], []
+    since = time.perf_counter()
+    while not enough(len(times), args.reps, since):
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         times.append((time.perf_counter() - start) * 1000)
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
     print(json.dumps({
         "model": args.model,
         "threads": torch.get_num_threads(),
@@ -150,9 +175,14 @@ def main():
         "params": sum(p.numel() for p in model.parameters()),
         "ms_per_step": statistics.median(times),
         "ms_all": times,
+        # CPU time of the process (all threads) per step: what the step costs when the
+        # process has the cores to itself.
+        "cpu_ms_per_step": statistics.median(cpu_times),
         # ru_maxrss is in kibibytes on Linux; the whole process, torch's libraries included.
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "torch": torch.__version__,
+        # The BLAS and math libraries the process mapped (Linux): which BLAS Linear used.
+        "blas": blas_libraries(),
     }))
 
 

@@ -121,7 +121,7 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
     assert.equal(backendRequest("cpu"), "cpu");
     assert.throws(
       () => backendRequest("gpu"),
-      /--backend: got "gpu"; expected one of "auto", "tensorflow", "webgpu", "wasm", "cpu"/,
+      /--backend: got "gpu"; expected one of "auto", "tensorflow", "webgpu", "native", "wasm", "cpu"/,
     );
     Deno.env.set("NNLAB_BACKEND", "webgl");
     assert.throws(() => backendRequest(), /NNLAB_BACKEND: got "webgl"; expected one of/);
@@ -136,7 +136,7 @@ Deno.test("backend names are validated from the flag and from NNLAB_BACKEND", ()
 
 Deno.test("initBackend reports backend, threads, versions and host", async () => {
   const info = await initBackend();
-  assert.ok(["tensorflow", "webgpu", "wasm", "cpu"].includes(info.backend));
+  assert.ok(["tensorflow", "webgpu", "native", "wasm", "cpu"].includes(info.backend));
   // auto never settles on a software GPU adapter such as lavapipe.
   if (info.backend === "webgpu") assert.equal(info.gpu?.software, false);
   assert.ok(info.threads >= 1);

@@ -81,7 +81,7 @@ Deno.test("unknown flags and bad values are rejected naming the flag and what it
   assert.equal(backend.code, 1);
   assert.match(
     backend.stderr,
-    /--backend: got "gpu"; expected one of "auto", "tensorflow", "webgpu", "wasm", "cpu"/,
+    /--backend: got "gpu"; expected one of "auto", "tensorflow", "webgpu", "native", "wasm", "cpu"/,
   );
   const dataset = await study("batchnorm", "--dataset", "imagenet");
   assert.match(dataset.stderr, /--dataset: got "imagenet"; expected one of "auto", "cifar10"/);

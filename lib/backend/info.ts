@@ -7,7 +7,7 @@
  */
 
 /** The backend tiers, best first. */
-export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 /** A backend tier. */
 export type BackendName = typeof BACKEND_NAMES[number];
 /** What a user may ask for: a tier, or `auto` for the best one that loads. */

@@ -2,10 +2,11 @@
  * Choose and start a TensorFlow.js backend, once, and report what was chosen.
  *
  * Tiers, best first: `tensorflow` (tfjs-node-gpu, then tfjs-node; only where their native
- * library loads, after `deno task setup:native`), `webgpu` (Deno's WebGPU on a hardware
- * adapter; a software one such as lavapipe only when forced; lib/kernels/webgpu), `wasm`
- * (tfjs-backend-wasm plus this project's training kernels from lib/kernels), `cpu` (pure
- * JavaScript, slow).
+ * library loads, after `deno task setup:native --tensorflow`), `webgpu` (Deno's WebGPU on
+ * a hardware adapter; a software one such as lavapipe only when forced; lib/kernels/webgpu),
+ * `native` (oneDNN through Deno FFI where libdnnl loads; lib/kernels/native), `wasm`
+ * (tfjs-backend-wasm plus this project's training kernels from lib/kernels/wasm), `cpu`
+ * (pure JavaScript, slow).
  * `--backend` or `NNLAB_BACKEND` forces one; a forced backend that cannot load is an
  * error, never a silent switch.
  *
@@ -27,6 +28,7 @@ import {
 import { registerWasmKernels } from "../kernels/wasm/mod.ts";
 import { MAX_WASM_THREADS, startThreadedWasm } from "../kernels/wasm/threads.ts";
 import { loadWebgpuBackend, type WebgpuInfo, webgpuPackageVersion } from "../kernels/webgpu/mod.ts";
+import { loadNativeBackend, type NativeBackendInfo } from "../kernels/native/mod.ts";
 
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts";
 
@@ -34,7 +36,10 @@ export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts"
 export interface BackendOptions {
   /** Tier to force; `auto` (default) takes the best that loads. */
   backend?: BackendRequest;
-  /** Threads for the wasm backend; default all cores where the threaded build loads. */
+  /**
+   * Threads for the wasm and native backends; default all cores (wasm: where the threaded
+   * build loads).
+   */
   threads?: number;
 }
 
@@ -106,7 +111,9 @@ const tensorflowLoader: BackendLoader = {
         reasons.push(`${specifier} ${missing ? "is not installed" : firstLine(error)}`);
       }
     }
-    throw new Error(`${reasons.join("; ")} (run \`deno task setup:native\` to install)`);
+    throw new Error(
+      `${reasons.join("; ")} (run \`deno task setup:native --tensorflow\` to install)`,
+    );
   },
 };
 
@@ -161,6 +168,15 @@ const webgpuLoader: BackendLoader = {
   },
 };
 
+let nativeInfo: NativeBackendInfo | undefined;
+
+const nativeLoader: BackendLoader = {
+  name: "native",
+  async load({ threads }) {
+    nativeInfo = await loadNativeBackend({ threads });
+  },
+};
+
 const cpuLoader: BackendLoader = {
   name: "cpu",
   async load() {
@@ -172,6 +188,7 @@ const cpuLoader: BackendLoader = {
 export const DEFAULT_LOADERS: readonly BackendLoader[] = [
   tensorflowLoader,
   webgpuLoader,
+  nativeLoader,
   wasmLoader,
   cpuLoader,
 ];
@@ -304,6 +321,11 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
     versions["tfjs-backend-wasm"] = tfWasm.version_wasm;
     threads = tfWasm.getThreadsCount();
     simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
+  } else if (backend === "native" && nativeInfo) {
+    provider = `oneDNN ${nativeInfo.version} (${nativeInfo.library}, ${nativeInfo.cpuRuntime})`;
+    versions.onednn = nativeInfo.version;
+    threads = nativeInfo.threads;
+    simd = true;
   } else if (backend === "tensorflow") {
     provider = nativeProvider;
     threads = navigator.hardwareConcurrency ?? 1;
@@ -330,8 +352,9 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
  * to a cluster (`--launcher slurm --backend webgpu` on a login node without a GPU): the
  * array tasks start the tier on the compute nodes and refuse a run whose key differs.
  * `threads` is the count asked for (default 1) and `simd` false; neither is known before
- * starting, and neither enters a key. The tensorflow tier cannot be described so: which
- * native package loads (tfjs-node-gpu or tfjs-node) is part of its identity.
+ * starting, and neither enters a key. The tensorflow and native tiers cannot be described
+ * so: which native package loads (tfjs-node-gpu or tfjs-node), and which oneDNN version and
+ * thread count, are part of their identity.
  *
  * @example
  * ```ts
@@ -340,7 +363,7 @@ function describeBackend(backend: BackendName, skipped: string[]): BackendInfo {
  * ```
  */
 export async function describeUnstartedBackend(
-  backend: Exclude<BackendName, "tensorflow">,
+  backend: Exclude<BackendName, "tensorflow" | "native">,
   options: { threads?: number } = {},
 ): Promise<BackendInfo> {
   const versions: Record<string, string> = { ...tf.version } as Record<string, string>;

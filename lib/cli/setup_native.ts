@@ -1,13 +1,19 @@
 /**
- * `deno task setup:native [--gpu]`: installs @tensorflow/tfjs-node (or -node-gpu) with its
- * install script allowed, then checks that its native library loads. The install script
- * downloads libtensorflow; where that is impossible this says so in one line, restores
- * deno.json and deno.lock, and nnlab keeps using the wasm backend.
+ * `deno task setup:native [--tensorflow | --gpu]`: makes the native tiers available.
+ *
+ * By default it sets up oneDNN for the `native` backend (lib/kernels/native/install.ts:
+ * apt-get's libdnnl2 on Debian/Ubuntu, Homebrew's onednn on macOS, else one line saying
+ * what to install). With `--tensorflow` (or `--gpu` for CUDA) it instead installs
+ * @tensorflow/tfjs-node (or -node-gpu) with its install script allowed, then checks that
+ * its native library loads. That install script downloads libtensorflow; where that is
+ * impossible this says so in one line, restores deno.json and deno.lock, and nnlab keeps
+ * using the next tier.
  *
  * @module
  */
 import { join } from "node:path";
 import { REPO_ROOT } from "../files.ts";
+import { setUpOneDnn } from "../kernels/native/install.ts";
 import { commandLineOrExit } from "./command_line.ts";
 
 const TFJS_VERSION = "4.22.0";
@@ -36,13 +42,8 @@ function reason(output: string): string {
     ?.replace(/^error: /, "") ?? lines.at(-1) ?? "unknown error";
 }
 
-if (import.meta.main) {
-  const gpu = commandLineOrExit(
-    Deno.args,
-    { gpu: { type: "boolean" } },
-    {},
-    ({ values }) => values.gpu === true,
-  );
+/** The tfjs-node install (`--tensorflow`, `--gpu`). */
+async function setUpTensorflow(gpu: boolean): Promise<void> {
   const pkg = nativePackage(gpu);
   const name = pkg.slice(0, pkg.lastIndexOf("@"));
   const saved = new Map<string, string | null>();
@@ -63,9 +64,28 @@ if (import.meta.main) {
     await restore();
     console.error(
       `setup:native: ${name} is not usable here (${reason(load.output)}); ` +
-        `nnlab keeps using the wasm backend`,
+        `nnlab keeps using the next tier (native where oneDNN loads, else wasm)`,
     );
     Deno.exit(1);
   }
   console.log(`setup:native: ${name} loads; the "tensorflow" backend is now preferred`);
+}
+
+if (import.meta.main) {
+  const { gpu, tensorflow } = commandLineOrExit(
+    Deno.args,
+    { gpu: { type: "boolean" }, tensorflow: { type: "boolean" } },
+    {},
+    ({ values }) => ({ gpu: values.gpu === true, tensorflow: values.tensorflow === true }),
+  );
+  if (gpu || tensorflow) {
+    await setUpTensorflow(gpu);
+  } else {
+    const { ok, message } = await setUpOneDnn();
+    console.log(`setup:native: ${message}`);
+    if (!ok) {
+      console.error("setup:native: the native backend is not available; nnlab uses wasm");
+      Deno.exit(1);
+    }
+  }
 }

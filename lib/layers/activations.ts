@@ -2,10 +2,22 @@
  * Elementwise nonlinearities: relu, leaky relu, tanh, gelu. Each takes and returns a
  * tensor of any shape.
  *
+ * Where the backend has kernels for them (the native backend; names in
+ * lib/kernels/native/fused_kernel_names.ts), relu's and tanh's backward passes are one
+ * kernel from the output, and gelu is one kernel each way, instead of tfjs's chains of
+ * elementwise kernels. The values are the same functions.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { numberIn } from "../errors.ts";
+import {
+  fusedKernelsActive,
+  GELU_GRAD_KERNEL,
+  GELU_KERNEL,
+  RELU_GRAD_KERNEL,
+  TANH_GRAD_KERNEL,
+} from "../kernels/native/fused_kernel_names.ts";
 import { expectTensor } from "./check.ts";
 import type { Module } from "./module.ts";
 
@@ -23,8 +35,20 @@ import type { Module } from "./module.ts";
  */
 export function relu(x: tf.Tensor): tf.Tensor {
   expectTensor("relu", "x", x);
+  if (x.dtype === "float32" && fusedKernelsActive(RELU_GRAD_KERNEL)) return reluByKernel(x);
   return tf.relu(x);
 }
+
+/** tf.relu with the gradient from its output, one kernel: dx = dy where y > 0. */
+const reluByKernel = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const y = tf.relu(args[0] as tf.Tensor);
+  (args[1] as tf.GradSaveFunc)([y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [y]: tf.Tensor[]) =>
+      tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, y }) as tf.Tensor,
+  };
+});
 
 /**
  * Leaky relu: x where x > 0, alpha * x elsewhere.
@@ -59,8 +83,20 @@ export function leakyRelu(x: tf.Tensor, alpha = 0.01): tf.Tensor {
  */
 export function tanh(x: tf.Tensor): tf.Tensor {
   expectTensor("tanh", "x", x);
+  if (x.dtype === "float32" && fusedKernelsActive(TANH_GRAD_KERNEL)) return tanhByKernel(x);
   return tf.tanh(x);
 }
+
+/** tf.tanh with the gradient from its output, one kernel: dx = dy (1 - y^2). */
+const tanhByKernel = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const y = tf.tanh(args[0] as tf.Tensor);
+  (args[1] as tf.GradSaveFunc)([y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [y]: tf.Tensor[]) =>
+      tf.engine().runKernel(TANH_GRAD_KERNEL, { dy, y }) as tf.Tensor,
+  };
+});
 
 /**
  * Gaussian error linear unit in its exact form, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)),
@@ -80,8 +116,22 @@ export function tanh(x: tf.Tensor): tf.Tensor {
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   expectTensor("gelu", "x", x);
+  if (x.dtype === "float32" && fusedKernelsActive(GELU_KERNEL, GELU_GRAD_KERNEL)) {
+    return geluByKernel(x);
+  }
   return geluWithGrad(x);
 }
+
+/** {@linkcode gelu} as the backend's two kernels. */
+const geluByKernel = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  (args[1] as tf.GradSaveFunc)([x]);
+  return {
+    value: tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, [x]: tf.Tensor[]) =>
+      tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x }) as tf.Tensor,
+  };
+});
 
 /** 1 / sqrt(2 pi), the standard normal density at 0. */
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);

@@ -11,9 +11,9 @@
  *   dgamma = sum(dout * xhat), dbeta = sum(dout)   (sums over the batch axis)
  * through tf.customGrad, instead of autodiff's graph of a dozen ops;
  * {@linkcode batchnormAutodiff} is the same forward left to autodiff, for comparison.
- * On the wasm backend the closed form runs as two kernels of lib/kernels/batchnorm.ts (one
- * forward, one backward) instead of ~10 elementwise kernels each way; other backends run
- * the tf-op version below.
+ * On the wasm and native backends the closed form runs as two kernels (one forward, one
+ * backward; lib/kernels/batchnorm.ts names them) instead of ~10 elementwise kernels each
+ * way; other backends run the tf-op version below.
  *
  * @module
  */
@@ -154,7 +154,7 @@ export function batchnorm(
   if (!training) return testForward(x, gamma, beta, options, eps);
 
   if (x.dtype === "float32" && batchnormKernelsActive()) {
-    return wasmTraining(x, gamma, beta, options, momentum, eps);
+    return kernelTraining(x, gamma, beta, options, momentum, eps);
   }
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta] = args as tf.Tensor[];
@@ -185,11 +185,11 @@ export function batchnorm(
 }
 
 /**
- * The closed form on the wasm backend: one forward kernel (y and the batch statistics) and
- * one backward kernel (dx, dgamma, dbeta). The tape keeps x and the two (D,) statistics,
+ * The closed form as two kernels of the active backend: one forward (y and the batch
+ * statistics) and one backward (dx, dgamma, dbeta). The tape keeps x and the two (D,) statistics,
  * not xhat: the backward recomputes xhat from them.
  */
-function wasmTraining(
+function kernelTraining(
   x: tf.Tensor2D,
   gamma: tf.Tensor,
   beta: tf.Tensor,

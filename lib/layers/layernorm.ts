@@ -6,6 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, numberIn } from "../errors.ts";
+import {
+  fusedKernelsActive,
+  LAYERNORM_GRAD_KERNEL,
+  LAYERNORM_KERNEL,
+} from "../kernels/native/fused_kernel_names.ts";
 import { expectShapeOf, expectTensor, showShape } from "./check.ts";
 import { variableFrom } from "./init.ts";
 import type { Module } from "./module.ts";
@@ -25,7 +30,9 @@ export const LAYERNORM_EPS = 1e-5;
  * moments: the tape then keeps x-sized tensors xhat and the output instead of every
  * elementwise intermediate, and the backward creates one x-sized gradient instead of one
  * per intermediate (tfjs holds all of them until the backward pass ends), which is most
- * of the ConvNeXt study's memory.
+ * of the ConvNeXt study's memory. Where the backend has layer-normalization kernels (the
+ * native backend's oneDNN ones) the forward and the backward are one kernel each, and the
+ * tape keeps x and two per-example statistics instead of xhat.
  *
  * @param x `(N, ...normalizedShape)` or more leading axes
  * @param gamma scale of shape normalizedShape
@@ -63,6 +70,9 @@ export function layernorm(
   const why = `x.shape is ${showShape(x.shape)}, normalized over its last ${k} axes`;
   expectShapeOf("layernorm", "gamma", gamma, normalized, why);
   expectShapeOf("layernorm", "beta", beta, normalized, why);
+  if (x.dtype === "float32" && fusedKernelsActive(LAYERNORM_KERNEL, LAYERNORM_GRAD_KERNEL)) {
+    return kernelLayernorm(x, gamma, beta, eps);
+  }
   const axes = normalized.map((_, i) => x.rank - k + i);
   const leading = x.shape.slice(0, x.rank - k).map((_, i) => i);
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -93,6 +103,30 @@ export function layernorm(
           );
           return [dx, tf.sum(tf.mul(dout, xhat), leading), tf.sum(dout, leading)];
         }),
+    };
+  });
+  return normalize(x, gamma, beta);
+}
+
+/** {@linkcode layernorm} as the backend's two kernels (lib/kernels/native/fused_kernel_names.ts). */
+function kernelLayernorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, mean, variance] = tf.engine().runKernel(
+      LAYERNORM_KERNEL,
+      { x, gamma, beta },
+      { eps },
+    ) as tf.Tensor[];
+    save([x, mean, variance, gamma]);
+    return {
+      value: y,
+      gradFunc: (dout: tf.Tensor, [x, mean, variance, gamma]: tf.Tensor[]) =>
+        tf.engine().runKernel(
+          LAYERNORM_GRAD_KERNEL,
+          { dy: dout, x, mean, variance, gamma },
+          { eps },
+        ) as tf.Tensor[],
     };
   });
   return normalize(x, gamma, beta);

@@ -1,6 +1,8 @@
 /**
  * Classification losses on class scores: softmax cross-entropy and the multiclass SVM
- * (hinge) loss, each the mean over the batch.
+ * (hinge) loss, each the mean over the batch. Where the backend has a fused softmax
+ * cross-entropy (the native backend; lib/kernels/native/fused_kernel_names.ts), the loss
+ * and its gradient are one kernel each.
  *
  * The labels' range is not checked here (reading them back would stall a GPU at every
  * loss): an out-of-range label matches no class and silently gives a wrong loss. Check labels
@@ -9,6 +11,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import {
+  fusedKernelsActive,
+  SOFTMAX_LOSS_GRAD_KERNEL,
+  SOFTMAX_LOSS_KERNEL,
+} from "../kernels/native/fused_kernel_names.ts";
 import { checkLabels } from "./check.ts";
 
 /**
@@ -28,12 +35,37 @@ import { checkLabels } from "./check.ts";
  */
 export function softmaxLoss(scores: tf.Tensor, y: tf.Tensor): tf.Scalar {
   checkLabels("softmaxLoss", scores, y);
+  if (
+    scores.dtype === "float32" && y.dtype === "int32" &&
+    fusedKernelsActive(SOFTMAX_LOSS_KERNEL, SOFTMAX_LOSS_GRAD_KERNEL)
+  ) {
+    return softmaxLossByKernel(scores, y);
+  }
   const C = scores.shape[1] as number;
   return tf.tidy(() => {
     const logProbs = tf.sub(scores, tf.logSumExp(scores, 1, true));
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(y as tf.Tensor1D, C)), 1);
     return tf.neg(tf.mean(picked));
   });
+}
+
+/** {@linkcode softmaxLoss} as the backend's two kernels; the labels get no gradient. */
+function softmaxLossByKernel(scores: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const [value, probs] = tf.engine().runKernel(SOFTMAX_LOSS_KERNEL, {
+      scores: args[0] as tf.Tensor,
+      labels,
+    }) as tf.Tensor[];
+    // Saved, labels too: a caller may free its labels before the backward pass.
+    save([probs, labels]);
+    return {
+      value,
+      gradFunc: (dloss: tf.Tensor, [probs, labels]: tf.Tensor[]) =>
+        tf.engine().runKernel(SOFTMAX_LOSS_GRAD_KERNEL, { dloss, probs, labels }) as tf.Tensor,
+    };
+  });
+  return loss(scores) as tf.Scalar;
 }
 
 /**

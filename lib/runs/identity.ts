@@ -53,10 +53,16 @@ function sortKeys(value: unknown): unknown {
 const KERNEL_ENTRIES: Partial<Record<BackendName, string>> = {
   wasm: new URL("../kernels/wasm/mod.ts", import.meta.url).href,
   webgpu: new URL("../kernels/webgpu/register.ts", import.meta.url).href,
+  native: new URL("../kernels/native/kernels.ts", import.meta.url).href,
 };
 
-/** Tiers whose results change with the thread count. */
-const THREAD_DEPENDENT: readonly BackendName[] = [];
+/**
+ * Tiers whose results change with the thread count: oneDNN (2.x) reproduces results
+ * bitwise only for a fixed environment, thread count included (its reductions split work
+ * by thread), and has no deterministic mode; 1 and 2 threads give gradients that differ
+ * in the last bits (tests/kernels_native_determinism_test.ts).
+ */
+const THREAD_DEPENDENT: readonly BackendName[] = ["native"];
 
 /** The library that does a tier's arithmetic, as "package@version". */
 function libraryOf(info: BackendInfo): string {
@@ -66,6 +72,8 @@ function libraryOf(info: BackendInfo): string {
       return `@tensorflow/tfjs-backend-wasm@${versions["tfjs-backend-wasm"] ?? "?"}`;
     case "cpu":
       return `@tensorflow/tfjs-backend-cpu@${versions["tfjs-backend-cpu"] ?? versions.tfjs ?? "?"}`;
+    case "native":
+      return `oneDNN@${versions.onednn ?? "?"}`;
     case "webgpu":
       return `@tensorflow/tfjs-backend-webgpu@${versions["tfjs-backend-webgpu"] ?? "?"}`;
     default:

@@ -27,7 +27,8 @@ import type { StudyFlags } from "./flags.ts";
 
 /**
  * The backend a study keys its runs with when array tasks train them: described without
- * starting for a named tier (webgpu, wasm, cpu), started here for `auto` and tensorflow.
+ * starting for a named tier (webgpu, wasm, cpu), started here for `auto`, tensorflow and
+ * native.
  *
  * @returns the backend, and whether it was started in this process.
  * @example
@@ -40,17 +41,20 @@ export async function submittingBackend(
   request: BackendRequest,
   threads?: number,
 ): Promise<{ info: BackendInfo; started: boolean }> {
-  if (request !== "auto" && request !== "tensorflow") {
+  if (request !== "auto" && request !== "tensorflow" && request !== "native") {
     return { info: await describeUnstartedBackend(request, { threads }), started: false };
   }
   try {
     return { info: await initBackend({ backend: request, threads }), started: true };
   } catch (error) {
-    if (request !== "tensorflow") throw error;
+    if (request !== "tensorflow" && request !== "native") throw error;
     throw new Error(
-      `${(error as Error).message}; the keys of tensorflow runs name the native package that ` +
-        "loads (tfjs-node-gpu or tfjs-node), so it must load on the submitting host as on the " +
-        "compute nodes (webgpu, wasm and cpu need not start here)",
+      `${(error as Error).message}; the keys of ${request} runs name the library that loads ` +
+        (request === "native"
+          ? "(oneDNN's version) and the thread count"
+          : "(tfjs-node-gpu or tfjs-node)") +
+        ", so it must load on the submitting host as on the compute nodes (webgpu, wasm and " +
+        "cpu need not start here)",
     );
   }
 }

@@ -201,9 +201,12 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
   const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}`;
+  // Where oneDNN does not load, auto runs on wasm: one line says why native was passed over.
+  const nativeSkipped = backend.skipped.find((line) => line.startsWith("native: "));
+  const passedOver = nativeSkipped ? `; native passed over: ${nativeSkipped.slice(8)}` : "";
   console.log(
     submitting === undefined
-      ? `backend: ${backend.backend} (${threads})`
+      ? `backend: ${backend.backend} (${threads})${passedOver}`
       : submitting.started
       ? `backend: ${backend.backend} (${threads}), the best tier on this host, for every ` +
         `${launcher} task (--backend NAME chooses another)`

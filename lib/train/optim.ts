@@ -25,10 +25,19 @@
  * For every rule but adamw, `weightDecay` is classic L2 regularization added to the
  * gradient (`dw + weightDecay * w`, as PyTorch's `weight_decay`); adamw decouples it.
  *
+ * Where the backend has fused kernels for them (the native backend;
+ * lib/kernels/native/fused_kernel_names.ts), sgd and adam/adamw run as one kernel per
+ * parameter, with the same float32 operations in the same order: the same results.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { argumentError, describeValue } from "../errors.ts";
+import {
+  ADAM_KERNEL,
+  fusedKernelsActive,
+  SGD_KERNEL,
+} from "../kernels/native/fused_kernel_names.ts";
 
 /** Hyper-parameters and state of an update rule; exactly cs231n's keys, in camelCase. */
 export interface OptimConfig {
@@ -93,6 +102,11 @@ export const OPTIM_DEFAULTS = {
   adamwWeightDecay: 1e-2,
 } as const;
 
+/** True when the active backend fuses `kernel` and w, dw are float32. */
+function fused(kernel: string, w: tf.Tensor, dw: tf.Tensor): boolean {
+  return w.dtype === "float32" && dw.dtype === "float32" && fusedKernelsActive(kernel);
+}
+
 /** `dw + weightDecay * w`, or `dw` itself when there is no decay. */
 function l2(w: tf.Tensor, dw: tf.Tensor, weightDecay: number): tf.Tensor {
   return weightDecay === 0 ? dw : tf.add(dw, tf.mul(weightDecay, w));
@@ -119,7 +133,9 @@ export function sgd(
   config: OptimConfig = {},
 ): [tf.Tensor, OptimConfig] {
   const { learningRate = OPTIM_DEFAULTS.learningRate, weightDecay = 0 } = config;
-  const nextW = tf.tidy(() => tf.sub(w, tf.mul(learningRate, l2(w, dw, weightDecay))));
+  const nextW = fused(SGD_KERNEL, w, dw)
+    ? tf.engine().runKernel(SGD_KERNEL, { w, dw }, { learningRate, weightDecay }) as tf.Tensor
+    : tf.tidy(() => tf.sub(w, tf.mul(learningRate, l2(w, dw, weightDecay))));
   return [nextW, { learningRate, weightDecay }];
 }
 
@@ -287,6 +303,31 @@ function adamStep(
   return { step, m, v };
 }
 
+/**
+ * {@linkcode adamStep} and the step itself as the backend's fused kernel: `[nextW, m, v]`
+ * with `nextW = decay * w - step` (decay 1 for adam).
+ */
+function adamKernel(
+  w: tf.Tensor,
+  grad: tf.Tensor,
+  hyper: ReturnType<typeof adamHyperParameters>,
+  state: OptimConfig,
+  decay: number,
+): tf.Tensor[] {
+  const { learningRate, beta1, beta2, epsilon, t } = hyper;
+  const inputs: tf.NamedTensorMap = { w, grad };
+  if (state.m) inputs.m = state.m;
+  if (state.v) inputs.v = state.v;
+  return tf.engine().runKernel(ADAM_KERNEL, inputs, {
+    learningRate,
+    beta1,
+    beta2,
+    epsilon,
+    t,
+    decay,
+  }) as tf.Tensor[];
+}
+
 /** Adam's hyper-parameters with defaults, and the step count incremented before use. */
 function adamHyperParameters(config: OptimConfig, weightDecay: number) {
   return {
@@ -322,6 +363,12 @@ export function adam(
   config: OptimConfig = {},
 ): [tf.Tensor, OptimConfig] {
   const hyper = adamHyperParameters(config, config.weightDecay ?? 0);
+  if (fused(ADAM_KERNEL, w, dw)) {
+    const grad = hyper.weightDecay === 0 ? dw : tf.tidy(() => l2(w, dw, hyper.weightDecay));
+    const [nextW, m, v] = adamKernel(w, grad, hyper, config, 1);
+    if (grad !== dw) grad.dispose();
+    return [nextW, { ...hyper, m, v }];
+  }
   const { nextW, m, v } = tf.tidy(() => {
     const { step, m, v } = adamStep(w, l2(w, dw, hyper.weightDecay), hyper, config);
     return { nextW: tf.sub(w, step), m, v };
@@ -351,6 +398,11 @@ export function adamw(
   config: OptimConfig = {},
 ): [tf.Tensor, OptimConfig] {
   const hyper = adamHyperParameters(config, config.weightDecay ?? OPTIM_DEFAULTS.adamwWeightDecay);
+  if (fused(ADAM_KERNEL, w, dw)) {
+    const decay = 1 - hyper.learningRate * hyper.weightDecay;
+    const [nextW, m, v] = adamKernel(w, dw, hyper, config, decay);
+    return [nextW, { ...hyper, m, v }];
+  }
   const { nextW, m, v } = tf.tidy(() => {
     const { step, m, v } = adamStep(w, dw, hyper, config);
     const decayed = tf.mul(w, 1 - hyper.learningRate * hyper.weightDecay);

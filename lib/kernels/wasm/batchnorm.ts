@@ -12,8 +12,9 @@
  *   dx = gamma / (M std) * (M dy - dbeta - xhat * dgamma)
  * which per column is dx = a dy + b x + d with three float64 coefficients.
  *
- * These kernels have no other backend and no registered gradient: lib/layers/batchnorm.ts
- * calls them from its `tf.customGrad` only when the active backend is wasm.
+ * These kernels have no registered gradient: lib/layers/batchnorm.ts calls them from its
+ * `tf.customGrad` when the active backend registers them (wasm: these; native: oneDNN's,
+ * lib/kernels/native/norm_kernels.ts).
  *
  * Shapes: x, y, dy, dx (M, C); gamma, beta, mean, variance, dgamma, dbeta (C,); float32.
  *
@@ -273,8 +274,8 @@ export const batchnormTrainGradConfig: tf.KernelConfig = {
 };
 
 /**
- * Whether the batchnorm kernels can run now: the active backend is wasm and they are
- * registered for it.
+ * Whether the batchnorm kernels can run now: the active backend registers both (wasm
+ * registers these, the native backend its oneDNN ones under the same names).
  *
  * @example
  * ```ts
@@ -284,11 +285,11 @@ export const batchnormTrainGradConfig: tf.KernelConfig = {
  *
  * batchnormKernelsActive(); // false before a backend starts
  * await initBackend({ backend: "wasm" }); // registers the kernels
- * batchnormKernelsActive(); // true: batchnorm (lib/layers/batchnorm.ts) now runs them
+ * batchnormKernelsActive(); // true (on wasm and native): batchnorm (lib/layers/batchnorm.ts) now runs them
  * ```
  */
 export function batchnormKernelsActive(): boolean {
-  return tf.getBackend() === "wasm" &&
-    tf.getKernel(BATCHNORM_TRAIN_KERNEL, "wasm") !== undefined &&
-    tf.getKernel(BATCHNORM_TRAIN_GRAD_KERNEL, "wasm") !== undefined;
+  const backend = tf.getBackend();
+  return tf.getKernel(BATCHNORM_TRAIN_KERNEL, backend) !== undefined &&
+    tf.getKernel(BATCHNORM_TRAIN_GRAD_KERNEL, backend) !== undefined;
 }
