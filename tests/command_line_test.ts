@@ -94,7 +94,11 @@ Deno.test("benches and setup:native reject an unknown flag or a bad value in one
       ["--repeat", "-2"],
       /^error: --repeat: got "-2"; expected an integer >= 1$/,
     ],
-    ["lib/cli/setup_native.ts", ["--cpu"], /^error: --cpu: unknown flag; accepted flags: --gpu$/],
+    [
+      "lib/cli/setup_native.ts",
+      ["--cpu"],
+      /^error: --cpu: unknown flag; accepted flags: --gpu, --tensorflow$/,
+    ],
   ];
   for (const [script, args, expected] of cases) {
     const out = await new Deno.Command(Deno.execPath(), {

@@ -81,7 +81,7 @@ Deno.test("manifest: a task refuses what it cannot read or trust, with the exit 
     [JSON.stringify({ ...manifest, entries: [] }), /entries: got \[\]; expected a non-empty list/],
     [
       JSON.stringify({ ...manifest, backend: { name: "webgl" } }),
-      /backend\.name: got "webgl"; expected one of tensorflow, webgpu, wasm, cpu/,
+      /backend\.name: got "webgl"; expected one of tensorflow, webgpu, native, wasm, cpu/,
     ],
     [
       JSON.stringify({ ...manifest, entries: [{ ...manifest.entries[0], index: 3 }] }),

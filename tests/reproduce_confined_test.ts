@@ -248,6 +248,21 @@ Deno.test("a script path outside experiments/ is refused before anything runs", 
   }
 });
 
+Deno.test("a page of the native tier is refused, with the way to reproduce it on wasm", async () => {
+  const native = page(writerScript()).replace(
+    '"backend":{"backend":"cpu"}',
+    '"backend":{"backend":"native"}',
+  );
+  assert.ok(native.includes('"backend":{"backend":"native"}'), "the page records native");
+  const result = await reproduce(native);
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /the figure ran on the native tier .* Deno grants pointer access only with unrestricted FFI.* --backend wasm/,
+  );
+  assert.ok(!result.stdout.includes("reproducing"), "nothing ran");
+});
+
 Deno.test("malformed embedded data is named before anything runs", async () => {
   const notList = await reproduce(page(writerScript(), { runs: { planted: true } }));
   assert.equal(notList.code, 2);

@@ -28,6 +28,11 @@ export const NNLAB_ENV_VARIABLES: readonly string[] = [
   // the webgpu tier points the Vulkan loader at a private runtime folder when none is set
   "TMPDIR",
   "XDG_RUNTIME_DIR",
+  // the native tier: where libdnnl is, and OpenMP's idle policy it sets while loading it
+  "NNLAB_ONEDNN_LIB",
+  "CONDA_PREFIX",
+  "HOMEBREW_PREFIX",
+  "OMP_WAIT_POLICY",
 ];
 
 /**

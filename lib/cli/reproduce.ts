@@ -445,6 +445,17 @@ export async function reproduceFigure(
   replace("--jobs", "1");
   replace("--backend", options.backend);
   const backend = flags[flags.indexOf("--backend") + 1];
+  if (backend === "native") {
+    // Deno scopes FFI by library only for opening it: reading or passing a pointer needs
+    // FFI without limits, with which the page's code could call any native function.
+    throw new ReproduceError(
+      "the figure ran on the native tier (oneDNN through FFI), which a confined script " +
+        "cannot use: Deno grants pointer access only with unrestricted FFI, and with it the " +
+        "page's code could call any native function; reproduce it on another tier with " +
+        "--backend wasm (its numbers differ from native's by rounding, so a looser --rtol " +
+        "such as 1e-2 fits), or read the script and run it yourself",
+    );
+  }
 
   const known = await repositoryScript(scriptPath);
   if (typeof known !== "string") {
@@ -484,6 +495,7 @@ export async function reproduceFigure(
     await checkScriptImports(work, script, nodeModules);
 
     const ffi = options.ffi ?? await backendLibraries(backend, nodeModules);
+
     const permissions = confinedRunFlags({
       read: [work, nodeModules, ...links.data],
       write: [plots, runs],

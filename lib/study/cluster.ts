@@ -49,10 +49,10 @@ export async function submittingBackend(
   } catch (error) {
     if (request !== "tensorflow" && request !== "native") throw error;
     throw new Error(
-      `${(error as Error).message}; the keys of ${request} runs name the library that loads ` +
+      `${(error as Error).message}; the keys of ${request} runs name ` +
         (request === "native"
-          ? "(oneDNN's version) and the thread count"
-          : "(tfjs-node-gpu or tfjs-node)") +
+          ? "the library that loads (oneDNN's version) and the thread count"
+          : "the native package that loads (tfjs-node-gpu or tfjs-node)") +
         ", so it must load on the submitting host as on the compute nodes (webgpu, wasm and " +
         "cpu need not start here)",
     );
@@ -104,7 +104,13 @@ export async function launchStudy(launch: StudyLaunch): Promise<boolean> {
     options: flags.launch,
     backend: {
       name: backend.backend,
-      ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      // A tier whose results depend on the thread count runs every task with the count
+      // its runs were keyed with.
+      ...(flags.threads !== undefined
+        ? { threads: flags.threads }
+        : (await backendIdentity(backend)).threads !== undefined
+        ? { threads: backend.threads }
+        : {}),
       identity: await backendIdentity(backend),
     },
     runsDir: launch.store.dir,

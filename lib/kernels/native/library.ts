@@ -75,6 +75,27 @@ export function libraryCandidates(
   return [...names, ...paths];
 }
 
+/**
+ * The variables the library search reads. Each is read alone and a denied read counts as
+ * unset, so a confined process (a reproduction, allowed only named variables) searches too.
+ */
+function libraryEnvironment(): Record<string, string | undefined> {
+  return {
+    [ONEDNN_LIB_ENV]: readEnv(() => Deno.env.get("NNLAB_ONEDNN_LIB")),
+    CONDA_PREFIX: readEnv(() => Deno.env.get("CONDA_PREFIX")),
+    HOMEBREW_PREFIX: readEnv(() => Deno.env.get("HOMEBREW_PREFIX")),
+  };
+}
+
+/** A variable's value, or undefined where it is unset or may not be read. */
+function readEnv(read: () => string | undefined): string | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads `dnnl_version()` of a library opened with at least that symbol. */
 function readVersion(pointer: Deno.PointerValue): OneDnnVersion {
   if (pointer === null) throw new Error("dnnl_version() returned NULL");
@@ -140,7 +161,7 @@ export const INSTALL_HINT = "run `deno task setup:native` (Debian/Ubuntu: apt-ge
  * ```
  */
 export function openOneDnn(
-  env: Record<string, string | undefined> = Deno.env.toObject(),
+  env: Record<string, string | undefined> = libraryEnvironment(),
 ): OneDnnLibrary {
   const forced = env[ONEDNN_LIB_ENV];
   const candidates = forced ? [forced] : libraryCandidates(env);

@@ -289,7 +289,8 @@ function keyChanged(
   const submitted = manifest.backend.identity;
   if (submitted && canonicalJson(submitted) !== canonicalJson(here)) {
     const describe = (identity: BackendIdentity) =>
-      `${identity.library}${identity.kernels ? `, kernels ${identity.kernels.slice(0, 12)}` : ""}`;
+      `${identity.library}${identity.kernels ? `, kernels ${identity.kernels.slice(0, 12)}` : ""}` +
+      (identity.threads !== undefined ? `, ${identity.threads} thread(s)` : "");
     return new TaskError(
       TASK_EXIT.badManifest,
       `"${entry.name}": the backend here (${describe(here)}) is not the one the runs were ` +
