@@ -8,7 +8,7 @@
  */
 import type { BackendInfo } from "../backend/info.ts";
 import { Progress, stdoutOutput } from "../train/progress.ts";
-import { backendIdentity, missCause, runIdentity, runKey } from "./identity.ts";
+import { backendIdentity, canonicalJson, missCause, runIdentity, runKey } from "./identity.ts";
 import type { GitInfo, ProgressPlan, RunRecord, RunSpec } from "./record.ts";
 import { liveEventSink, liveProgress } from "./live_events.ts";
 import { gitInfo } from "./source_graph.ts";
@@ -233,7 +233,7 @@ async function explainMisses(
 ): Promise<void> {
   if (misses.length === 0) return;
   const byCause = new Map<string, string[]>();
-  let previous: Map<string, RunRecord> | undefined;
+  let stored: RunRecord[] | undefined;
   for (const { index, lookup } of misses) {
     const run = planned[index];
     const unusable = describeMiss(lookup, store.pathOf(run.key));
@@ -242,8 +242,8 @@ async function explainMisses(
       continue;
     }
     if (!lookup.hit && lookup.reason === "running") continue; // waited for, not retrained
-    previous ??= newestByName(await store.list(), study);
-    const cause = missCause(previous.get(run.spec.name), {
+    stored ??= (await store.list()).filter((r) => r.study === study);
+    const cause = missCause(closestRecord(stored, run.spec), {
       config: run.spec.config,
       identity: run.identity,
     });
@@ -283,6 +283,43 @@ export function newestByName(records: RunRecord[], study: string): Map<string, R
     if (!seen || (record.endedAt ?? "") > (seen.endedAt ?? "")) newest.set(record.name, record);
   }
   return newest;
+}
+
+/**
+ * The stored record a new run is best explained against: of the records with its name,
+ * the one whose settings differ in the fewest keys (a --quick run against the last
+ * --quick run, not the last full one), the newest among equals.
+ *
+ * @example
+ * ```ts
+ * import { closestRecord } from "./runner.ts";
+ * import type { RunRecord, RunSpec } from "./record.ts";
+ * declare const records: RunRecord[];
+ * declare const spec: RunSpec;
+ * closestRecord(records, spec)?.config; // the settings the run is compared with
+ * ```
+ */
+export function closestRecord(records: RunRecord[], spec: RunSpec): RunRecord | undefined {
+  const differences = (record: RunRecord) => {
+    const keys = new Set([...Object.keys(record.config), ...Object.keys(spec.config)]);
+    return [...keys].filter((key) =>
+      canonicalJson(record.config[key] ?? null) !== canonicalJson(spec.config[key] ?? null)
+    ).length;
+  };
+  let best: RunRecord | undefined;
+  let bestDifferences = Infinity;
+  for (const record of records) {
+    if (record.name !== spec.name || record.status === "running") continue;
+    const d = differences(record);
+    if (
+      d < bestDifferences ||
+      (d === bestDifferences && (record.endedAt ?? "") > (best?.endedAt ?? ""))
+    ) {
+      best = record;
+      bestDifferences = d;
+    }
+  }
+  return best;
 }
 
 /**
