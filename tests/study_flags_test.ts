@@ -3,7 +3,7 @@
  * environment and deno.json, and the backend from `$NNLAB_BACKEND`.
  */
 import assert from "node:assert/strict";
-import { FLAGS_HELP, parseStudyFlags } from "../lib/study/flags.ts";
+import { FLAGS_HELP, parseStudyFlags, splitCores } from "../lib/study/flags.ts";
 import { LAUNCHER_PARSE_OPTIONS } from "../lib/runs/launchers/options.ts";
 
 const none = { env: {}, config: {} };
@@ -84,4 +84,31 @@ Deno.test("study flags: --help lists every launcher flag", () => {
     assert.match(FLAGS_HELP, new RegExp(`^  --${flag}\\b`, "m"), flag);
   }
   assert.match(FLAGS_HELP, /^ {2}-h, --help/m);
+});
+
+Deno.test("jobs x threads stays within the cores unless both flags ask for more", () => {
+  assert.equal(parseStudyFlags([], none).jobs, undefined, "no --jobs: decided by the split");
+  // Neither flag: one single-threaded run per core.
+  assert.deepEqual(splitCores({}, 8), { jobs: 8, threads: 1 });
+  assert.deepEqual(splitCores({}, 1), { jobs: 1, threads: 1 });
+  // --threads alone: as many jobs as fit.
+  assert.deepEqual(splitCores({ threads: 2 }, 2), { jobs: 1, threads: 2 });
+  assert.deepEqual(splitCores({ threads: 3 }, 8), { jobs: 2, threads: 3 });
+  assert.deepEqual(splitCores({ threads: 16 }, 8), { jobs: 1, threads: 16 });
+  // --jobs alone: the cores shared among the jobs; one job keeps the backend's default.
+  assert.deepEqual(splitCores({ jobs: 3 }, 8), { jobs: 3, threads: 2 });
+  assert.deepEqual(splitCores({ jobs: 16 }, 8), { jobs: 16, threads: 1 });
+  assert.deepEqual(splitCores({ jobs: 1 }, 8), { jobs: 1 });
+  for (const cores of [1, 2, 3, 8, 64]) {
+    for (const flags of [{}, { jobs: 1 }, { jobs: Math.min(2, cores) }, { threads: 1 }]) {
+      const { jobs, threads } = splitCores(flags, cores);
+      assert.ok(jobs * (threads ?? cores) <= cores, `${JSON.stringify(flags)} on ${cores} cores`);
+    }
+  }
+  // Both given: taken as asked, with the reason it will be slow.
+  assert.deepEqual(splitCores({ jobs: 2, threads: 1 }, 2), { jobs: 2, threads: 1 });
+  assert.equal(
+    splitCores({ jobs: 2, threads: 2 }, 2).oversubscribed,
+    "4 threads on 2 cores: --jobs 2 x --threads 2 oversubscribes them (runs slow each other down)",
+  );
 });

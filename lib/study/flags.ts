@@ -28,8 +28,8 @@ export interface StudyFlags {
   /** Backend threads; undefined = the backend's default (all cores for threaded wasm). */
   threads?: number;
   seed: number;
-  /** Worker processes for independent runs. */
-  jobs: number;
+  /** Worker processes for independent runs; undefined = as many as the cores allow. */
+  jobs?: number;
   /** Ignore cached runs. */
   fresh: boolean;
   dataset: DatasetName;
@@ -56,9 +56,9 @@ const OPTIONS: FlagOptions = {
 /** One line per flag, for --help. */
 export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --backend NAME     ${["auto", ...BACKEND_NAMES].join(" | ")} (default auto, or $NNLAB_BACKEND)
-  --threads N        backend threads (default: all cores where supported)
+  --threads N        backend threads per run (default: the cores left per job)
   --seed N           integer seed for weights, batches and dropout (default 0)
-  --jobs N           worker processes for independent runs (default: number of cores)
+  --jobs N           worker processes for independent runs (default: cores / threads)
   --fresh            ignore cached runs and train again
   --dataset NAME     ${DATASET_NAMES.join(" | ")} (default auto)
   --out FILE         where to write the HTML figure (default plots/<name>.html)
@@ -122,7 +122,6 @@ export function parseStudyFlags(
     if (!(value >= min)) throw argumentError(`--${name}`, text, `an integer >= ${min}`);
     return numberIn(`--${name}`, value, { min, integer: true });
   };
-  const cores = navigator.hardwareConcurrency ?? 1;
   const launch = resolveLauncherOptions({ flags: values, ...defaults });
   if (launch.launcher !== "local" && values.jobs !== undefined) {
     throw new Error(
@@ -136,7 +135,7 @@ export function parseStudyFlags(
     backend: backendRequest(values.backend as string | undefined, defaults.env),
     threads: integer("threads", 1),
     seed: integer("seed", 0, 0)!,
-    jobs: integer("jobs", 1, cores)!,
+    jobs: integer("jobs", 1),
     fresh: values.fresh === true,
     dataset: values.dataset === undefined
       ? "auto"
@@ -145,4 +144,53 @@ export function parseStudyFlags(
     launch,
     help: values.help === true,
   };
+}
+
+/** How a study's runs share the cores: worker processes, and threads per run. */
+export interface CoreSplit {
+  /** Runs trained at once (1: in the study's process). */
+  jobs: number;
+  /**
+   * Threads of each run, where the flags or the split decide it; undefined: the backend's
+   * default (every core), for a study with one job and no `--threads`.
+   */
+  threads?: number;
+  /** One line when `--jobs` times `--threads` asks for more threads than there are cores. */
+  oversubscribed?: string;
+}
+
+/**
+ * Splits `cores` between `--jobs` and `--threads` so that jobs x threads <= cores unless
+ * both are given: `--threads T` alone runs floor(cores / T) jobs, `--jobs J` alone gives
+ * each run floor(cores / J) threads, neither runs one single-threaded job per core. Both
+ * given are taken as asked, with a line saying when they oversubscribe the cores.
+ *
+ * The thread count of a run is part of its identity on tiers whose results depend on it
+ * (native), so a run keeps its thread count whether it trains in a worker or here.
+ *
+ * @example
+ * ```ts
+ * splitCores({}, 8); // { jobs: 8, threads: 1 }
+ * splitCores({ threads: 4 }, 8); // { jobs: 2, threads: 4 }
+ * splitCores({ jobs: 1 }, 8); // { jobs: 1, threads: undefined }: every core
+ * splitCores({ jobs: 4, threads: 4 }, 8).oversubscribed; // "16 threads on 8 cores: ..."
+ * ```
+ */
+export function splitCores(
+  flags: { jobs?: number; threads?: number },
+  cores: number,
+): CoreSplit {
+  const { jobs, threads } = flags;
+  if (jobs !== undefined && threads !== undefined) {
+    return jobs * threads <= cores ? { jobs, threads } : {
+      jobs,
+      threads,
+      oversubscribed: `${jobs * threads} threads on ${cores} core${cores > 1 ? "s" : ""}: ` +
+        `--jobs ${jobs} x --threads ${threads} oversubscribes them (runs slow each other down)`,
+    };
+  }
+  if (threads !== undefined) return { jobs: Math.max(1, Math.floor(cores / threads)), threads };
+  if (jobs === 1) return { jobs };
+  const runs = jobs ?? cores;
+  return { jobs: runs, threads: Math.max(1, Math.floor(cores / runs)) };
 }

@@ -34,7 +34,13 @@ import { gitInfo } from "../runs/source_graph.ts";
 import { RunStore } from "../runs/store.ts";
 import { requireSubmitCommand } from "../runs/launchers/launch.ts";
 import { launchStudy, submittingBackend } from "./cluster.ts";
-import { FLAGS_HELP, parseStudyFlags, type StudyFlags } from "./flags.ts";
+import {
+  type CoreSplit,
+  FLAGS_HELP,
+  parseStudyFlags,
+  splitCores,
+  type StudyFlags,
+} from "./flags.ts";
 import { studyPlanFile, writeStudyPlan } from "./plan.ts";
 
 /** Settings as the runs see them: the study's, plus its resolved data and the seed. */
@@ -188,8 +194,10 @@ async function runWithFlags<S extends Record<string, unknown>>(
   // A study asked only for its plan (loadRuns) submits nothing.
   if (!local && !dryRun && !studyPlanFile()) await requireSubmitCommand(launcher);
   const submitting = local ? undefined : await submittingBackend(flags.backend, flags.threads);
+  const split = await localSplit(flags);
+  // Here every run trains on `split.threads`, in a worker or in this process alike.
   const backend = submitting?.info ??
-    await initBackend({ backend: flags.backend, threads: flags.threads });
+    await initBackend({ backend: flags.backend, threads: split.threads });
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
@@ -200,7 +208,8 @@ async function runWithFlags<S extends Record<string, unknown>>(
   }
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
-  const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}`;
+  const jobs = local && split.jobs > 1 ? ` per run, up to ${split.jobs} runs at once` : "";
+  const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}${jobs}`;
   // Where oneDNN does not load, auto runs on wasm: one line says why native was passed over.
   const nativeSkipped = backend.skipped.find((line) => line.startsWith("native: "));
   const passedOver = nativeSkipped ? `; native passed over: ${nativeSkipped.slice(8)}` : "";
@@ -212,11 +221,7 @@ async function runWithFlags<S extends Record<string, unknown>>(
         `${launcher} task (--backend NAME chooses another)`
       : `backend: ${backend.backend}, for every ${launcher} task (not started on this host)`,
   );
-  let jobs = flags.jobs;
-  if (jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
-    console.log(`jobs: 1 (starting worker processes is not permitted here)`);
-    jobs = 1;
-  }
+  if (local && split.note) console.log(split.note);
   const specs = definition.runs(settings);
   const store = new RunStore();
   if (!local) {
@@ -238,8 +243,8 @@ async function runWithFlags<S extends Record<string, unknown>>(
     backend,
     store,
     fresh: local && flags.fresh,
-    jobs: local ? jobs : 1,
-    workerThreads: flags.threads ?? 1,
+    jobs: local ? split.jobs : 1,
+    workerThreads: split.threads ?? 1,
   });
   const scriptFile = fileURLToPath(definition.script);
   const git = await gitInfo();
@@ -273,4 +278,21 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
   console.log(`wrote ${relative(Deno.cwd(), out) || out} in ${seconds} s`);
   return out;
+}
+
+/**
+ * Jobs and threads per run for a local study ({@linkcode splitCores}); where starting
+ * worker processes is not permitted (the confined reproduce), one job with every core.
+ */
+async function localSplit(flags: StudyFlags): Promise<CoreSplit & { note?: string }> {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const split = splitCores(flags, cores);
+  if (split.jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
+    return {
+      jobs: 1,
+      threads: flags.threads,
+      note: "jobs: 1 (starting worker processes is not permitted here)",
+    };
+  }
+  return split.oversubscribed ? { ...split, note: `jobs: ${split.oversubscribed}` } : split;
 }
