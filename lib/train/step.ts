@@ -89,8 +89,11 @@ export function solverStep(
 }
 
 /**
- * Whether the active backend computes in host memory as kernels are called (cpu, wasm): a
- * read is then a copy, not a wait for a device, and a clock around a kernel times it.
+ * Whether the active backend computes in host memory as kernels are called (cpu, wasm,
+ * native, tensorflow): a read is then a copy, not a wait for a device, and a clock around a
+ * kernel times it. On those the update is skipped by a branch on the read flag; a device
+ * backend masks it with a `where` over every parameter instead (fcnet on native: 13 ms a
+ * step masked, 4 ms branched).
  *
  * @example
  * ```ts
@@ -101,7 +104,7 @@ export function computesOnHost(): boolean {
   return HOST_BACKENDS.includes(tf.getBackend());
 }
 
-const HOST_BACKENDS = ["cpu", "wasm"];
+const HOST_BACKENDS = ["cpu", "wasm", "native", "tensorflow"];
 
 /**
  * Frees the state tensors (velocity, cache, m, v) of `config` that `next` does not carry
