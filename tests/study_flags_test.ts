@@ -86,29 +86,38 @@ Deno.test("study flags: --help lists every launcher flag", () => {
   assert.match(FLAGS_HELP, /^ {2}-h, --help/m);
 });
 
-Deno.test("jobs x threads stays within the cores unless both flags ask for more", () => {
+Deno.test("jobs x threads stays within the cores; flags asking for more are said to", () => {
   assert.equal(parseStudyFlags([], none).jobs, undefined, "no --jobs: decided by the split");
-  // Neither flag: one single-threaded run per core.
-  assert.deepEqual(splitCores({}, 8), { jobs: 8, threads: 1 });
-  assert.deepEqual(splitCores({}, 1), { jobs: 1, threads: 1 });
-  // --threads alone: as many jobs as fit.
-  assert.deepEqual(splitCores({ threads: 2 }, 2), { jobs: 1, threads: 2 });
-  assert.deepEqual(splitCores({ threads: 3 }, 8), { jobs: 2, threads: 3 });
-  assert.deepEqual(splitCores({ threads: 16 }, 8), { jobs: 1, threads: 16 });
-  // --jobs alone: the cores shared among the jobs; one job keeps the backend's default.
-  assert.deepEqual(splitCores({ jobs: 3 }, 8), { jobs: 3, threads: 2 });
-  assert.deepEqual(splitCores({ jobs: 16 }, 8), { jobs: 16, threads: 1 });
-  assert.deepEqual(splitCores({ jobs: 1 }, 8), { jobs: 1 });
+  // Neither flag: a job per core up to the study's runs, the cores shared among them.
+  assert.deepEqual(splitCores({}, 8, 40), { jobs: 8, threads: 1 });
+  assert.deepEqual(splitCores({}, 8, 3), { jobs: 3, threads: 2 });
+  assert.deepEqual(splitCores({}, 2, 1), { jobs: 1, threads: 2 }, "one run: every core");
+  assert.deepEqual(splitCores({}, 1, 40), { jobs: 1, threads: 1 });
+  // One flag: the other fills the cores.
+  assert.deepEqual(splitCores({ threads: 2 }, 2, 40), { jobs: 1, threads: 2 });
+  assert.deepEqual(splitCores({ threads: 3 }, 8, 40), { jobs: 2, threads: 3 });
+  assert.deepEqual(splitCores({ jobs: 3 }, 8, 40), { jobs: 3, threads: 2 });
+  assert.deepEqual(splitCores({ jobs: 1 }, 8, 40), { jobs: 1, threads: 8 });
   for (const cores of [1, 2, 3, 8, 64]) {
-    for (const flags of [{}, { jobs: 1 }, { jobs: Math.min(2, cores) }, { threads: 1 }]) {
-      const { jobs, threads } = splitCores(flags, cores);
-      assert.ok(jobs * (threads ?? cores) <= cores, `${JSON.stringify(flags)} on ${cores} cores`);
+    for (const runs of [1, 2, 5, 100]) {
+      for (const flags of [{}, { jobs: 1 }, { jobs: Math.min(2, cores) }, { threads: 1 }]) {
+        const { jobs, threads, oversubscribed } = splitCores(flags, cores, runs);
+        const where = `${JSON.stringify(flags)}, ${runs} runs on ${cores} cores`;
+        assert.ok(jobs * threads <= cores && oversubscribed === undefined, where);
+      }
     }
   }
-  // Both given: taken as asked, with the reason it will be slow.
-  assert.deepEqual(splitCores({ jobs: 2, threads: 1 }, 2), { jobs: 2, threads: 1 });
+  // More threads than cores, by one flag or both: as asked, with the reason it will be slow.
   assert.equal(
-    splitCores({ jobs: 2, threads: 2 }, 2).oversubscribed,
-    "4 threads on 2 cores: --jobs 2 x --threads 2 oversubscribes them (runs slow each other down)",
+    splitCores({ jobs: 2, threads: 2 }, 2, 40).oversubscribed,
+    "4 threads on 2 cores: 2 jobs x 2 threads oversubscribe them (runs slow each other down)",
+  );
+  assert.equal(
+    splitCores({ jobs: 3 }, 2, 40).oversubscribed,
+    "3 threads on 2 cores: 3 jobs x 1 thread oversubscribe them (runs slow each other down)",
+  );
+  assert.equal(
+    splitCores({ threads: 4 }, 2, 40).oversubscribed?.split(":")[0],
+    "4 threads on 2 cores",
   );
 });

@@ -32,6 +32,9 @@ import { loadNativeBackend, type NativeBackendInfo } from "../kernels/native/mod
 
 export { BACKEND_NAMES, type BackendName, type BackendRequest } from "./info.ts";
 
+/** The most threads `--threads` accepts (each tier may run fewer, and says so). */
+export const MAX_THREADS = 1024;
+
 /** Options for {@linkcode initBackend}. */
 export interface BackendOptions {
   /** Tier to force; `auto` (default) takes the best that loads. */
@@ -136,7 +139,14 @@ const wasmLoader: BackendLoader = {
     tfWasm.setWasmPaths(wasmBinaryDir());
     registerWasmKernels();
     const setBackend = () => tf.setBackend("wasm");
-    if (threads !== undefined) return startThreadedWasm(threads, setBackend);
+    if (threads !== undefined) {
+      const running = Math.min(threads, MAX_WASM_THREADS);
+      await startThreadedWasm(running, setBackend);
+      if (running < threads) {
+        return `wasm: runs ${running} threads, not ${threads} (the most its threaded build has)`;
+      }
+      return;
+    }
     // Default: all cores; where the threaded build cannot start, one thread (the
     // BackendInfo records the count that runs, and the note says why).
     const cores = defaultWasmThreads();
@@ -225,7 +235,7 @@ export async function chooseBackend(
 ): Promise<BackendChoice> {
   oneOf("backend", request, ["auto", ...BACKEND_NAMES]);
   if (options.threads !== undefined) {
-    numberIn("--threads", options.threads, { min: 1, max: MAX_WASM_THREADS, integer: true });
+    numberIn("--threads", options.threads, { min: 1, max: MAX_THREADS, integer: true });
   }
   const skipped: string[] = [];
   const fallbacks: string[] = [];
@@ -235,7 +245,7 @@ export async function chooseBackend(
       fallbacks.push(note);
     }
     if (options.threads !== undefined && options.threads > 1 && backend === "cpu") {
-      fallbacks.push(`cpu: runs 1 thread; --threads ${options.threads} is not used`);
+      fallbacks.push(`cpu: runs 1 thread, not ${options.threads}`);
     }
     return { backend, skipped, fallbacks };
   };

@@ -59,6 +59,24 @@ export async function submittingBackend(
   }
 }
 
+/**
+ * Threads of one run in an array task unless `--threads` says: the task's CPUs
+ * (`--cpus-per-task`, else the scheduler's default of one) shared among the runs a
+ * packed task trains at once. On native this count is part of the run's key, so it
+ * is the task's, never the submitting host's core count.
+ *
+ * @example
+ * ```ts
+ * taskThreads({ cpusPerTask: 8, runsPerTask: 1 }); // 8
+ * taskThreads({ cpusPerTask: 8, runsPerTask: 3 }); // 2: three runs at once, 2 threads each
+ * taskThreads({ runsPerTask: 1 }); // 1
+ * ```
+ */
+export function taskThreads(launch: { cpusPerTask?: number; runsPerTask: number }): number {
+  const cpus = launch.cpusPerTask ?? 1;
+  return Math.max(1, Math.floor(cpus / Math.min(launch.runsPerTask, cpus)));
+}
+
 /** What {@linkcode launchStudy} needs. */
 export interface StudyLaunch {
   study: string;

@@ -150,47 +150,49 @@ export function parseStudyFlags(
 export interface CoreSplit {
   /** Runs trained at once (1: in the study's process). */
   jobs: number;
-  /**
-   * Threads of each run, where the flags or the split decide it; undefined: the backend's
-   * default (every core), for a study with one job and no `--threads`.
-   */
-  threads?: number;
+  /** Threads of each run. */
+  threads: number;
   /** One line when `--jobs` times `--threads` asks for more threads than there are cores. */
   oversubscribed?: string;
 }
 
 /**
- * Splits `cores` between `--jobs` and `--threads` so that jobs x threads <= cores unless
- * both are given: `--threads T` alone runs floor(cores / T) jobs, `--jobs J` alone gives
- * each run floor(cores / J) threads, neither runs one single-threaded job per core. Both
- * given are taken as asked, with a line saying when they oversubscribe the cores.
+ * Splits `cores` between `--jobs` and `--threads` for a study of `runs` runs, so that
+ * jobs x threads <= cores: `--threads T` alone runs floor(cores / T) jobs, `--jobs J`
+ * alone gives each run floor(cores / J) threads, neither runs min(cores, runs) jobs with
+ * the cores shared among them (a one-run study gets every core). Flags that ask for more
+ * threads than cores are taken as asked, with a line saying so.
  *
- * The thread count of a run is part of its identity on tiers whose results depend on it
- * (native), so a run keeps its thread count whether it trains in a worker or here.
+ * The split depends on the study's run count, not on how many of its runs are cached:
+ * the thread count of a run is part of its identity on tiers whose results depend on it
+ * (native), so a rerun keys its runs as the first run did, in a worker or here.
  *
  * @example
  * ```ts
- * splitCores({}, 8); // { jobs: 8, threads: 1 }
- * splitCores({ threads: 4 }, 8); // { jobs: 2, threads: 4 }
- * splitCores({ jobs: 1 }, 8); // { jobs: 1, threads: undefined }: every core
- * splitCores({ jobs: 4, threads: 4 }, 8).oversubscribed; // "16 threads on 8 cores: ..."
+ * splitCores({}, 8, 40); // { jobs: 8, threads: 1 }
+ * splitCores({}, 8, 2); // { jobs: 2, threads: 4 }
+ * splitCores({}, 8, 1); // { jobs: 1, threads: 8 }
+ * splitCores({ threads: 4 }, 8, 40); // { jobs: 2, threads: 4 }
+ * splitCores({ jobs: 1 }, 8, 40); // { jobs: 1, threads: 8 }
+ * splitCores({ jobs: 4, threads: 4 }, 8, 40).oversubscribed; // "16 threads on 8 cores: ..."
  * ```
  */
 export function splitCores(
   flags: { jobs?: number; threads?: number },
   cores: number,
+  runs: number,
 ): CoreSplit {
-  const { jobs, threads } = flags;
-  if (jobs !== undefined && threads !== undefined) {
-    return jobs * threads <= cores ? { jobs, threads } : {
-      jobs,
-      threads,
-      oversubscribed: `${jobs * threads} threads on ${cores} core${cores > 1 ? "s" : ""}: ` +
-        `--jobs ${jobs} x --threads ${threads} oversubscribes them (runs slow each other down)`,
-    };
-  }
-  if (threads !== undefined) return { jobs: Math.max(1, Math.floor(cores / threads)), threads };
-  if (jobs === 1) return { jobs };
-  const runs = jobs ?? cores;
-  return { jobs: runs, threads: Math.max(1, Math.floor(cores / runs)) };
+  const jobs = flags.jobs ??
+    (flags.threads !== undefined
+      ? Math.max(1, Math.floor(cores / flags.threads))
+      : Math.max(1, Math.min(cores, runs)));
+  const threads = flags.threads ?? Math.max(1, Math.floor(cores / jobs));
+  if (jobs * threads <= cores) return { jobs, threads };
+  return {
+    jobs,
+    threads,
+    oversubscribed: `${jobs * threads} threads on ${cores} core${cores > 1 ? "s" : ""}: ` +
+      `${jobs} job${jobs > 1 ? "s" : ""} x ${threads} thread${threads > 1 ? "s" : ""} ` +
+      "oversubscribe them (runs slow each other down)",
+  };
 }

@@ -33,7 +33,7 @@ import { executeRuns, type RunOutcome } from "../runs/runner.ts";
 import { gitInfo } from "../runs/source_graph.ts";
 import { RunStore } from "../runs/store.ts";
 import { requireSubmitCommand } from "../runs/launchers/launch.ts";
-import { launchStudy, submittingBackend } from "./cluster.ts";
+import { launchStudy, submittingBackend, taskThreads } from "./cluster.ts";
 import {
   type CoreSplit,
   FLAGS_HELP,
@@ -193,18 +193,25 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const local = launcher === "local";
   // A study asked only for its plan (loadRuns) submits nothing.
   if (!local && !dryRun && !studyPlanFile()) await requireSubmitCommand(launcher);
-  const submitting = local ? undefined : await submittingBackend(flags.backend, flags.threads);
-  const split = await localSplit(flags);
-  // Here every run trains on `split.threads`, in a worker or in this process alike.
-  const backend = submitting?.info ??
-    await initBackend({ backend: flags.backend, threads: split.threads });
+  const submitting = local
+    ? undefined
+    : await submittingBackend(flags.backend, flags.threads ?? taskThreads(flags.launch));
   const base = { ...definition.settings, ...(flags.quick ? definition.quick : {}) } as S;
   const choice = await resolveDataset(flags.dataset, definition.datasets ?? "course");
   const spec = definition.data(base, choice.dataset);
   const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
+  const specs = definition.runs(settings);
+  const split = await localSplit(flags, specs.length);
+  // Here every run trains on `split.threads`, in a worker or in this process alike (every
+  // core: the backend's default, which caps wasm at its threaded build's most).
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const backend = submitting?.info ?? await initBackend({
+    backend: flags.backend,
+    threads: flags.threads ?? (split.threads < cores ? split.threads : undefined),
+  });
   const planFile = studyPlanFile(); // loadRuns asks which runs the study serves now
   if (planFile) {
-    return await writeStudyPlan(planFile, definition.name, definition.runs(settings), backend);
+    return await writeStudyPlan(planFile, definition.name, specs, backend);
   }
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
@@ -222,7 +229,6 @@ async function runWithFlags<S extends Record<string, unknown>>(
       : `backend: ${backend.backend}, for every ${launcher} task (not started on this host)`,
   );
   if (local && split.note) console.log(split.note);
-  const specs = definition.runs(settings);
   const store = new RunStore();
   if (!local) {
     const complete = await launchStudy({
@@ -244,7 +250,7 @@ async function runWithFlags<S extends Record<string, unknown>>(
     store,
     fresh: local && flags.fresh,
     jobs: local ? split.jobs : 1,
-    workerThreads: split.threads ?? 1,
+    workerThreads: split.threads,
   });
   const scriptFile = fileURLToPath(definition.script);
   const git = await gitInfo();
@@ -284,13 +290,15 @@ async function runWithFlags<S extends Record<string, unknown>>(
  * Jobs and threads per run for a local study ({@linkcode splitCores}); where starting
  * worker processes is not permitted (the confined reproduce), one job with every core.
  */
-async function localSplit(flags: StudyFlags): Promise<CoreSplit & { note?: string }> {
+async function localSplit(
+  flags: StudyFlags,
+  runs: number,
+): Promise<CoreSplit & { note?: string }> {
   const cores = navigator.hardwareConcurrency ?? 1;
-  const split = splitCores(flags, cores);
+  const split = splitCores(flags, cores, runs);
   if (split.jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
     return {
-      jobs: 1,
-      threads: flags.threads,
+      ...splitCores({ ...flags, jobs: 1 }, cores, runs),
       note: "jobs: 1 (starting worker processes is not permitted here)",
     };
   }
