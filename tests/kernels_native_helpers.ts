@@ -3,7 +3,8 @@
  * cpu backend as the reference, host-side inputs, and the comparison bound.
  *
  * Where libdnnl does not load, `nativeSkip` holds the one-line reason and every native
- * test is skipped with it (CI installs libdnnl2, so there they run).
+ * test is ignored with it; with NNLAB_REQUIRE_NATIVE=1 (CI sets it, and installs libdnnl2)
+ * they fail instead.
  *
  * @module
  */
@@ -28,7 +29,10 @@ function probeNative(): string | undefined {
 /** Why the native tests cannot run here, or undefined when they can. */
 export const nativeSkip: string | undefined = probeNative();
 
-if (nativeSkip) console.log(`native tests skipped: ${nativeSkip}`);
+if (nativeSkip && Deno.env.get("NNLAB_REQUIRE_NATIVE") === "1") {
+  throw new Error(`NNLAB_REQUIRE_NATIVE=1 but the native tier cannot load: ${nativeSkip}`);
+}
+if (nativeSkip) console.log(`native tests ignored: ${nativeSkip}`);
 
 /**
  * Starts the test backend, then makes sure native (one thread, the tests' default: a

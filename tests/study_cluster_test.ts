@@ -25,7 +25,7 @@ import { type EntryStatus, readEntryStatuses } from "../lib/runs/launchers/statu
 import { RunStore } from "../lib/runs/store.ts";
 import { waitFor } from "./runs_fixture.ts";
 import { submittingBackend } from "../lib/study/cluster.ts";
-import { withSlurmCluster } from "./slurm_cluster.ts";
+import { slurmSkip, withSlurmCluster } from "./slurm_cluster.ts";
 
 const STUDY = join(REPO_ROOT, "experiments", "weight_scale.ts");
 
@@ -137,163 +137,167 @@ Deno.test("the submitting host starts tensorflow (or says why it must), not a na
   assert.equal(started, false, "a named tier is described, not started");
 });
 
-Deno.test("weight_scale --quick --launcher slurm --wait: a frozen task's run is resubmitted alone and trained once", async () => {
-  const work = await Deno.makeTempDir({ prefix: "nnlab-study-slurm-" });
-  const runsDir = join(work, "runs");
-  const launchesDir = join(work, "launches");
-  const children: Deno.ChildProcess[] = [];
-  try {
-    await withSlurmCluster(async (cluster) => {
-      const env = {
-        ...cluster.env,
-        NNLAB_RUNS_DIR: runsDir,
-        NNLAB_LAUNCHES_DIR: launchesDir,
-        NO_COLOR: "1",
-      };
-      /** Starts the study with `flags` (after --quick) in `studyEnv`; resolves to its output. */
-      const study = (flags: string[], studyEnv: Record<string, string> = env) => {
-        const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", STUDY, "--quick", ...flags],
-          env: studyEnv,
-          stdout: "piped",
+Deno.test(
+  "weight_scale --quick --launcher slurm --wait: a frozen task's run is resubmitted alone and trained once",
+  { ignore: slurmSkip !== undefined },
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "nnlab-study-slurm-" });
+    const runsDir = join(work, "runs");
+    const launchesDir = join(work, "launches");
+    const children: Deno.ChildProcess[] = [];
+    try {
+      await withSlurmCluster(async (cluster) => {
+        const env = {
+          ...cluster.env,
+          NNLAB_RUNS_DIR: runsDir,
+          NNLAB_LAUNCHES_DIR: launchesDir,
+          NO_COLOR: "1",
+        };
+        /** Starts the study with `flags` (after --quick) in `studyEnv`; resolves to its output. */
+        const study = (flags: string[], studyEnv: Record<string, string> = env) => {
+          const child = new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", STUDY, "--quick", ...flags],
+            env: studyEnv,
+            stdout: "piped",
+            stderr: "piped",
+          }).spawn();
+          children.push(child);
+          return child.output().then((output) => ({
+            code: output.code,
+            stdout: new TextDecoder().decode(output.stdout),
+            stderr: new TextDecoder().decode(output.stderr),
+          }));
+        };
+        const page = join(work, "weight_scale.html");
+        const store = new RunStore(runsDir);
+
+        // The first command; the first run to be claimed is frozen in the middle of training.
+        const first = study(["--launcher", "slurm", "--wait", "--out", page]);
+        let claim = "";
+        await waitFor(
+          async () => {
+            [claim = ""] = await claims(runsDir);
+            return claim !== "";
+          },
+          "a task to claim a run",
+          90_000,
+        );
+        const holder = JSON.parse(await Deno.readTextFile(claim)) as {
+          holder: { pid: number };
+          run: string;
+        };
+        Deno.kill(holder.holder.pid, "SIGSTOP");
+        // A local --jobs 1 run of the same study, on the core the frozen task leaves idle:
+        // its records must equal the cluster's (same keys, same results).
+        const localRuns = join(work, "local-runs");
+        const localRun = study(["--jobs", "1", "--out", join(work, "local.html")], {
+          NNLAB_RUNS_DIR: localRuns,
+          NO_COLOR: "1",
+        });
+        const frozenKey = claim.split("/").at(-1)!.replace(".claim", "");
+        assert.equal((await store.get(frozenKey)).hit, false, "frozen before its run ended");
+        const [launch1] = await folders(launchesDir);
+        const manifest1 = await readManifest(join(launch1, "manifest.json"));
+        assert.equal(manifest1.entries.length, 6, "3 weight scales x {baseline, batchnorm}");
+        const frozen = manifest1.entries.find((entry) => entry.key === frozenKey)!;
+        await waitFor(
+          async () => (await store.list()).length === 5,
+          "the five other runs to be stored",
+          120_000,
+        );
+
+        // The same command again: only the frozen run is missing; its task waits for the claim.
+        const second = study(["--launcher", "slurm", "--wait", "--out", page]);
+        let launch2 = "";
+        await waitFor(
+          async () => {
+            launch2 = (await folders(launchesDir))[1] ?? "";
+            const log = await Deno.readTextFile(join(launch2, "task-0.out")).catch(() => "");
+            return log.includes(`being trained by pid ${holder.holder.pid}; waiting for it`);
+          },
+          "the second launch's task to wait for the frozen task's claim",
+          90_000,
+        );
+        assert.deepEqual(
+          (await readManifest(join(launch2, "manifest.json"))).entries.map((entry) => entry.key),
+          [frozenKey],
+          "the rerun submits only the frozen run",
+        );
+
+        const jobId = (await readEntryStatuses(launch1)).get(frozen.index)?.jobId;
+        assert.ok(jobId, "the frozen task's status names its job");
+        const cancel = await new Deno.Command("scancel", {
+          args: ["--signal=KILL", "--batch", `${jobId}_${frozen.index}`],
+          env: cluster.env,
           stderr: "piped",
-        }).spawn();
-        children.push(child);
-        return child.output().then((output) => ({
-          code: output.code,
-          stdout: new TextDecoder().decode(output.stdout),
-          stderr: new TextDecoder().decode(output.stderr),
-        }));
-      };
-      const page = join(work, "weight_scale.html");
-      const store = new RunStore(runsDir);
+        }).output();
+        assert.equal(cancel.code, 0, new TextDecoder().decode(cancel.stderr));
 
-      // The first command; the first run to be claimed is frozen in the middle of training.
-      const first = study(["--launcher", "slurm", "--wait", "--out", page]);
-      let claim = "";
-      await waitFor(
-        async () => {
-          [claim = ""] = await claims(runsDir);
-          return claim !== "";
-        },
-        "a task to claim a run",
-        90_000,
-      );
-      const holder = JSON.parse(await Deno.readTextFile(claim)) as {
-        holder: { pid: number };
-        run: string;
-      };
-      Deno.kill(holder.holder.pid, "SIGSTOP");
-      // A local --jobs 1 run of the same study, on the core the frozen task leaves idle:
-      // its records must equal the cluster's (same keys, same results).
-      const localRuns = join(work, "local-runs");
-      const localRun = study(["--jobs", "1", "--out", join(work, "local.html")], {
-        NNLAB_RUNS_DIR: localRuns,
-        NO_COLOR: "1",
+        const one = await first;
+        assert.equal(one.code, 1, `${one.stdout}\n${one.stderr}`);
+        const taskLog = join(launch1, `task-${frozen.index}.out`);
+        assert.ok(
+          one.stdout.split("\n").some((line) =>
+            line.startsWith(`  task ${frozen.index} "${frozen.name}": `) &&
+            line.endsWith(`; log ${taskLog}`)
+          ),
+          one.stdout,
+        );
+        assert.match(one.stdout, /slurm job \d+: 5 of 6 run\(s\) stored/);
+        assert.match(one.stdout, /run the same command again to submit only the 1 missing run/);
+        assert.doesNotMatch(one.stdout, /^wrote /m, "no figure without every run");
+
+        const two = await second;
+        assert.equal(two.code, 0, `${two.stdout}\n${two.stderr}`);
+        assert.match(two.stdout, /slurm: submitted job \d+: 1 run\(s\) of weight_scale in 1 array/);
+        assert.match(two.stdout, new RegExp(`^\\[1/1\\] "${frozen.name}": finished`, "m"));
+        assert.match(two.stdout, /^weight_scale: 6 of 6 runs cached, 0 to train$/m);
+        assert.match(two.stdout, /^wrote .*weight_scale\.html/m);
+
+        // Every run trained by exactly one task: the launches' status files say who trained.
+        const trainedBy = new Map<string, EntryStatus[]>();
+        for (const launch of [launch1, launch2]) {
+          for (const status of (await readEntryStatuses(launch)).values()) {
+            if (status.state !== "finished") continue;
+            trainedBy.set(status.key, [...(trainedBy.get(status.key) ?? []), status]);
+          }
+        }
+        assert.equal(trainedBy.size, 6);
+        assert.ok([...trainedBy.values()].every((statuses) => statuses.length === 1));
+        assert.equal(
+          trainedBy.get(frozenKey)![0].jobId,
+          (await readEntryStatuses(launch2)).get(0)?.jobId,
+        );
+        assert.deepEqual(await claims(runsDir), [], "every claim released or taken over");
+
+        const data = readPageData(await Deno.readTextFile(page))!;
+        const records = await store.list();
+        assert.deepEqual(
+          results(data.runs.map((run) => run.record)),
+          results(records),
+          "the page shows the stored runs",
+        );
+
+        // Later, the same command without --wait: nothing to submit, the figure from the store.
+        const later = await study(["--launcher", "slurm", "--out", page]);
+        assert.equal(later.code, 0, later.stderr);
+        assert.match(later.stdout, /^weight_scale: every run is in the store; nothing to submit$/m);
+        assert.match(later.stdout, /^weight_scale: 6 of 6 runs cached, 0 to train$/m);
+        assert.match(later.stdout, /^wrote .*weight_scale\.html/m);
+
+        const local = await localRun;
+        assert.equal(local.code, 0, local.stderr);
+        assert.deepEqual(results(await new RunStore(localRuns).list()), results(records));
       });
-      const frozenKey = claim.split("/").at(-1)!.replace(".claim", "");
-      assert.equal((await store.get(frozenKey)).hit, false, "frozen before its run ended");
-      const [launch1] = await folders(launchesDir);
-      const manifest1 = await readManifest(join(launch1, "manifest.json"));
-      assert.equal(manifest1.entries.length, 6, "3 weight scales x {baseline, batchnorm}");
-      const frozen = manifest1.entries.find((entry) => entry.key === frozenKey)!;
-      await waitFor(
-        async () => (await store.list()).length === 5,
-        "the five other runs to be stored",
-        120_000,
-      );
-
-      // The same command again: only the frozen run is missing; its task waits for the claim.
-      const second = study(["--launcher", "slurm", "--wait", "--out", page]);
-      let launch2 = "";
-      await waitFor(
-        async () => {
-          launch2 = (await folders(launchesDir))[1] ?? "";
-          const log = await Deno.readTextFile(join(launch2, "task-0.out")).catch(() => "");
-          return log.includes(`being trained by pid ${holder.holder.pid}; waiting for it`);
-        },
-        "the second launch's task to wait for the frozen task's claim",
-        90_000,
-      );
-      assert.deepEqual(
-        (await readManifest(join(launch2, "manifest.json"))).entries.map((entry) => entry.key),
-        [frozenKey],
-        "the rerun submits only the frozen run",
-      );
-
-      const jobId = (await readEntryStatuses(launch1)).get(frozen.index)?.jobId;
-      assert.ok(jobId, "the frozen task's status names its job");
-      const cancel = await new Deno.Command("scancel", {
-        args: ["--signal=KILL", "--batch", `${jobId}_${frozen.index}`],
-        env: cluster.env,
-        stderr: "piped",
-      }).output();
-      assert.equal(cancel.code, 0, new TextDecoder().decode(cancel.stderr));
-
-      const one = await first;
-      assert.equal(one.code, 1, `${one.stdout}\n${one.stderr}`);
-      const taskLog = join(launch1, `task-${frozen.index}.out`);
-      assert.ok(
-        one.stdout.split("\n").some((line) =>
-          line.startsWith(`  task ${frozen.index} "${frozen.name}": `) &&
-          line.endsWith(`; log ${taskLog}`)
-        ),
-        one.stdout,
-      );
-      assert.match(one.stdout, /slurm job \d+: 5 of 6 run\(s\) stored/);
-      assert.match(one.stdout, /run the same command again to submit only the 1 missing run/);
-      assert.doesNotMatch(one.stdout, /^wrote /m, "no figure without every run");
-
-      const two = await second;
-      assert.equal(two.code, 0, `${two.stdout}\n${two.stderr}`);
-      assert.match(two.stdout, /slurm: submitted job \d+: 1 run\(s\) of weight_scale in 1 array/);
-      assert.match(two.stdout, new RegExp(`^\\[1/1\\] "${frozen.name}": finished`, "m"));
-      assert.match(two.stdout, /^weight_scale: 6 of 6 runs cached, 0 to train$/m);
-      assert.match(two.stdout, /^wrote .*weight_scale\.html/m);
-
-      // Every run trained by exactly one task: the launches' status files say who trained.
-      const trainedBy = new Map<string, EntryStatus[]>();
-      for (const launch of [launch1, launch2]) {
-        for (const status of (await readEntryStatuses(launch)).values()) {
-          if (status.state !== "finished") continue;
-          trainedBy.set(status.key, [...(trainedBy.get(status.key) ?? []), status]);
+    } finally {
+      for (const child of children) {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // ended already
         }
       }
-      assert.equal(trainedBy.size, 6);
-      assert.ok([...trainedBy.values()].every((statuses) => statuses.length === 1));
-      assert.equal(
-        trainedBy.get(frozenKey)![0].jobId,
-        (await readEntryStatuses(launch2)).get(0)?.jobId,
-      );
-      assert.deepEqual(await claims(runsDir), [], "every claim released or taken over");
-
-      const data = readPageData(await Deno.readTextFile(page))!;
-      const records = await store.list();
-      assert.deepEqual(
-        results(data.runs.map((run) => run.record)),
-        results(records),
-        "the page shows the stored runs",
-      );
-
-      // Later, the same command without --wait: nothing to submit, the figure from the store.
-      const later = await study(["--launcher", "slurm", "--out", page]);
-      assert.equal(later.code, 0, later.stderr);
-      assert.match(later.stdout, /^weight_scale: every run is in the store; nothing to submit$/m);
-      assert.match(later.stdout, /^weight_scale: 6 of 6 runs cached, 0 to train$/m);
-      assert.match(later.stdout, /^wrote .*weight_scale\.html/m);
-
-      const local = await localRun;
-      assert.equal(local.code, 0, local.stderr);
-      assert.deepEqual(results(await new RunStore(localRuns).list()), results(records));
-    });
-  } finally {
-    for (const child of children) {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // ended already
-      }
+      await Deno.remove(work, { recursive: true }).catch(() => {});
     }
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
-});
+  },
+);
