@@ -79,7 +79,7 @@ Deno.test("parseCommandLine: unknown flags, missing values and switch values are
   assert.deepEqual(parsed.positionals, ["a.html"]);
 });
 
-Deno.test("benches and setup:native reject an unknown flag or a bad value in one line, no stack", async () => {
+Deno.test("benches, setup:native and gpu reject an unknown flag or a bad value in one line, no stack", async () => {
   const cases: [string, string[], RegExp][] = [
     ["bench/step.ts", ["--nope"], /^error: --nope: unknown flag; accepted flags: --backend VALUE/],
     [
@@ -99,6 +99,7 @@ Deno.test("benches and setup:native reject an unknown flag or a bad value in one
       ["--cpu"],
       /^error: --cpu: unknown flag; accepted flags: --gpu, --tensorflow$/,
     ],
+    ["lib/cli/gpu.ts", ["--bogus"], /^error: --bogus: unknown flag; this command takes no flags$/],
   ];
   for (const [script, args, expected] of cases) {
     const out = await new Deno.Command(Deno.execPath(), {

@@ -102,7 +102,10 @@ function explain(
 ): string {
   const message = error.message.split("\n")[0];
   const unknown = message.match(/^Unknown option '([^']+)'/);
-  if (unknown) return `${unknown[1]}: unknown flag; accepted flags: ${accepted}`;
+  if (unknown) {
+    return `${unknown[1]}: unknown flag; ` +
+      (accepted ? `accepted flags: ${accepted}` : "this command takes no flags");
+  }
   const missing = message.match(/^Option '(-\w, )?(--[^ ']+) <value>' argument missing/);
   if (missing) return `${missing[2]}: got no value; expected ${missing[2]} VALUE`;
   const ambiguous = message.match(/^Option '([^']+)' argument is ambiguous/);

@@ -20,6 +20,7 @@ import { loadWebgpuBackend, probeWebgpuAdapter } from "../kernels/webgpu/load.ts
 import { loadModel, MODELS } from "../models/table.ts";
 import { Random } from "../random.ts";
 import { Solver } from "../train/solver.ts";
+import { commandLineOrExit } from "./command_line.ts";
 
 /** Largest |webgpu - cpu| / max(1, |cpu|) over the losses that passes: float32 round-off. */
 export const LOSS_TOLERANCE = 1e-4;
@@ -41,7 +42,10 @@ export async function gpuCheck(log: (line: string) => void = console.log): Promi
       (error) => (error as Error).message,
     );
     log(`webgpu: ${reason}`);
-    log("studies train on the CPU (wasm), or through tfjs-node after `deno task setup:native`");
+    log(
+      "studies train on the CPU: native (oneDNN) where `deno task setup:native` installed it, " +
+        "else wasm",
+    );
     return false;
   }
   log(`adapter: ${adapterSummary(adapter)}`);
@@ -109,6 +113,7 @@ async function trainFewSteps(): Promise<{ losses: number[]; msPerIteration: numb
 }
 
 if (import.meta.main) {
+  commandLineOrExit(Deno.args, {}, {}, () => undefined); // no flags: an unknown one is an error
   try {
     if (!(await gpuCheck())) Deno.exitCode = 1;
   } catch (error) {
