@@ -157,6 +157,20 @@ Deno.test("a planted script that reads a file outside the copy is denied read ac
   assert.ok(!result.stdout.includes("the secret"));
 });
 
+Deno.test("a planted script sees the data sets, not the repository's runs or cluster launches", async () => {
+  for (const folder of ["runs", "launches"]) {
+    await Deno.mkdir(join(REPO_ROOT, "data", folder), { recursive: true }); // present, as in use
+    const path = JSON.stringify(join(REPO_ROOT, "data", folder));
+    const result = await reproduce(page(`console.log([...Deno.readDirSync(${path})]);`));
+    assertDenied(result, "read");
+  }
+});
+
+Deno.test("a planted script that loads a native library is denied ffi access", async () => {
+  const result = await reproduce(page(`Deno.dlopen("libc.so.6", {});`));
+  assertDenied(result, "ffi");
+});
+
 Deno.test("a planted script that opens a socket is denied net access", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let connected = false;

