@@ -215,8 +215,12 @@ async function runWithFlags<S extends Record<string, unknown>>(
   }
   const data = await loadData(spec);
   console.log(`data: ${data.description}${choice.fallback ? ` (${choice.fallback})` : ""}`);
-  const jobs = local && split.jobs > 1 ? ` per run, up to ${split.jobs} runs at once` : "";
-  const threads = `${backend.threads} thread${backend.threads > 1 ? "s" : ""}${jobs}`;
+  // Threads are named for the tiers that use them (a GPU's are its own; cpu runs one).
+  const threaded = backend.backend === "wasm" || backend.backend === "native";
+  const threads = [
+    threaded ? `${backend.threads} thread${backend.threads > 1 ? "s" : ""}` : "",
+    local && split.jobs > 1 ? `up to ${split.jobs} runs at once` : "",
+  ].filter(Boolean).join(" per run, ") || "1 run at a time";
   // Where oneDNN does not load, auto runs on wasm: one line says why native was passed over.
   const nativeSkipped = backend.skipped.find((line) => line.startsWith("native: "));
   const passedOver = nativeSkipped ? `; native passed over: ${nativeSkipped.slice(8)}` : "";
