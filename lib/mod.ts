@@ -175,7 +175,7 @@ export {
 } from "./plot/table.ts";
 export { configText, keyLabel, varyingKeys } from "./plot/varying.ts";
 export { rankRuns } from "./plot/findings.ts";
-export { plural } from "./plot/plural.ts";
+export { countWord, plural } from "./plot/plural.ts";
 export {
   type FigureExport,
   type ReadoutPoint,
