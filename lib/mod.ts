@@ -144,6 +144,7 @@ export {
   accuracyRows,
   epochTicks,
 } from "./plot/accuracy_panel.ts";
+export { countTicks } from "./plot/count_ticks.ts";
 export { learningCurves, type LossRow } from "./plot/learning_curves.ts";
 export { seriesClass, seriesPanel, type SeriesPanelOptions } from "./plot/series_panel.ts";
 export {
