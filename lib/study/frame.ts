@@ -48,7 +48,7 @@ export type ResolvedSettings<S> = S & { data: DataSpec; seed: number };
 
 /** What a study script declares. */
 export interface StudyDefinition<S extends Record<string, unknown>> {
-  /** File name of the figure: plots/<name>.html. */
+  /** File name of the figure: plots/<name>.html, or plots/<name>.quick.html with --quick. */
   name: string;
   /** The page's heading; built from the settings when it states a size. */
   title: string | ((settings: S) => string);
