@@ -87,7 +87,6 @@ export {
   type ConvNeXtDownsamplerOptions,
 } from "./blocks/convnext_downsampler.ts";
 export type { LabeledImages, StudyData } from "./data/types.ts";
-export { loadStudyData, type StudyDataOptions } from "./data/study.ts";
 export {
   ensureMnistIdx,
   hasMnistIdx,
@@ -169,7 +168,7 @@ export { timeSplit, type TimeSplitRow } from "./plot/time_split.ts";
 export {
   type CellFormat,
   formatCell,
-  formatDuration,
+  formatMilliseconds,
   table,
   type TableColumn,
   type TableSpec,

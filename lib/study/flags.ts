@@ -1,5 +1,5 @@
 /**
- * The command-line flags every experiment script shares, parsed strictly: an unknown
+ * The command-line flags every study script shares, parsed strictly: an unknown
  * flag or a bad value is an error naming the flag and what it accepts.
  *
  * @module
