@@ -1,6 +1,6 @@
 /**
- * Update rules compared: SGD, SGD+momentum, RMSProp and Adam training the same five-layer
- * fully connected net from the same initialization.
+ * Update rules compared: SGD, SGD+momentum, RMSProp and Adam training the same six-layer
+ * fully connected net (five hidden layers) from the same initialization.
  *
  * Run: `deno task exp:adam` (add --quick for a seconds-long smoke run).
  *
@@ -10,7 +10,8 @@ import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { rankRuns } from "../lib/plot/findings.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { fcRun } from "../lib/study/fc_run.ts";
+import { countWord } from "../lib/plot/plural.ts";
+import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
@@ -26,8 +27,10 @@ const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3
 await runStudy({
   name: "adam",
   title: "Update rules: SGD, momentum, RMSProp, Adam",
-  description: "The same five-layer net, from the same initialization, trained by four " +
-    "update rules at the course's learning rates: which trains fastest?",
+  description: (s) =>
+    `The same ${fcNetText(s.hiddenDims)}, from the same initialization, trained by ` +
+    `${countWord(Object.keys(learningRates).length)} update rules at the course's learning ` +
+    "rates: which trains fastest?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 200, numEpochs: 2 },

@@ -10,7 +10,8 @@ import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { rankRuns } from "../lib/plot/findings.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
-import { fcRun } from "../lib/study/fc_run.ts";
+import { configText } from "../lib/plot/varying.ts";
+import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
 
 const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
@@ -25,8 +26,9 @@ const settings = {
 await runStudy({
   name: "batchnorm",
   title: "Batch normalization in a deep net",
-  description: "A six-layer net with weightScale 2e-2, trained with and without batch " +
-    "normalization: does batchnorm make it train faster?",
+  description: (s) =>
+    `A ${fcNetText(s.hiddenDims)} with weight scale ${configText(s.weightScale)}, trained by ` +
+    `${s.updateRule} with and without batch normalization: does batchnorm make it train faster?`,
   script: import.meta.url,
   settings,
   quick: { numTrain: 200, numEpochs: 2 },

@@ -16,6 +16,7 @@ import { summarize } from "../lib/models/summary.ts";
 import { loadModel, MODELS } from "../lib/models/table.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
 import { rankRuns } from "../lib/plot/findings.ts";
+import { countWord } from "../lib/plot/plural.ts";
 import { modelSummary } from "../lib/plot/model_summary.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 
@@ -40,8 +41,9 @@ const optimizers = [
 await runStudy({
   name: "cnn",
   title: "A first MNIST CNN: SGD with and without momentum",
-  description: "The same two-convolution net trained by SGD with momentum 0.8 and 0.9 " +
-    "(lr 1e-3, batch 32) and by plain SGD (lr 1e-2, batch 256).",
+  description: (s) =>
+    `The same two-convolution net (${s.model}) trained by ${countWord(optimizers.length)} ` +
+    `optimizers: ${optimizers.map((o) => o.name).join("; ")}.`,
   script: import.meta.url,
   settings,
   quick: { numTrain: 256, numTest: 128, numEpochs: 2 },

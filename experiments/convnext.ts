@@ -26,6 +26,8 @@ import { classifierRun } from "../lib/train/classifier.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
 import { rankRuns } from "../lib/plot/findings.ts";
 import { modelSummary } from "../lib/plot/model_summary.ts";
+import { plural } from "../lib/plot/plural.ts";
+import { configText } from "../lib/plot/varying.ts";
 
 const settings = {
   filters: 32,
@@ -48,8 +50,11 @@ const settings = {
 await runStudy({
   name: "convnext",
   title: "A ConvNeXt-style classifier",
-  description: "A small ConvNeXt trained by SGD with weight decay and flip, crop and " +
-    "colour-jitter augmentation: learning curves, where a training step's time goes, " +
+  description: (s) =>
+    `A small ConvNeXt (${plural(s.stages, "stage")} of ${plural(s.blocksPerStage, "block")}, ` +
+    `${s.filters} channels after the stem) trained by ${s.updateRule} at lr ` +
+    `${configText(s.learningRate)} with weight decay ${configText(s.weightDecay)} and ` +
+    `${augmentationText(s.augment)}: learning curves, where a training step's time goes, ` +
     "and the model's layers.",
   script: import.meta.url,
   settings,
@@ -107,3 +112,15 @@ await runStudy({
     ];
   },
 });
+
+/** The augmentation in words: "flip, crop and colour-jitter augmentation" or "no augmentation". */
+function augmentationText(augment: typeof settings.augment): string {
+  const kinds = [
+    augment.flip > 0 ? "flip" : null,
+    augment.cropScale[0] < 1 ? "crop" : null,
+    augment.jitter > 0 ? "colour-jitter" : null,
+  ].filter((kind) => kind !== null);
+  if (kinds.length === 0) return "no augmentation";
+  return `${kinds.slice(0, -1).join(", ")}${kinds.length > 1 ? " and " : ""}${kinds.at(-1)} ` +
+    "augmentation";
+}

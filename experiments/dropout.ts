@@ -9,9 +9,10 @@
  */
 import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
-import { fcRun } from "../lib/study/fc_run.ts";
+import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { plural } from "../lib/plot/plural.ts";
 import { formatCell } from "../lib/plot/table.ts";
 
 const settings = {
@@ -22,19 +23,23 @@ const settings = {
   learningRate: 5e-4,
   numEpochs: 25,
   batchSize: 100,
+  /** Inverted-dropout keep probabilities, one run each; 1 = no dropout. */
+  keepProbs: [1, 0.25],
 };
 
 await runStudy({
   name: "dropout",
   title: "Dropout as a regularizer",
-  description: "A two-layer net trained on a small training set with and without " +
-    "dropout: does dropout narrow the gap between training and validation accuracy?",
+  description: (s) =>
+    `A ${fcNetText(s.hiddenDims)} trained on ${plural(s.numTrain, "training example")} ` +
+    `with keep probabilities ${s.keepProbs.join(", ")} (1 = no dropout): does dropout ` +
+    "narrow the gap between training and validation accuracy?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 2 },
   data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) =>
-    [1, 0.25].map((dropoutKeepProb) =>
+    s.keepProbs.map((dropoutKeepProb) =>
       fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {
         ...s,
         dropoutKeepProb,
@@ -48,8 +53,8 @@ await runStudy({
         title: "Accuracy per epoch, with and without dropout",
         legendLabel: "dropout",
       }),
-      findings: `After the last epoch on ${s.numTrain.toLocaleString("en-US")} training ` +
-        `examples: ${records.map(gap).join("; ")}.`,
+      findings: `After the last epoch on ${plural(s.numTrain, "training example")}: ` +
+        `${records.map(gap).join("; ")}.`,
     }];
   },
 });

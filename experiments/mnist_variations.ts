@@ -25,7 +25,7 @@ import { runStudy } from "../lib/study/frame.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
 import { rankRuns } from "../lib/plot/findings.ts";
-import { plural } from "../lib/plot/plural.ts";
+import { countWord, plural } from "../lib/plot/plural.ts";
 import { misclassifiedGrid } from "../lib/plot/misclassified_grid.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 
@@ -78,7 +78,8 @@ function runFacts(record: RunRecord): string {
 await runStudy({
   name: "mnist_variations",
   title: "Variations of a small MNIST CNN",
-  description: "Eight variations of a small digits classifier: a fully connected net " +
+  description: `${countWord(variations.length).replace(/^./, (c) => c.toUpperCase())} ` +
+    "variations of a small digits classifier: a fully connected net " +
     "against convolutions, pooling before the activation (max pooling commutes with relu " +
     "and tanh, so (c) computes what (b) does), tanh, adam against plain SGD, and a deep " +
     "net with and without residual skips and batchnorm. Which trains best?",
@@ -122,7 +123,7 @@ await runStudy({
       (a, r) => (a === undefined || r.metrics.testAcc > a.metrics.testAcc ? r : a),
       undefined,
     );
-    const counts = (best?.extra?.confusion ?? []) as number[][];
+    const counts = best?.extra?.confusion ?? [];
     const digits = counts.map((_, i) => String(i));
     const grid = best &&
       misclassifiedGrid(best, digits, `Misclassified test digits of ${best.name}`);

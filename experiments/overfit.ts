@@ -13,6 +13,7 @@ import { type DataSpec, dataSpec } from "../lib/data/spec.ts";
 import type { Figure } from "../lib/plot/figure.ts";
 import { displayable } from "../lib/plot/notebook.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
+import { plural } from "../lib/plot/plural.ts";
 import { formatCell } from "../lib/plot/table.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { type ResolvedSettings, runStudy } from "../lib/study/frame.ts";
@@ -35,6 +36,12 @@ const settings = {
   /** The one-epoch run: training examples (null = the whole training split) and its net. */
   full: { numTrain: null as number | null, hiddenDim: 500, reg: 1e-3, weightScale: 1e-3 },
 };
+
+/**
+ * Training examples the Solver scores for its per-epoch training accuracy (its
+ * numTrainSamples default, lib/train/solver.ts): a larger training set is sampled.
+ */
+const SOLVER_TRAIN_SAMPLE = 1_000;
 
 /** A run of cs231n's three-layer convnet with these settings. */
 function convNetRun(name: string, s: ResolvedSettings<typeof settings>) {
@@ -59,10 +66,11 @@ function convNetRun(name: string, s: ResolvedSettings<typeof settings>) {
 
 await runStudy({
   name: "overfit",
-  title: `A three-layer convnet on ${settings.numTrain} images`,
-  description: `Can a three-layer convnet memorize ${settings.numTrain} training images ` +
-    "(training accuracy near 100%, validation accuracy low)? And what does one epoch on " +
-    "a larger training set reach?",
+  title: (s) => `A three-layer convnet on ${plural(s.numTrain, "image")}`,
+  description: (s) =>
+    `Can a three-layer convnet memorize ${plural(s.numTrain, "training image")} in ` +
+    `${plural(s.numEpochs, "epoch")} (training accuracy near 100%, validation accuracy low)? ` +
+    `And what does one epoch on ${imagesText(s.full.numTrain)} reach?`,
   script: import.meta.url,
   settings,
   quick: { numVal: 200, full: { ...settings.full, numTrain: 200 } },
@@ -90,11 +98,12 @@ await runStudy({
       overfitFigure(overfit),
       {
         ...learningCurves([full], {
-          title: `One epoch on ${trainingSet(full)} (hidden ${configText(full, "hiddenDim")}, ` +
-            `reg ${configText(full, "reg")}, weight scale ${configText(full, "weightScale")})`,
-          caption: "Left: training loss of every minibatch. Middle and right: accuracy on a " +
-            "sample of the training images (up to 1,000) and on the validation set, before " +
-            "and after the epoch.",
+          title: `One epoch on ${imagesText(numTrainOf(full))} (hidden ` +
+            `${configText(full, "hiddenDim")}, reg ${configText(full, "reg")}, weight scale ` +
+            `${configText(full, "weightScale")})`,
+          caption: "Left: training loss of every minibatch. Middle and right: accuracy on " +
+            `${scoredText(numTrainOf(full))} and on the validation set, before and after ` +
+            "the epoch.",
         }),
         findings: `After the epoch: training accuracy ${
           formatCell(full.metrics.finalTrainAcc, "percent")
@@ -108,13 +117,14 @@ await runStudy({
 function overfitFigure(record: RunRecord): Figure {
   const loss = learningCurves([record]);
   const accuracy = epochCurves([record], { title: "" });
-  const images = (record.config.data as DataSpec).numTrain as number;
-  const perEpoch = Math.ceil(images / (record.config.batchSize as number));
+  const images = numTrainOf(record) as number;
+  // As the Solver counts: whole batches only, at least one.
+  const perEpoch = Math.max(Math.floor(images / (record.config.batchSize as number)), 1);
   const { finalTrainAcc, finalValAcc } = record.metrics;
   return displayable({
     title: `Overfitting ${images} images`,
     caption: `Left: training loss of every minibatch (${perEpoch} per epoch). Right: accuracy ` +
-      `on the ${images} training images and on the validation set after each epoch ` +
+      `on ${scoredText(images)} and on the validation set after each epoch ` +
       "(0 = before training).",
     findings: `After ${record.config.numEpochs} epochs: training accuracy ` +
       `${formatCell(finalTrainAcc, "percent")}, validation accuracy ` +
@@ -126,12 +136,22 @@ function overfitFigure(record: RunRecord): Figure {
   });
 }
 
-/** The full run's training set: its size, or the whole split. */
-function trainingSet(record: RunRecord): string {
-  const n = (record.config.data as DataSpec).numTrain;
-  return typeof n === "number"
-    ? `${n.toLocaleString("en-US")} training images`
-    : "the whole training set";
+/** A run's training-set size; null = the whole training split. */
+function numTrainOf(record: RunRecord): number | null {
+  return (record.config.data as DataSpec).numTrain;
+}
+
+/** A training-set size in words: "200 training images", or the whole training set. */
+function imagesText(numTrain: number | null): string {
+  return numTrain === null ? "the whole training set" : plural(numTrain, "training image");
+}
+
+/** Which training images the per-epoch accuracy is measured on, for a training set's size. */
+function scoredText(numTrain: number | null): string {
+  if (numTrain !== null && numTrain <= SOLVER_TRAIN_SAMPLE) {
+    return `the ${plural(numTrain, "training image")}`;
+  }
+  return `a sample of ${SOLVER_TRAIN_SAMPLE.toLocaleString("en-US")} training images`;
 }
 
 /** A config value of a record, as text. */

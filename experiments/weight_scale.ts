@@ -1,6 +1,6 @@
 /**
- * Batchnorm and initialization: a seven-layer net trained from 20 weight scales between
- * 1e-4 and 1, with and without batchnorm (40 runs).
+ * Batchnorm and initialization: a seven-layer net trained from weight scales log-spaced
+ * between 1e-4 and 1, with and without batchnorm (two runs per scale).
  *
  * Run: `deno task exp:weight-scale` (add --quick for a seconds-long smoke run).
  *
@@ -9,7 +9,9 @@
 import { dataSpec } from "../lib/data/spec.ts";
 import { runStudy } from "../lib/study/frame.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";
-import { fcRun } from "../lib/study/fc_run.ts";
+import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
+import { plural } from "../lib/plot/plural.ts";
+import { configText } from "../lib/plot/varying.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { formatCell } from "../lib/plot/table.ts";
 
@@ -20,8 +22,10 @@ const settings = {
   learningRate: 1e-3,
   numEpochs: 10,
   batchSize: 50,
-  /** How many weight scales, log-spaced from 1e-4 to 1. */
+  /** How many weight scales, log-spaced from the smallest to the largest. */
   numScales: 20,
+  smallestScale: 1e-4,
+  largestScale: 1,
 };
 
 /** `count` values log-spaced from 10^from to 10^to, like numpy.logspace. */
@@ -35,14 +39,18 @@ const normalizations = { baseline: null, batchnorm: "batchnorm" } as const;
 await runStudy({
   name: "weight_scale",
   title: "Batchnorm and weight initialization",
-  description: "A seven-layer net trained from weight scales between 1e-4 and 1, with and " +
-    "without batchnorm: from how wide a band of scales does each train?",
+  description: (s) =>
+    `A ${fcNetText(s.hiddenDims)} trained from ${plural(s.numScales, "weight scale")} ` +
+    `log-spaced between ${configText(s.smallestScale)} and ${configText(s.largestScale)}, ` +
+    "with and without batchnorm: from how wide a band of scales does each train?",
   script: import.meta.url,
   settings,
   quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
   data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
   runs: (s) =>
-    logspace(-4, 0, s.numScales).flatMap((weightScale) =>
+    logspace(Math.log10(s.smallestScale), Math.log10(s.largestScale), s.numScales).flatMap((
+      weightScale,
+    ) =>
       Object.entries(normalizations).map(([series, normalization]) =>
         fcRun(`${series} ${weightScale.toExponential(1)}`, { ...s, weightScale, normalization })
       )

@@ -87,7 +87,6 @@ export {
   type ConvNeXtDownsamplerOptions,
 } from "./blocks/convnext_downsampler.ts";
 export type { LabeledImages, StudyData } from "./data/types.ts";
-export { loadStudyData, type StudyDataOptions } from "./data/study.ts";
 export {
   ensureMnistIdx,
   hasMnistIdx,
@@ -144,6 +143,7 @@ export {
   accuracyRows,
   epochTicks,
 } from "./plot/accuracy_panel.ts";
+export { countTicks } from "./plot/count_ticks.ts";
 export { learningCurves, type LossRow } from "./plot/learning_curves.ts";
 export { seriesClass, seriesPanel, type SeriesPanelOptions } from "./plot/series_panel.ts";
 export {
@@ -168,14 +168,14 @@ export { timeSplit, type TimeSplitRow } from "./plot/time_split.ts";
 export {
   type CellFormat,
   formatCell,
-  formatDuration,
+  formatMilliseconds,
   table,
   type TableColumn,
   type TableSpec,
 } from "./plot/table.ts";
 export { configText, keyLabel, varyingKeys } from "./plot/varying.ts";
 export { rankRuns } from "./plot/findings.ts";
-export { plural } from "./plot/plural.ts";
+export { countWord, plural } from "./plot/plural.ts";
 export {
   type FigureExport,
   type ReadoutPoint,

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EVENTS_PATH } from "../lib/cli/dev/inject.ts";
 import { LIVE_PANEL_ID } from "../lib/cli/dev/live_panel.ts";
-import { rerunExperiment } from "../lib/cli/dev/rerun.ts";
+import { rerunStudy } from "../lib/cli/dev/rerun.ts";
 import { startDevServer } from "../lib/cli/dev/server.ts";
 import { changeEvents } from "../lib/cli/dev/sse_client.ts";
 import { copyWorkspace } from "../lib/cli/dev/workspace.ts";
@@ -78,7 +78,7 @@ Deno.test("a study re-run by dev reports its runs live, in workers and in proces
       await Deno.writeTextFile(script, studyScript(dir, jobs));
       const events: LiveEvent[] = [];
       const printed: string[] = [];
-      const result = await rerunExperiment(script, [], {
+      const result = await rerunStudy(script, [], {
         cwd: REPO_ROOT,
         print: (line) => printed.push(line),
         onLive: (event) => events.push(event),
@@ -128,7 +128,7 @@ Deno.test("a study re-run by dev reports its runs live, in workers and in proces
 
     // Without a listener nobody asks: the study prints no event line at all.
     const printed: string[] = [];
-    await rerunExperiment(join(dir, "study_1.ts"), [], {
+    await rerunStudy(join(dir, "study_1.ts"), [], {
       cwd: REPO_ROOT,
       print: (line) => printed.push(line),
     });

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { injectDevHooks, injectDevHooksStream, RELOAD_SCRIPT_ID } from "../lib/cli/dev/inject.ts";
 import { decodePath, loopbackHost, startDevServer } from "../lib/cli/dev/server.ts";
-import { errorMessage, plainText, rerunExperiment } from "../lib/cli/dev/rerun.ts";
+import { errorMessage, rerunStudy } from "../lib/cli/dev/rerun.ts";
+import { plainText } from "../lib/runs/worker_protocol.ts";
 
 /** One raw HTTP/1.1 GET, so that the Host header and the path are exactly as given. */
 async function rawGet(port: number, path: string, host: string): Promise<string> {
@@ -31,7 +32,7 @@ const bodyOf = (response: string) => response.slice(response.indexOf("\r\n\r\n")
 
 async function withServer(
   fn: (server: { port: number; url: string }, plotsDir: string) => Promise<void>,
-  errorsFor?: (file: string) => { experiment: string; message: string }[],
+  errorsFor?: (file: string) => { study: string; message: string }[],
 ) {
   const plotsDir = await Deno.makeTempDir({ prefix: "nnlab-dev-server-" });
   const server = await startDevServer({ plotsDir, port: 0, errorsFor });
@@ -154,7 +155,7 @@ Deno.test("an HTML page is streamed with the same hooks injectDevHooks adds", as
       "<p>y</p>".repeat(3_000)
     }</body>\n</html>\n`,
   ];
-  const errors = [{ experiment: "adam", message: "error: <boom>" }];
+  const errors = [{ study: "adam", message: "error: <boom>" }];
   for (const page of pages) {
     for (const chunkSize of [1, 7, 4_096, 1_000_000]) {
       for (const overlay of [[], errors]) {
@@ -185,7 +186,7 @@ function deep() { throw new Error("the learning rate is negative: -0.1"); }
 deep();`,
     );
     const lines: string[] = [];
-    const result = await rerunExperiment("broken.ts", [], {
+    const result = await rerunStudy("broken.ts", [], {
       cwd: dir,
       print: (line) => lines.push(line),
     });

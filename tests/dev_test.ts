@@ -1,6 +1,6 @@
 /**
  * `deno task dev`: the dependency finder on a fixture module graph and on the real
- * experiments, the burst coalescer, the injected hooks, the server on loopback, and the
+ * studies, the burst coalescer, the injected hooks, the server on loopback, and the
  * whole loop in a temporary copy of the workspace: edit a learning rate, see the served
  * page change with only the touched run retrained; break the script, see the error on the
  * page while the server keeps serving.
@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { coalesce } from "../lib/cli/dev/coalesce.ts";
-import { affectedExperiments, experimentGraph } from "../lib/cli/dev/dependents.ts";
+import { affectedStudies, studyGraph } from "../lib/cli/dev/dependents.ts";
 import {
   ERROR_OVERLAY_ID,
   EVENTS_PATH,
@@ -23,7 +23,7 @@ import { REPO_ROOT } from "../lib/files.ts";
 import { readPageData } from "../lib/plot/page.ts";
 import { writeFileAtomic } from "../lib/files.ts";
 
-Deno.test("affectedExperiments: a lib file re-runs its importers only; a new script runs itself", () => {
+Deno.test("affectedStudies: a lib file re-runs its importers only; a new script runs itself", () => {
   const graphs = new Map([
     ["/w/experiments/adam.ts", ["/w/experiments/adam.ts", "/w/lib/frame.ts", "/w/lib/optim.ts"]],
     ["/w/experiments/weight_scale.ts", [
@@ -32,27 +32,27 @@ Deno.test("affectedExperiments: a lib file re-runs its importers only; a new scr
       "/w/lib/plot/sweep.ts",
     ]],
   ]);
-  const isExperiment = (path: string) => path.startsWith("/w/experiments/");
-  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/plot/sweep.ts"]), [
+  const isStudyScript = (path: string) => path.startsWith("/w/experiments/");
+  assert.deepEqual(affectedStudies(graphs, ["/w/lib/plot/sweep.ts"]), [
     "/w/experiments/weight_scale.ts",
   ]);
-  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/optim.ts"]), [
+  assert.deepEqual(affectedStudies(graphs, ["/w/lib/optim.ts"]), [
     "/w/experiments/adam.ts",
     "/w/experiments/weight_scale.ts",
   ]);
-  assert.deepEqual(affectedExperiments(graphs, ["/w/experiments/adam.ts"], isExperiment), [
+  assert.deepEqual(affectedStudies(graphs, ["/w/experiments/adam.ts"], isStudyScript), [
     "/w/experiments/adam.ts",
   ]);
-  assert.deepEqual(affectedExperiments(graphs, ["/w/lib/unreached.ts", "/w/README.md"]), []);
+  assert.deepEqual(affectedStudies(graphs, ["/w/lib/unreached.ts", "/w/README.md"]), []);
   assert.deepEqual(
-    affectedExperiments(graphs, ["/w/experiments/fresh.ts"], isExperiment),
+    affectedStudies(graphs, ["/w/experiments/fresh.ts"], isStudyScript),
     ["/w/experiments/fresh.ts"],
   );
 });
 
-Deno.test("experimentGraph on the real studies: the sweep figure builder belongs to weight_scale only", async () => {
-  const adam = await experimentGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
-  const sweep = await experimentGraph(join(REPO_ROOT, "experiments/weight_scale.ts"), REPO_ROOT);
+Deno.test("studyGraph on the real studies: the sweep figure builder belongs to weight_scale only", async () => {
+  const adam = await studyGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
+  const sweep = await studyGraph(join(REPO_ROOT, "experiments/weight_scale.ts"), REPO_ROOT);
   const at = (path: string) => join(REPO_ROOT, path);
   assert.ok(
     adam.includes(at("lib/train/classifier.ts")),
@@ -96,7 +96,7 @@ Deno.test("coalesce: a burst is one batch; changes during a run form the next; e
 
 Deno.test("injectDevHooks: reload script before </body>, escaped error overlay after <body>", () => {
   const page = "<!doctype html><html><body class=x><p>figure</p></body></html>";
-  const served = injectDevHooks(page, [{ experiment: "adam", message: "error: <boom> & more" }]);
+  const served = injectDevHooks(page, [{ study: "adam", message: "error: <boom> & more" }]);
   assert.match(served, new RegExp(`<body class=x><div id="${ERROR_OVERLAY_ID}"`));
   assert.match(served, /&lt;boom&gt; &amp; more/);
   assert.ok(!served.includes("<boom>"), "the message is escaped");
@@ -105,11 +105,11 @@ Deno.test("injectDevHooks: reload script before </body>, escaped error overlay a
   assert.equal(injectDevHooks(page, []).includes(ERROR_OVERLAY_ID), false);
 });
 
-Deno.test("parseDevFlags: own flags, experiment flags passed on, bad values named", () => {
+Deno.test("parseDevFlags: own flags, study flags passed on, bad values named", () => {
   const options = parseDevFlags(["--port", "0", "--quick", "--jobs=1", "--debounce", "50"]);
   assert.equal(options.port, 0);
   assert.equal(options.debounceMs, 50);
-  assert.deepEqual(options.experimentFlags, ["--quick", "--jobs=1"]);
+  assert.deepEqual(options.studyArgs, ["--quick", "--jobs=1"]);
   assert.throws(() => parseDevFlags(["--port", "http"]), /--port: got "http"; expected an integer/);
   assert.throws(() => parseDevFlags(["--epochs", "3"]), /--epochs: unknown flag/);
   assert.throws(() => parseDevFlags(["--out", "x.html"]), /--out: got "x.html"/);
@@ -124,7 +124,7 @@ Deno.test("dev server: loopback only, injected hooks, events on a rewrite, nothi
     plotsDir,
     port: 0,
     errorsFor: (file) =>
-      failing && file === "demo.html" ? [{ experiment: "demo", message: "it broke" }] : [],
+      failing && file === "demo.html" ? [{ study: "demo", message: "it broke" }] : [],
   });
   try {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -19,7 +19,7 @@ async function quickCnnStudy(name: string, runCount: number) {
   for (const { record } of result.data.runs) {
     assert.equal(record.status, "finished", `${record.name}: ${record.error}`);
     const epochs = record.config.numEpochs as number;
-    const rows = (record.extra as { epochs: { epoch: number }[] }).epochs;
+    const rows = record.extra!.epochs;
     assert.deepEqual(rows.map((row) => row.epoch), Array.from({ length: epochs + 1 }, (_, i) => i));
   }
   return result;
@@ -41,6 +41,12 @@ Deno.test("overfit --quick: the 100-image run and the one-epoch run on the whole
   assert.ok(overfit.metrics.bestTrainAcc >= 0.9, `train acc ${overfit.metrics.bestTrainAcc}`);
   assert.ok(overfit.metrics.finalValAcc < overfit.metrics.finalTrainAcc - 0.05);
   assert.match(page, /Overfitting 100 images/);
+  // The page's sentences are built from the settings the runs used: --quick's 200 images.
+  assert.match(page, /And what does one epoch on 200 training images reach\?/);
+  assert.match(page, /One epoch on 200 training images \(hidden 500/);
+  assert.match(page, /accuracy on the 200 training images and on the validation set, before/);
+  const withoutSource = page.replace(/<pre><code>[\s\S]*?<\/code><\/pre>/g, "");
+  assert.doesNotMatch(withoutSource, /up to 1,000|whole training set/);
 });
 
 Deno.test("cnn --quick: three optimizers, pixels 0..1, the shape after every layer", async () => {
@@ -76,16 +82,16 @@ Deno.test("mnist_variations --quick: eight variations, confusion matrix, misclas
     1e-3,
   ]);
   for (const { record } of data.runs) {
-    const extra = record.extra as { confusion: number[][]; misclassified: unknown[] };
-    const total = extra.confusion.flat().reduce((a, b) => a + b, 0);
+    const confusion = record.extra!.confusion!;
+    const total = confusion.flat().reduce((a, b) => a + b, 0);
     assert.equal(
       total,
       configOf(record).data.numTest,
       "the confusion matrix counts every test digit",
     );
     assert.equal(record.extra!.evaluatedOn, "test");
-    const wrong = total - extra.confusion.reduce((sum, row, i) => sum + row[i], 0);
-    assert.equal(extra.misclassified.length, Math.min(10, wrong));
+    const wrong = total - confusion.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(record.extra!.misclassified!.length, Math.min(10, wrong));
     // Each variation's figure title carries batch size, learning rate, epochs and wall time.
     assert.ok(page.includes(`${record.name}: batch ${record.config.batchSize}, `));
   }

@@ -120,37 +120,40 @@ Deno.test("a crashed worker loses only its run; the next invocation trains only 
   const scratch = join(REPO_ROOT, "data", "tmp");
   await Deno.mkdir(scratch, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: scratch, prefix: "jobs_test_" });
-  await Deno.writeTextFile(join(dir, "trainer.ts"), CRASHING_TRAINER);
-  const trainer = toFileUrl(join(dir, "trainer.ts"));
-  const specs: RunSpec[] = ["a", "b", "c"].map((name, i) => ({
-    name,
-    config: { value: i, crash: name === "b" },
-    trainer,
-  }));
-  const store = new RunStore(join(dir, "runs"));
-  const lines: string[] = [];
-  const options = {
-    study: "jobs-test",
-    backend,
-    store,
-    jobs: 2,
-    log: (line: string) => lines.push(line),
-  };
-  Deno.env.set("NNLAB_TEST_CRASH", "1");
   try {
-    await assert.rejects(
-      executeRuns(specs, options),
-      /1 run\(s\) failed in workers \(every other run is stored[^]*run "b": .*exit code 3/,
-    );
+    await Deno.writeTextFile(join(dir, "trainer.ts"), CRASHING_TRAINER);
+    const trainer = toFileUrl(join(dir, "trainer.ts"));
+    const specs: RunSpec[] = ["a", "b", "c"].map((name, i) => ({
+      name,
+      config: { value: i, crash: name === "b" },
+      trainer,
+    }));
+    const store = new RunStore(join(dir, "runs"));
+    const lines: string[] = [];
+    const options = {
+      study: "jobs-test",
+      backend,
+      store,
+      jobs: 2,
+      log: (line: string) => lines.push(line),
+    };
+    Deno.env.set("NNLAB_TEST_CRASH", "1");
+    try {
+      await assert.rejects(
+        executeRuns(specs, options),
+        /1 run\(s\) failed in workers \(every other run is stored[^]*run "b": .*exit code 3/,
+      );
+    } finally {
+      Deno.env.delete("NNLAB_TEST_CRASH");
+    }
+    assert.deepEqual((await store.list()).map((r) => r.name).sort(), ["a", "c"]);
+    const outcomes = await executeRuns(specs, options);
+    assert.ok(lines.includes("jobs-test: 2 of 3 runs cached, 1 to train"), lines.join("\n"));
+    assert.deepEqual(outcomes.map((o) => o.cached), [true, false, true]);
+    assert.equal(outcomes[1].record.metrics.finalLoss, 1);
   } finally {
-    Deno.env.delete("NNLAB_TEST_CRASH");
+    await Deno.remove(dir, { recursive: true });
   }
-  assert.deepEqual((await store.list()).map((r) => r.name).sort(), ["a", "c"]);
-  const outcomes = await executeRuns(specs, options);
-  assert.ok(lines.includes("jobs-test: 2 of 3 runs cached, 1 to train"), lines.join("\n"));
-  assert.deepEqual(outcomes.map((o) => o.cached), [true, false, true]);
-  assert.equal(outcomes[1].record.metrics.finalLoss, 1);
-  await Deno.remove(dir, { recursive: true });
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));

@@ -64,3 +64,15 @@ Deno.test("lib/ keeps at most 6 loose files; the README tour lists every folder"
     assert.ok(tour.includes(`\`lib/${folder}/\``), `the README tour lists lib/${folder}/`);
   }
 });
+
+Deno.test("one name per concept: lib/ calls a study a study (experiments/ is only its folder)", () => {
+  const found: string[] = [];
+  for (const file of tsFiles(LIB)) {
+    Deno.readTextFileSync(file).split("\n").forEach((line, i) => {
+      // The folder's name, and the field records written before the rename carry.
+      const words = line.replace(/experiments\b|value\.experiment\b/g, "");
+      if (/experiment/i.test(words)) found.push(`${relative(LIB, file)}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, []);
+});

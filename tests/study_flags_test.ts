@@ -84,6 +84,11 @@ Deno.test("study flags: --help lists every launcher flag", () => {
     assert.match(FLAGS_HELP, new RegExp(`^  --${flag}\\b`, "m"), flag);
   }
   assert.match(FLAGS_HELP, /^ {2}-h, --help/m);
+  // --out's default names both pages, the one --quick writes too.
+  assert.match(
+    FLAGS_HELP,
+    /default plots\/<name>\.html, with\s+--quick plots\/<name>\.quick\.html/,
+  );
 });
 
 Deno.test("jobs x threads stays within the cores; flags asking for more are said to", () => {

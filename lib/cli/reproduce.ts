@@ -29,7 +29,8 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseHTML } from "linkedom";
 import { copyWorkspace } from "./dev/workspace.ts";
-import { plainText, rerunExperiment } from "./dev/rerun.ts";
+import { plainText } from "../runs/worker_protocol.ts";
+import { rerunStudy } from "./dev/rerun.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { confinedRunFlags, deniedAccess } from "./confine.ts";
 import { checkScriptPath, readCheckedPageData } from "./page_check.ts";
@@ -91,7 +92,7 @@ export function readFigure(html: string): FigureSource {
 }
 
 /**
- * The experiment flags that re-create a figure's runs: its recorded --quick, --seed,
+ * The study flags that re-create a figure's runs: its recorded --quick, --seed,
  * --threads and --jobs, the backend it actually ran on, and the data set it resolved to.
  * (A confined reproduction replaces --jobs by 1: it may start no worker process, and
  * results do not depend on it.)
@@ -509,7 +510,7 @@ export async function reproduceFigure(
           ffi.length ? `, FFI: ${ffi.join(", ")}` : ", no FFI"
         }), in a fresh workspace ${options.keep ? work : "(temporary)"}`,
     );
-    const result = await rerunExperiment(scriptPath, [...flags, "--fresh", "--out", out], {
+    const result = await rerunStudy(scriptPath, [...flags, "--fresh", "--out", out], {
       cwd: work,
       print: (line) => print(`  ${line}`),
       env: { NNLAB_RUNS_DIR: runs },

@@ -1,5 +1,8 @@
 /**
- * One call that gives a study its data: `loadStudyData({dataset, numTrain, numVal, numTest})`.
+ * The loader behind `loadData` (load.ts): reads a data set from disk (or npm, or
+ * the network) and cuts its course split. Studies and notebooks call
+ * `loadData(dataSpec({...}))`, nnlab's one public way to data, which keeps one copy per
+ * spec; `loadStudyData` is not exported from lib/mod.ts and loads afresh on every call.
  *
  * Data sets and their default split (train / val / test):
  * - `cifar10`: CIFAR-10 binary batches in `<dataDir>/cifar-10-batches-bin` (downloaded and

@@ -4,6 +4,7 @@
  * @module
  */
 import type { TrainingHistory } from "../runs/record.ts";
+import { countTicks } from "./count_ticks.ts";
 import type { Panel } from "./figure.ts";
 import { seriesPanel } from "./series_panel.ts";
 
@@ -115,19 +116,16 @@ export function accuracyPanel(
 }
 
 /**
- * Ticks for an epoch axis: whole epochs only (never 1.2, 1.4), at most about ten.
+ * Ticks for an epoch axis from 0: whole epochs only (never 1.2, 1.4), at most ten or so.
  *
  * @example
  * ```ts
  * import { epochTicks } from "./accuracy_panel.ts";
  *
- * epochTicks(2); // { ticks: [0, 1, 2], tickFormat: "d" }
- * epochTicks(25).ticks; // [0, 3, 6, ..., 24]
+ * epochTicks(2); // { ticks: [0, 1, 2], tickFormat: ",d" }
+ * epochTicks(25).ticks; // [0, 5, 10, 15, 20, 25]
  * ```
  */
 export function epochTicks(maxEpoch: number): { ticks: number[]; tickFormat: string } {
-  const step = Math.max(1, Math.ceil(maxEpoch / 10));
-  const ticks: number[] = [];
-  for (let epoch = 0; epoch <= maxEpoch; epoch += step) ticks.push(epoch);
-  return { ticks, tickFormat: "d" };
+  return countTicks(0, maxEpoch);
 }

@@ -8,14 +8,21 @@
 import type { RunRecord } from "../runs/record.ts";
 import { plural } from "./plural.ts";
 import { formatCell } from "./table.ts";
+import { flatConfig } from "./varying.ts";
 
-/** The runs' common epochs and training-set size, e.g. "5 epochs on 4,000 training examples". */
+/**
+ * The runs' common epochs and training-set size, e.g. "5 epochs on 4,000 training examples".
+ * A run's config keeps the size in its data spec (`data.numTrain`); flat configs are read too.
+ */
 function trainingSize(records: readonly Pick<RunRecord, "config">[]): string | null {
-  const common = (key: string) => {
-    const values = new Set(records.map((r) => JSON.stringify(r.config?.[key] ?? "absent")));
-    return values.size === 1 ? records[0].config?.[key] : undefined;
+  const flat = records.map((r) => flatConfig(r.config ?? {}));
+  const common = (...keys: string[]) => {
+    const valueOf = (config: Record<string, unknown>) =>
+      keys.map((key) => config[key]).find((value) => value !== undefined);
+    const values = new Set(flat.map((config) => JSON.stringify(valueOf(config) ?? "absent")));
+    return values.size === 1 ? valueOf(flat[0]) : undefined;
   };
-  const epochs = common("numEpochs"), examples = common("numTrain");
+  const epochs = common("numEpochs"), examples = common("numTrain", "data.numTrain");
   const parts = [
     typeof epochs === "number" ? plural(epochs, "epoch") : null,
     typeof examples === "number"

@@ -314,7 +314,7 @@ ${INDEX_MARKER}
 <body class="nnlab-root">
 <header>
 <h1>nnlab figures</h1>
-<p class="nnlab-description">One page per experiment, each self-contained: figures, runs, provenance and data.</p>
+<p class="nnlab-description">One page per study, each self-contained: figures, runs, provenance and data.</p>
 </header>
 <main>
 ${body}

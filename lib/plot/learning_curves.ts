@@ -8,6 +8,7 @@
 import { argumentError } from "../errors.ts";
 import type { TrainingHistory } from "../runs/record.ts";
 import { accuracyDomain, accuracyPanel, accuracyRows } from "./accuracy_panel.ts";
+import { countTicks } from "./count_ticks.ts";
 import { type Figure, seriesColors } from "./figure.ts";
 import { offScaleNotes } from "./off_scale.ts";
 import { seriesPanel } from "./series_panel.ts";
@@ -89,8 +90,8 @@ export function learningCurves(
     dots: radius,
     dotOpacity: 0.75,
     marginLeft: 45,
-    // Insets keep the extreme dots off the axes.
-    xScale: { inset: 6 },
+    // Insets keep the extreme dots off the axes; iterations are counted, so whole ticks only.
+    xScale: { inset: 6, ...countTicks(1, longest, 8) },
     yScale: { zero: false, nice: true, inset: 4 },
   });
   return displayable({

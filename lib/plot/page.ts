@@ -1,5 +1,5 @@
 /**
- * The figure page: one self-contained HTML file per experiment, readable offline and
+ * The figure page: one self-contained HTML file per study, readable offline and
  * when mailed. It holds the title and a one-line description, which data set the figures
  * show, the figures, a table of runs, the provenance (script and its source, config,
  * backend, versions, date, git commit) and every plotted value as embedded JSON.
@@ -30,7 +30,7 @@ export const PAGE_DATA_ID = "nnlab-data";
 
 /** Where a page's numbers came from. */
 export interface Provenance {
-  /** Repository-relative path of the experiment script, e.g. "experiments/adam.ts". */
+  /** Repository-relative path of the study script, e.g. "experiments/adam.ts". */
   scriptPath: string;
   /** The script's full source text. */
   scriptSource: string;

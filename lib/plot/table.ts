@@ -77,17 +77,17 @@ function guessFormat(key: string, values: unknown[]): CellFormat {
 }
 
 /**
- * A duration for people: "12.3 ms", "5.23 s", "16 min 44 s", "2 h 6 min" (three significant
- * digits below a minute, whole seconds or minutes above).
+ * A duration in milliseconds for people: "12.3 ms", "5.23 s", "16 min 44 s", "2 h 6 min"
+ * (three significant digits below a minute, whole seconds or minutes above).
  *
  * @example
  * ```ts
- * import { formatDuration } from "./table.ts";
+ * import { formatMilliseconds } from "./table.ts";
  *
- * formatDuration(7_585_000); // "2 h 6 min"
+ * formatMilliseconds(7_585_000); // "2 h 6 min"
  * ```
  */
-export function formatDuration(ms: number): string {
+export function formatMilliseconds(ms: number): string {
   if (ms < 999.5) return `${ms.toPrecision(3)} ms`;
   if (ms < 59_950) return `${(ms / 1000).toPrecision(3)} s`;
   const seconds = Math.round(ms / 1000);
@@ -98,7 +98,7 @@ export function formatDuration(ms: number): string {
 
 /**
  * Writes one cell value as text: percentages with one decimal, milliseconds as a duration
- * ({@linkcode formatDuration}), other numbers with four significant digits; missing values
+ * ({@linkcode formatMilliseconds}), other numbers with four significant digits; missing values
  * as an en dash.
  *
  * @example
@@ -119,7 +119,7 @@ export function formatCell(value: unknown, format: CellFormat): string {
     case "percent":
       return `${(value * 100).toFixed(1)}%`;
     case "milliseconds":
-      return formatDuration(value);
+      return formatMilliseconds(value);
     case "integer":
       return Math.round(value).toLocaleString("en-US");
     case "number":

@@ -14,7 +14,7 @@ import type { PlannedRun } from "./train_run.ts";
 import { decodeMessage, plainText, type WorkerJob, type WorkerMessage } from "./worker_protocol.ts";
 
 /** Options of {@linkcode trainInWorkers}. */
-export interface PoolOptions {
+export interface WorkerPoolOptions {
   jobs: number;
   threads: number;
   store: RunStore;
@@ -62,7 +62,7 @@ export interface PoolOptions {
  */
 export async function trainInWorkers(
   items: { run: PlannedRun; index: number }[],
-  options: PoolOptions,
+  options: WorkerPoolOptions,
 ): Promise<void> {
   const queue = [...items];
   const failures: string[] = [];

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { formatDuration, type ProgressOutput } from "../train/progress.ts";
+import { formatEta, type ProgressOutput } from "../train/progress.ts";
 import type { ProgressMessage } from "./worker_protocol.ts";
 
 /** Options of {@linkcode SweepProgress}. */
@@ -193,7 +193,7 @@ export class SweepProgress {
     const parts = [`${study}: ${this.#done} of ${total} runs done`];
     if (running > 0) parts.push(`${running} training`);
     if (queued > 0) parts.push(`${queued} queued`);
-    return parts.join(", ") + (eta === null ? "" : ` | ETA ${formatDuration(eta)}`);
+    return parts.join(", ") + (eta === null ? "" : ` | ETA ${formatEta(eta)}`);
   }
 
   /** `sgd  epoch 1/2 [####----] 12/40 loss 2.2571 | ETA 0:03` */
@@ -203,7 +203,7 @@ export class SweepProgress {
     const filled = Math.round((BAR_WIDTH * job.iteration) / job.iterations);
     const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
     const remaining = this.#remainingMs(job, now);
-    const eta = remaining === null ? "" : ` | ETA ${formatDuration(remaining / 1000)}`;
+    const eta = remaining === null ? "" : ` | ETA ${formatEta(remaining / 1000)}`;
     return `${name}  epoch ${Math.min(job.epoch + 1, job.epochs)}/${job.epochs} [${bar}] ` +
       `${job.iteration}/${job.iterations} loss ${job.loss!.toFixed(4)}${eta}`;
   }

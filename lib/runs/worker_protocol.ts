@@ -82,20 +82,28 @@ export function decodeMessage(line: string): WorkerMessage | null {
 }
 
 /**
- * Strips terminal colour and cursor codes from text a child printed, so an error shown
- * to the user reads as words.
+ * Text a child process printed, without terminal escape sequences (colours, cursor moves,
+ * window titles, links) or other control characters, so an error shown to the user reads
+ * as words; line breaks and tabs stay.
  *
  * @example
  * ```ts
  * import { plainText } from "./worker_protocol.ts";
  *
- * plainText("\u001b[31merror\u001b[0m: boom"); // "error: boom"
+ * plainText("\u001b[31merror\u001b[0m: boom\u0007"); // "error: boom"
  * ```
  */
 export function plainText(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
+  return text.replace(CSI, "").replace(OSC, "").replace(CONTROL, "");
 }
+
+// Escape sequences are made of control characters: matching them is the point here.
+// deno-lint-ignore no-control-regex
+const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g; // colours, cursor moves
+// deno-lint-ignore no-control-regex
+const OSC = /\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g; // window titles, links
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g; // the rest; line breaks and tabs kept
 
 /**
  * A trainer's progress display that turns what it is told into {@linkcode ProgressMessage}s:

@@ -8,7 +8,7 @@
 import { type DataSpec, dataSpec } from "../data/spec.ts";
 import { rankRuns } from "../plot/findings.ts";
 import { learningCurves } from "../plot/learning_curves.ts";
-import { fcRun } from "./fc_run.ts";
+import { fcNetText, fcRun } from "./fc_run.ts";
 import type { StudyDefinition } from "./frame.ts";
 
 /** What both scripts state. */
@@ -61,14 +61,13 @@ export function normalizationBatchSizeStudy(
   return {
     name,
     title: `${normalization === "batchnorm" ? "Batchnorm" : "Layernorm"} and batch size`,
-    description:
+    description: (s) =>
       (normalization === "batchnorm"
         ? "Batchnorm estimates its statistics from the batch, so small batches give noisy " +
           "estimates"
         : "Layernorm normalizes each example by itself, with no statistics from the batch") +
-      `: how does a six-layer net train with it at batch sizes ${
-        settings.batchSizes.join(", ")
-      }, against a baseline at ${settings.batchSizes[0]}?`,
+      `: how does a ${fcNetText(s.hiddenDims)} train with it at batch sizes ` +
+      `${s.batchSizes.join(", ")}, against a baseline at ${s.batchSizes[0]}?`,
     script,
     settings,
     quick,

@@ -6,6 +6,7 @@
  */
 import type { DataSpec } from "../data/spec.ts";
 import type { Normalization } from "../models/fc_net.ts";
+import { countWord } from "../plot/plural.ts";
 import type { RunSpec } from "../runs/record.ts";
 import { classifierRun, type ClassifierRunConfig } from "../train/classifier.ts";
 
@@ -68,4 +69,30 @@ export function fcRun(name: string, settings: FcRunSettings): RunSpec<Classifier
     batchSize: settings.batchSize,
     seed: settings.seed,
   });
+}
+
+/**
+ * A fully connected net in words for a page's description, its depth counted in affine
+ * layers as the course counts it (hidden layers + the output layer), so a sentence states
+ * the net the runs train.
+ *
+ * @example
+ * ```ts
+ * import { fcNetText } from "./fc_run.ts";
+ *
+ * fcNetText([100, 100, 100, 100, 100]); // "six-layer net (hidden layers of 100)"
+ * fcNetText([500]); // "two-layer net (a hidden layer of 500)"
+ * fcNetText([100, 50]); // "three-layer net (hidden layers of 100, 50)"
+ * ```
+ */
+export function fcNetText(hiddenDims: readonly number[]): string {
+  const same = new Set(hiddenDims).size === 1;
+  const widths = (same ? hiddenDims.slice(0, 1) : hiddenDims)
+    .map((width) => width.toLocaleString("en-US")).join(", ");
+  const hidden = hiddenDims.length === 0
+    ? "no hidden layer"
+    : hiddenDims.length === 1
+    ? `a hidden layer of ${widths}`
+    : `hidden layers of ${widths}`;
+  return `${countWord(hiddenDims.length + 1)}-layer net (${hidden})`;
 }

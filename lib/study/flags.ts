@@ -1,5 +1,5 @@
 /**
- * The command-line flags every experiment script shares, parsed strictly: an unknown
+ * The command-line flags every study script shares, parsed strictly: an unknown
  * flag or a bad value is an error naming the flag and what it accepts.
  *
  * @module
@@ -33,7 +33,7 @@ export interface StudyFlags {
   /** Ignore cached runs. */
   fresh: boolean;
   dataset: DatasetName;
-  /** Path of the HTML figure; default plots/<name>.html. */
+  /** Path of the HTML figure; default plots/<name>.html (plots/<name>.quick.html with --quick). */
   out?: string;
   /** Where the runs train: here (`--jobs`), or as a Slurm or PBS job array, and with what. */
   launch: LauncherOptions;
@@ -61,7 +61,8 @@ export const FLAGS_HELP = `  --quick            tiny sizes, finishes in seconds
   --jobs N           worker processes for independent runs (default: cores / threads)
   --fresh            ignore cached runs and train again
   --dataset NAME     ${DATASET_NAMES.join(" | ")} (default auto)
-  --out FILE         where to write the HTML figure (default plots/<name>.html)
+  --out FILE         where to write the HTML figure (default plots/<name>.html, with
+                     --quick plots/<name>.quick.html; a quick page never replaces a full one)
 ${LAUNCHER_FLAGS_HELP}
   -h, --help         show this help`;
 

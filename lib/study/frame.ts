@@ -48,10 +48,14 @@ export type ResolvedSettings<S> = S & { data: DataSpec; seed: number };
 
 /** What a study script declares. */
 export interface StudyDefinition<S extends Record<string, unknown>> {
-  /** File name of the figure: plots/<name>.html. */
+  /** File name of the figure: plots/<name>.html, or plots/<name>.quick.html with --quick. */
   name: string;
-  title: string;
-  /** One line: what the study shows. Built from the settings when it states a size. */
+  /** The page's heading; built from the settings when it states a size. */
+  title: string | ((settings: S) => string);
+  /**
+   * One line: what the study shows. A function of the settings the runs use (`--quick`
+   * applied), so a size or a claim it states is the one the page's runs have.
+   */
   description: string | ((settings: S) => string);
   /** The script's `import.meta.url`, for the provenance. */
   script: string;
@@ -114,8 +118,11 @@ export async function runStudy<S extends Record<string, unknown>>(
     return fail(error);
   }
   if (flags.help) {
-    const description = describe(definition, definition.settings);
-    console.log(`${definition.title}: ${description}\n\nflags:\n${FLAGS_HELP}`);
+    const { title, description } = definition;
+    const settings = definition.settings;
+    console.log(
+      `${text(title, settings)}: ${text(description, settings)}\n\nflags:\n${FLAGS_HELP}`,
+    );
     return;
   }
   try {
@@ -125,9 +132,9 @@ export async function runStudy<S extends Record<string, unknown>>(
   }
 }
 
-function describe<S extends Record<string, unknown>>(definition: StudyDefinition<S>, settings: S) {
-  const { description } = definition;
-  return typeof description === "function" ? description(settings) : description;
+/** A title or description for the given settings. */
+function text<S>(words: string | ((settings: S) => string), settings: S): string {
+  return typeof words === "function" ? words(settings) : words;
 }
 
 function fail(error: unknown): undefined {
@@ -260,8 +267,8 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const git = await gitInfo();
   await writeFigurePage({
     out,
-    title: definition.title,
-    description: describe(definition, base),
+    title: text(definition.title, base),
+    description: text(definition.description, base),
     dataLine: data.description,
     ...(choice.fallback ? { dataFallback: choice.fallback } : {}),
     quick: flags.quick,

@@ -133,21 +133,23 @@ export class Progress implements TrainingProgress {
     const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
     const seconds = Math.max(now - this.#startMs, 1) / 1000;
     const rate = iteration / seconds;
-    const eta = formatDuration((total - iteration) / rate);
+    const eta = formatEta((total - iteration) / rate);
     return `${name} epoch ${epoch}/${numEpochs} [${bar}] ${iteration}/${total} ` +
       `loss ${loss.toFixed(4)} | ${rate.toFixed(1)} it/s | ETA ${eta}`;
   }
 }
 
 /**
- * Seconds as `m:ss`, or `h:mm:ss` from an hour up.
+ * A time left, in seconds, as a progress line shows it: `m:ss`, or `h:mm:ss` from an hour
+ * up; "?" when unknown. (Page tables write durations with formatMilliseconds, cluster
+ * time limits with formatWalltime.)
  *
  * @example
  * ```ts
- * formatDuration(83); // "1:23"
+ * formatEta(83); // "1:23"
  * ```
  */
-export function formatDuration(seconds: number): string {
+export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const total = Math.round(Math.max(seconds, 0));
   const h = Math.floor(total / 3600);

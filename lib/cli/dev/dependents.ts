@@ -12,33 +12,33 @@ import { resolve } from "node:path";
 import { moduleGraph } from "../../runs/source_graph.ts";
 
 /**
- * The experiments a set of changed files affects: those whose graph holds one of the
- * files, and any changed file that is itself an experiment (a new script has no graph
+ * The studies a set of changed files affects: those whose graph holds one of the
+ * files, and any changed file that is itself a study script (a new script has no graph
  * yet). Paths are compared after `path.resolve`. The result is sorted.
  *
- * @param graphs experiment script path -> the files of its module graph
+ * @param graphs study script path -> the files of its module graph
  * @param changed paths of files that changed
- * @param isExperiment whether a changed path is an experiment script
+ * @param isStudyScript whether a changed path is a study script
  * @example
  * ```ts
- * affectedExperiments(
+ * affectedStudies(
  *   new Map([["/r/experiments/adam.ts", ["/r/experiments/adam.ts", "/r/lib/optim.ts"]]]),
  *   ["/r/lib/optim.ts"],
  * ); // ["/r/experiments/adam.ts"]
  * ```
  */
-export function affectedExperiments(
+export function affectedStudies(
   graphs: ReadonlyMap<string, readonly string[]>,
   changed: Iterable<string>,
-  isExperiment: (path: string) => boolean = () => false,
+  isStudyScript: (path: string) => boolean = () => false,
 ): string[] {
   const changedFiles = new Set([...changed].map((path) => resolve(path)));
   const affected = new Set<string>();
-  for (const [experiment, files] of graphs) {
-    if (files.some((file) => changedFiles.has(resolve(file)))) affected.add(resolve(experiment));
+  for (const [script, files] of graphs) {
+    if (files.some((file) => changedFiles.has(resolve(file)))) affected.add(resolve(script));
   }
   for (const file of changedFiles) {
-    if (isExperiment(file)) affected.add(file);
+    if (isStudyScript(file)) affected.add(file);
   }
   return [...affected].sort();
 }
@@ -50,9 +50,9 @@ export function affectedExperiments(
  *
  * @example
  * ```ts
- * const files = await experimentGraph("/repo/experiments/adam.ts", "/repo");
+ * const files = await studyGraph("/repo/experiments/adam.ts", "/repo");
  * ```
  */
-export function experimentGraph(script: string, root: string): Promise<string[]> {
+export function studyGraph(script: string, root: string): Promise<string[]> {
   return moduleGraph([script], { root, followUrlReferences: true });
 }

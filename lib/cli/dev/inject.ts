@@ -1,7 +1,7 @@
 /**
  * What the dev server adds to a page on its way to the browser: a live-reload hook (a
  * Server-Sent Events listener that reloads the page when its file is rewritten, and draws
- * the live panel while its study re-runs) and, when the page's experiment failed on its
+ * the live panel while its study re-runs) and, when the page's study failed on its
  * last re-run, an overlay with the error. Files on disk never carry either: they stay
  * self-contained and script-free.
  *
@@ -50,19 +50,19 @@ const RELOAD_SCRIPT = `<script id="${RELOAD_SCRIPT_ID}">
 
 /**
  * The error overlay: a fixed banner over the (last good) figure with the failing
- * experiment's output. The page underneath stays readable.
+ * study's output. The page underneath stays readable.
  *
- * @param errors one entry per failing experiment: its name and its error output
+ * @param errors one entry per failing study: its name and its error output
  * @example
  * ```ts
- * errorOverlay([{ experiment: "adam", message: "error: --jobs: got 0" }]);
+ * errorOverlay([{ study: "adam", message: "error: --jobs: got 0" }]);
  * ```
  */
-export function errorOverlay(errors: { experiment: string; message: string }[]): string {
+export function errorOverlay(errors: { study: string; message: string }[]): string {
   if (errors.length === 0) return "";
-  const blocks = errors.map(({ experiment, message }) =>
+  const blocks = errors.map(({ study, message }) =>
     `<p style="margin:0 0 .3em;font-weight:600">${
-      escapeHtml(experiment)
+      escapeHtml(study)
     } failed on its last re-run; the figure below is from the last good run.</p>` +
     `<pre style="margin:0 0 .8em;white-space:pre-wrap;max-height:40vh;overflow:auto">${
       escapeHtml(message)
@@ -86,7 +86,7 @@ export function errorOverlay(errors: { experiment: string; message: string }[]):
  */
 export function injectDevHooks(
   html: string,
-  errors: { experiment: string; message: string }[],
+  errors: { study: string; message: string }[],
 ): string {
   let out = html;
   const overlay = errorOverlay(errors);
@@ -121,7 +121,7 @@ const MAX_TAG = 1 << 20;
  */
 export function injectDevHooksStream(
   page: ReadableStream<Uint8Array>,
-  errors: { experiment: string; message: string }[],
+  errors: { study: string; message: string }[],
 ): ReadableStream<Uint8Array> {
   let overlay = errorOverlay(errors);
   // Text not yet sent: searched for the body tag (while the overlay waits) and for the

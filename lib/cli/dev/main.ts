@@ -1,12 +1,12 @@
 /**
  * `deno task dev`: the reactive workspace. Watches experiments/ and lib/; on a save it
- * finds the experiments whose module graph holds the changed file, re-runs only those (as
+ * finds the studies whose module graph holds the changed file, re-runs only those (as
  * subprocesses; the run cache keeps every unchanged run, so only the runs the edit touches
  * train), and serves plots/ on 127.0.0.1 with live reload, so an open figure redraws
  * itself; while a study re-runs, its open page shows the training runs' loss and accuracy
  * live. A failing re-run is shown on its page and in the terminal; the server goes on.
  *
- *     deno task dev [--port 8000] [--all] [--debounce 150] [experiment flags, e.g. --quick]
+ *     deno task dev [--port 8000] [--all] [--debounce 150] [study flags, e.g. --quick]
  *
  * @module
  */
@@ -16,19 +16,19 @@ import { parseCommandLine } from "../command_line.ts";
 import { FLAGS_HELP, parseStudyFlags } from "../../study/flags.ts";
 import { REPO_ROOT } from "../../files.ts";
 import { coalesce } from "./coalesce.ts";
-import { affectedExperiments, experimentGraph } from "./dependents.ts";
-import { rerunExperiment } from "./rerun.ts";
+import { affectedStudies, studyGraph } from "./dependents.ts";
+import { rerunStudy } from "./rerun.ts";
 import { type DevServer, pageFileOf, startDevServer } from "./server.ts";
 
-/** Flags of `deno task dev` itself; anything else is passed on to the experiments. */
-export const DEV_HELP = `deno task dev [flags] [experiment flags]
+/** Flags of `deno task dev` itself; anything else is passed on to the studies. */
+export const DEV_HELP = `deno task dev [flags] [study flags]
 
   --port N           port on 127.0.0.1 (default 8000; 0 picks a free one)
-  --all              re-run every experiment once at start (cached runs are not retrained)
+  --all              re-run every study once at start (cached runs are not retrained)
   --debounce MS      quiet time that closes a burst of saves (default 150)
   -h, --help         show this help
 
-experiment flags, passed to every re-run (--out is not accepted here):
+study flags, passed to every re-run (--out is not accepted here):
 ${FLAGS_HELP.split("\n").filter((line) => !/--out|--help/.test(line)).join("\n")}`;
 
 /** Parsed flags of `deno task dev`. */
@@ -37,21 +37,21 @@ export interface DevOptions {
   all: boolean;
   /** Milliseconds without a save that close a burst. */
   debounceMs: number;
-  /** Flags for every experiment re-run, e.g. ["--quick"]. */
-  experimentFlags: string[];
+  /** Flags for every study re-run, e.g. ["--quick"]. */
+  studyArgs: string[];
   help: boolean;
 }
 
-/** Source files whose change can matter to an experiment. */
+/** Source files whose change can matter to a study. */
 const SOURCE_EXTENSIONS = new Set([".ts", ".tsx", ".js", ".mjs", ".json"]);
 
 /**
- * Splits the command line into dev's own flags and the experiment flags, validating both
+ * Splits the command line into dev's own flags and the study flags, validating both
  * (an unknown flag is named, with what is accepted).
  *
  * @example
  * ```ts
- * parseDevFlags(["--port", "0", "--quick"]); // { port: 0, experimentFlags: ["--quick"], ... }
+ * parseDevFlags(["--port", "0", "--quick"]); // { port: 0, studyArgs: ["--quick"], ... }
  * ```
  */
 export function parseDevFlags(args: string[]): DevOptions {
@@ -83,11 +83,11 @@ export function parseDevFlags(args: string[]): DevOptions {
     if (!/^\d+$/.test(text)) throw argumentError(flag, text, `an integer from 0 to ${max}`);
     return numberIn(flag, Number(text), { min: 0, max, integer: true });
   };
-  const experimentFlags = parseStudyFlags(rest);
-  if (experimentFlags.out !== undefined) {
+  const studyArgs = parseStudyFlags(rest);
+  if (studyArgs.out !== undefined) {
     throw argumentError(
       "--out",
-      experimentFlags.out,
+      studyArgs.out,
       "no --out with dev (each study writes plots/<name>.html)",
     );
   }
@@ -95,7 +95,7 @@ export function parseDevFlags(args: string[]): DevOptions {
     port: integer("--port", values.port, 8000, 65_535),
     all: values.all === true,
     debounceMs: integer("--debounce", values.debounce, 150, 60_000),
-    experimentFlags: rest,
+    studyArgs: rest,
     help: values.help === true,
   };
 }
@@ -121,9 +121,9 @@ export async function startDev(
   root: string = REPO_ROOT,
   print: (line: string) => void = (line) => console.log(line),
 ): Promise<DevSession> {
-  const experimentsDir = join(root, "experiments");
+  const scriptsDir = join(root, "experiments");
   const plotsDir = join(root, "plots");
-  const failures = new Map<string, { experiment: string; message: string }>();
+  const failures = new Map<string, { study: string; message: string }>();
   const running = new Map<string, string>();
   const server = await startDevServer({
     plotsDir,
@@ -135,20 +135,19 @@ export async function startDev(
     statusFor: (file) => running.get(file),
   });
 
-  const isExperiment = (path: string) =>
-    dirname(path) === experimentsDir && extname(path) === ".ts";
+  const isStudyScript = (path: string) => dirname(path) === scriptsDir && extname(path) === ".ts";
   const graphOf = async (script: string): Promise<string[]> => {
     try {
-      return await experimentGraph(script, root);
+      return await studyGraph(script, root);
     } catch {
       return [script]; // it does not parse yet: its own file is all we know
     }
   };
   const graphs = new Map<string, string[]>();
   const scripts: string[] = [];
-  for await (const entry of Deno.readDir(experimentsDir)) {
-    if (entry.isFile && isExperiment(join(experimentsDir, entry.name))) {
-      scripts.push(join(experimentsDir, entry.name));
+  for await (const entry of Deno.readDir(scriptsDir)) {
+    if (entry.isFile && isStudyScript(join(scriptsDir, entry.name))) {
+      scripts.push(join(scriptsDir, entry.name));
     }
   }
   await Promise.all(scripts.map(async (script) => graphs.set(script, await graphOf(script))));
@@ -156,11 +155,11 @@ export async function startDev(
   const show = (path: string) => relative(root, path);
   const rerun = async (script: string) => {
     // A --quick page is written beside the full one (plots/<name>.quick.html).
-    const quick = options.experimentFlags.includes("--quick");
+    const quick = options.studyArgs.includes("--quick");
     const page = pageFileOf(script).replace(/\.html$/, quick ? ".quick.html" : ".html");
     running.set(page, `running ${show(script)} ...`);
-    print(`re-running ${show(script)} ${options.experimentFlags.join(" ")}`.trimEnd());
-    const result = await rerunExperiment(script, options.experimentFlags, {
+    print(`re-running ${show(script)} ${options.studyArgs.join(" ")}`.trimEnd());
+    const result = await rerunStudy(script, options.studyArgs, {
       cwd: root,
       print,
       onLive: (event) => server.live(page, event), // the open page draws the runs as they train
@@ -173,7 +172,7 @@ export async function startDev(
       failures.delete(page);
       print(`${show(script)}: done in ${seconds} s; ${server.url}${page}`);
     } else {
-      failures.set(page, { experiment: show(script), message: result.output });
+      failures.set(page, { study: show(script), message: result.output });
       print(
         `${show(script)}: FAILED (exit code ${result.code}) after ${seconds} s; ` +
           `the error is shown on ${server.url}${page}`,
@@ -198,22 +197,22 @@ export async function startDev(
       }
       const live = [];
       for (const path of changed) if (await exists(path)) live.push(path);
-      const affected = affectedExperiments(graphs, live, isExperiment);
+      const affected = affectedStudies(graphs, live, isStudyScript);
       const names = changed.map(show).join(", ");
       if (affected.length === 0) {
-        print(`changed ${names}: no experiment imports it`);
+        print(`changed ${names}: no study imports it`);
         return;
       }
       print(
         `changed ${names}: re-running ${affected.map(show).join(", ")} ` +
-          `(${affected.length} of ${Math.max(graphs.size, affected.length)} experiments)`,
+          `(${affected.length} of ${Math.max(graphs.size, affected.length)} studies)`,
       );
       for (const script of affected) await rerun(script);
     },
     onError: (error) => print(`dev: ${(error as Error).message ?? error}`),
   });
 
-  const watcher = Deno.watchFs([experimentsDir, join(root, "lib")], { recursive: true });
+  const watcher = Deno.watchFs([scriptsDir, join(root, "lib")], { recursive: true });
   const watching = (async () => {
     for await (const event of watcher) {
       if (event.kind === "access") continue;
@@ -224,7 +223,7 @@ export async function startDev(
   print(`nnlab dev: serving plots/ on ${server.url}`);
   print(
     `watching experiments/ and lib/ (${graphs.size} experiments); re-runs use: ${
-      options.experimentFlags.join(" ") || "(no flags)"
+      options.studyArgs.join(" ") || "(no flags)"
     }`,
   );
   if (options.all) changes.add(scripts);

@@ -1,5 +1,5 @@
 /**
- * Re-runs one experiment script as its own process, exactly as a user would
+ * Re-runs one study script as its own process, exactly as a user would
  * (`deno run -A experiments/<name>.ts ...flags`), so a crash, a hang or a changed module
  * never takes the dev server down, and the run cache decides what actually trains.
  *
@@ -7,6 +7,7 @@
  */
 import { basename, extname } from "node:path";
 import { decodeLiveEvent, LIVE_EVENTS_ENV, type LiveEvent } from "../../runs/live_events.ts";
+import { plainText } from "../../runs/worker_protocol.ts";
 
 /** How a re-run ended. */
 export interface RerunResult {
@@ -26,7 +27,7 @@ export interface RerunResult {
 /** Lines of output kept for the error overlay. */
 const KEPT_LINES = 60;
 
-/** Options of {@linkcode rerunExperiment}. */
+/** Options of {@linkcode rerunStudy}. */
 export interface RerunOptions {
   cwd: string;
   print?: (line: string) => void;
@@ -53,11 +54,11 @@ const GRACE_MS = 2_000;
  *
  * @example
  * ```ts
- * const result = await rerunExperiment("experiments/adam.ts", ["--quick"], { cwd: "." });
+ * const result = await rerunStudy("experiments/adam.ts", ["--quick"], { cwd: "." });
  * if (!result.ok) console.error(result.output);
  * ```
  */
-export async function rerunExperiment(
+export async function rerunStudy(
   script: string,
   flags: string[],
   options: RerunOptions,
@@ -124,27 +125,6 @@ export async function rerunExperiment(
     ms: performance.now() - start,
   };
 }
-
-/**
- * A line without terminal escape sequences (colours, cursor moves) or other control
- * characters; tabs stay.
- *
- * @example
- * ```ts
- * plainText("\x1b[31merror\x1b[0m: boom"); // "error: boom"
- * ```
- */
-export function plainText(line: string): string {
-  return line.replace(CSI, "").replace(OSC, "").replace(CONTROL, "");
-}
-
-// Escape sequences are made of control characters: matching them is the point here.
-// deno-lint-ignore no-control-regex
-const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g; // colours, cursor moves
-// deno-lint-ignore no-control-regex
-const OSC = /\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g; // window titles, links
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g; // the rest, tabs kept
 
 /** A stack frame line of a V8 error, `    at f (file:///x.ts:1:2)`. */
 const STACK_FRAME = /^\s+at\s/;

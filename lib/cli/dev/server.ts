@@ -30,8 +30,8 @@ export interface DevServerOptions {
   port: number;
   /** Interface to listen on; loopback by default, never a public one unless asked. */
   hostname?: string;
-  /** The failures to overlay on a page, e.g. "adam.html" -> [{experiment, message}]. */
-  errorsFor?: (file: string) => { experiment: string; message: string }[];
+  /** The failures to overlay on a page, e.g. "adam.html" -> [{study, message}]. */
+  errorsFor?: (file: string) => { study: string; message: string }[];
   /** What to say on a page that does not exist yet (e.g. "running ..."), if anything. */
   statusFor?: (file: string) => string | undefined;
 }
@@ -177,7 +177,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         throw error;
       }
       const status = options.statusFor?.(file) ??
-        (file === "index.html" ? "No figures yet: save an experiment to build one." : undefined);
+        (file === "index.html" ? "No figures yet: save a study script to build one." : undefined);
       if (extname(file) !== ".html" || (status === undefined && errors.length === 0)) {
         return new Response(`not found: ${file}\n`, { status: 404 });
       }
@@ -302,7 +302,7 @@ export function decodePath(pathname: string): string | undefined {
 }
 
 /**
- * The page an experiment script writes, by the workspace's convention that a study's name
+ * The page a study script writes, by the workspace's convention that a study's name
  * is its file name.
  *
  * @example

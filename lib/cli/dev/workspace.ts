@@ -1,6 +1,6 @@
 /**
  * A copy of the workspace in another folder: what a user shares (lib/, deno.json and the
- * experiment scripts). Used by `deno task reproduce` to run a figure's embedded script
+ * study scripts). Used by `deno task reproduce` to run a figure's embedded script
  * next to a library, and by tests and benches that edit files without touching the repo.
  *
  * @module

@@ -641,7 +641,7 @@ export function describeLauncherOptions(options: LauncherOptions): string {
   if (options.account) parts.push(`account ${options.account}`);
   if (options.qos) parts.push(`qos ${options.qos}`);
   if (options.timeLimitSeconds !== undefined) {
-    parts.push(`time ${formatDuration(options.timeLimitSeconds)}`);
+    parts.push(`time ${formatWalltime(options.timeLimitSeconds)}`);
   }
   if (options.cpusPerTask) parts.push(`${options.cpusPerTask} CPUs per task`);
   if (options.memory) parts.push(`mem ${options.memory}`);
@@ -658,10 +658,10 @@ export function describeLauncherOptions(options: LauncherOptions): string {
  *
  * @example
  * ```ts
- * formatDuration(93_784); // "26:03:04"
+ * formatWalltime(93_784); // "26:03:04"
  * ```
  */
-export function formatDuration(seconds: number): string {
+export function formatWalltime(seconds: number): string {
   if (seconds === Infinity) return "UNLIMITED";
   const s = Math.ceil(seconds);
   const two = (n: number) => String(n).padStart(2, "0");

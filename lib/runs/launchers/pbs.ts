@@ -23,7 +23,7 @@ import {
   figureJobGpus,
 } from "./job_script.ts";
 import { launchDirOf, type LaunchManifest } from "./manifest.ts";
-import { formatDuration, type LauncherOptions } from "./options.ts";
+import { formatWalltime, type LauncherOptions } from "./options.ts";
 import { taskCount } from "./packing.ts";
 
 /**
@@ -57,7 +57,7 @@ function resourceDirectives(
   );
   if (select) lines.push(`#PBS -l select=${select}`);
   if (options.timeLimitSeconds !== undefined) {
-    lines.push(`#PBS -l walltime=${formatDuration(options.timeLimitSeconds)}`);
+    lines.push(`#PBS -l walltime=${formatWalltime(options.timeLimitSeconds)}`);
   }
   if (options.account !== undefined) lines.push(`#PBS -A ${options.account}`);
   if (options.queue !== undefined) lines.push(`#PBS -q ${options.queue}`);
