@@ -118,6 +118,23 @@ for (const [name, f] of reductions) {
 }
 
 Deno.test({
+  name:
+    "whole-tensor sum and mean on native match cpu, with and without a remainder past 128 columns",
+  ignore,
+  async fn() {
+    // 1620 = 12 x 128 + 84; 3072 x 100 = 2400 x 128 (a gradient of fcnet); 257 = 2 x 128 + 1.
+    for (const dims of [shape, [3072, 100], [257]]) {
+      const x = randomInput(random, dims);
+      for (const [name, f] of reductions.slice(0, 2)) {
+        // Float32 sums of 300,000 values in another order: relative 1e-5 of their size.
+        const bound = dims[0] === 3072 ? 1e-5 : 1e-6;
+        await assertOutputsMatchCpu(`${name} of [${dims}]`, (t) => f(t, [], false), [x], bound);
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "a float32 cast of int32 or bool data is a Float32Array the kernels can read",
   ignore,
   async fn() {

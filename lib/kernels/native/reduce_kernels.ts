@@ -92,10 +92,12 @@ function reduceByProduct(
 ): boolean {
   const { src, dst } = plan;
   const reducedFirst = dst[0] === 1;
-  let shapes: { a: number[]; b: number[]; c: number[]; xIsA: boolean; R: number } | undefined;
   if (src.length === 1) {
-    shapes = { a: [1, 1, src[0]], b: [1, src[0], 1], c: [1, 1, 1], xIsA: false, R: src[0] };
-  } else if (src.length === 2 && reducedFirst) {
+    reduceVector(src[0], mean, x, out);
+    return true;
+  }
+  let shapes: { a: number[]; b: number[]; c: number[]; xIsA: boolean; R: number } | undefined;
+  if (src.length === 2 && reducedFirst) {
     const [R, K] = src;
     shapes = { a: [1, 1, R], b: [1, R, K], c: [1, 1, K], xIsA: false, R };
   } else if (src.length === 2) {
@@ -120,6 +122,45 @@ function reduceByProduct(
   const vector = constantVector(R, mean ? 1 / R : 1);
   primitive.run(xIsA ? [x, vector, out] : [vector, x, out]);
   return true;
+}
+
+/** Columns of the matrix a whole-tensor sum views its input as. */
+const VECTOR_COLUMNS = 128;
+const columnSums = new Float32Array(VECTOR_COLUMNS);
+
+/**
+ * Sum (or mean) of all `R` values of `x` into `out[0]`: the first rows x 128 values as
+ * column sums, ones (1, rows) @ x (rows, 128), then the 128 column sums and the last
+ * R mod 128 values added here. oneDNN's matmul runs the plain (1, R) @ (R, 1) product
+ * about ten times slower (R = 307,200, one thread: 0.40 ms against 0.04 ms), and every
+ * training step sums each gradient whole for its finiteness flag (lib/train/loss_log.ts).
+ */
+function reduceVector(
+  R: number,
+  mean: boolean,
+  x: Float32Array<ArrayBuffer>,
+  out: Float32Array<ArrayBuffer>,
+): void {
+  const rows = Math.floor(R / VECTOR_COLUMNS);
+  const scale = mean ? 1 / R : 1;
+  let total = 0;
+  if (rows > 0) {
+    const a = [1, 1, rows], b = [1, rows, VECTOR_COLUMNS], c = [1, 1, VECTOR_COLUMNS];
+    const primitive = primitives.get(`reduce-vector ${rows}`, () => {
+      const [ma, mb, mc] = [a, b, c].map((dims) => memoryDesc(plain(dims)));
+      return new Primitive(matmulDesc(ma, mb, null, mc), {
+        operands: [
+          { arg: ARG.src, desc: ma },
+          { arg: ARG.weights, desc: mb },
+          { arg: ARG.dst, desc: mc, output: true },
+        ],
+      });
+    });
+    primitive.run([constantVector(rows, scale), x, columnSums]);
+    for (let j = 0; j < VECTOR_COLUMNS; j++) total += columnSums[j];
+  }
+  for (let i = rows * VECTOR_COLUMNS; i < R; i++) total += x[i] * scale;
+  out[0] = total;
 }
 
 function reductionKernel(name: string, alg: number): tf.KernelConfig {
