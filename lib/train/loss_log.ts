@@ -16,7 +16,11 @@
  * loss was read every step, no update is applied from a non-finite loss or gradient,
  * although the host learns of it only at the next flush.
  *
- * On cpu and wasm the tensors are host memory and the readback is a copy.
+ * On cpu and wasm the tensors are host memory and the readback is a copy. On cpu and
+ * native a read is not even a copy (the tensor's own array), so there the log reads the
+ * loss and scans each gradient as it records them, instead of ~30 small ops a step (fcnet
+ * on native, one thread: 0.13 ms of scanning against ~0.5 ms of flag kernels and their
+ * dispatch, in a 3.5 ms step).
  *
  * @module
  */
@@ -49,6 +53,9 @@ export class DeviceLossLog {
   /** The parameters whose gradients are flagged, in this order. */
   readonly parameters: readonly string[];
   #pending: tf.Tensor1D[] = [];
+  /** Iterations recorded on the host (where reads are free), not yet flushed. */
+  #hostRows: Omit<LoggedIteration, "iteration">[] = [];
+  #hostAllFinite = true;
   #flushed = 0;
   /** bool scalar: every recorded loss and gradient was finite. */
   #allFinite: tf.Scalar = tf.scalar(true, "bool");
@@ -61,7 +68,16 @@ export class DeviceLossLog {
 
   /** Iterations recorded and not yet read back. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.length + this.#hostRows.length;
+  }
+
+  /**
+   * Whether every recorded loss and gradient was finite, read on the host: free where the
+   * log records on the host, a readback of {@linkcode allFinite} elsewhere.
+   */
+  allFiniteNow(): boolean {
+    if (this.#pending.length === 0) return this.#hostAllFinite;
+    return this.#hostAllFinite && this.#allFinite.dataSync()[0] === 1;
   }
 
   /**
@@ -77,6 +93,7 @@ export class DeviceLossLog {
    * {@linkcode parameters}. Copies what it keeps; the caller still owns `loss` and `grads`.
    */
   record(loss: tf.Scalar, grads: Record<string, tf.Tensor>): void {
+    if (READS_IN_PLACE.includes(tf.getBackend())) return this.#recordOnHost(loss, grads);
     const status = tf.tidy(() =>
       tf.stack([
         tf.cast(loss, "float32"),
@@ -91,8 +108,33 @@ export class DeviceLossLog {
     this.#pending.push(status);
   }
 
+  #recordOnHost(loss: tf.Scalar, grads: Record<string, tf.Tensor>): void {
+    const value = loss.dataSync()[0];
+    const bad = this.parameters.findIndex((name) =>
+      !finiteValues(grads[name].dataSync() as Float32Array)
+    );
+    this.#hostRows.push({
+      loss: value,
+      ...(bad >= 0 ? { nonFiniteGradient: this.parameters[bad] } : {}),
+    });
+    if (!Number.isFinite(value) || bad >= 0) {
+      this.#hostAllFinite = false;
+      const previous = this.#allFinite;
+      this.#allFinite = tf.scalar(false, "bool");
+      previous.dispose();
+    }
+  }
+
   /** Reads the pending iterations in one readback and frees them; in order. */
   async flush(): Promise<LoggedIteration[]> {
+    if (this.#hostRows.length > 0) {
+      const rows = this.#hostRows.map((row, i) => ({ iteration: this.#flushed + i + 1, ...row }));
+      this.#hostRows = [];
+      this.#flushed += rows.length;
+      // A backend switch between records is not supported: rows would interleave.
+      if (this.#pending.length === 0) return rows;
+      throw new Error("DeviceLossLog: recorded on two backends between flushes");
+    }
     if (this.#pending.length === 0) return [];
     const packed = tf.tidy(() => tf.concat(this.#pending));
     let values: Float32Array;
@@ -124,4 +166,24 @@ export class DeviceLossLog {
     tf.dispose([...this.#pending, this.#allFinite]);
     this.#pending = [];
   }
+}
+
+/** Backends whose reads hand back the tensor's own host array, with no copy or wait. */
+const READS_IN_PLACE = ["cpu", "native"];
+
+/**
+ * Whether every value is finite: `v * 0` is 0 for a number and NaN for an infinity or a
+ * NaN, and a NaN stays in a sum; four sums let the additions overlap.
+ */
+function finiteValues(values: Float32Array): boolean {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const whole = values.length - (values.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    s0 += values[i] * 0;
+    s1 += values[i + 1] * 0;
+    s2 += values[i + 2] * 0;
+    s3 += values[i + 3] * 0;
+  }
+  for (let i = whole; i < values.length; i++) s0 += values[i] * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }

@@ -70,7 +70,7 @@ export function solverStep(
     }
     log.record(loss, grads);
     const onHost = computesOnHost();
-    if (onHost && !log.allFinite.dataSync()[0]) {
+    if (onHost && !log.allFiniteNow()) {
       return { forwardMs, backwardMs, updateMs: performance.now() - updateStart };
     }
     for (const name of log.parameters) {
