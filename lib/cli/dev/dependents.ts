@@ -50,7 +50,11 @@ export function affectedExperiments(
  *
  * @example
  * ```ts
- * const files = await experimentGraph("/repo/experiments/adam.ts", "/repo");
+ * import { join } from "node:path";
+ * import { REPO_ROOT } from "../../files.ts";
+ *
+ * const files = await experimentGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
+ * // [".../experiments/adam.ts", ..., ".../lib/models/fc_net.ts", ...]
  * ```
  */
 export function experimentGraph(script: string, root: string): Promise<string[]> {
