@@ -12,7 +12,7 @@ import { rankRuns } from "../lib/plot/findings.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
   weightScale: 2e-2,
   numTrain: 1_000,
@@ -22,28 +22,35 @@ const settings = {
   batchSize: 50,
 };
 
-await runStudy({
-  name: "batchnorm",
-  title: "Batch normalization in a deep net",
-  description: "A six-layer net with weightScale 2e-2, trained with and without batch " +
-    "normalization: does batchnorm make it train faster?",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 200, numEpochs: 2 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) => [
-    fcRun("baseline", { ...s, normalization: null }),
-    fcRun("batchnorm", { ...s, normalization: "batchnorm" }),
-  ],
-  figures: (outcomes) => {
-    const records = outcomes.map((o) => o.record);
-    return [{
-      ...learningCurves(records),
-      findings: `${
-        rankRuns(records, { metric: "bestTrainAcc", label: "best training accuracy" })
-      } ${
-        rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy", size: false })
-      }`,
-    }];
-  },
-});
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "batchnorm",
+    title: "Batch normalization in a deep net",
+    description: "A six-layer net with weightScale 2e-2, trained with and without batch " +
+      "normalization: does batchnorm make it train faster?",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 200, numEpochs: 2 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) => [
+      fcRun("baseline", { ...s, normalization: null }),
+      fcRun("batchnorm", { ...s, normalization: "batchnorm" }),
+    ],
+    figures: (outcomes) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records),
+        findings: `${
+          rankRuns(records, { metric: "bestTrainAcc", label: "best training accuracy" })
+        } ${
+          rankRuns(records, {
+            metric: "bestValAcc",
+            label: "best validation accuracy",
+            size: false,
+          })
+        }`,
+      }];
+    },
+  });
+}

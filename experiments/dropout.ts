@@ -14,7 +14,7 @@ import type { RunRecord } from "../lib/runs/record.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { formatCell } from "../lib/plot/table.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [500],
   weightScale: 1e-2,
   numTrain: 500,
@@ -24,35 +24,38 @@ const settings = {
   batchSize: 100,
 };
 
-await runStudy({
-  name: "dropout",
-  title: "Dropout as a regularizer",
-  description: "A two-layer net trained on a small training set with and without " +
-    "dropout: does dropout narrow the gap between training and validation accuracy?",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 100, numEpochs: 2 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) =>
-    [1, 0.25].map((dropoutKeepProb) =>
-      fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {
-        ...s,
-        dropoutKeepProb,
-      })
-    ),
-  figures: (outcomes, s) => {
-    const records = outcomes.map((o) => o.record);
-    return [{
-      ...learningCurves(records, {
-        loss: false,
-        title: "Accuracy per epoch, with and without dropout",
-        legendLabel: "dropout",
-      }),
-      findings: `After the last epoch on ${s.numTrain.toLocaleString("en-US")} training ` +
-        `examples: ${records.map(gap).join("; ")}.`,
-    }];
-  },
-});
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "dropout",
+    title: "Dropout as a regularizer",
+    description: "A two-layer net trained on a small training set with and without " +
+      "dropout: does dropout narrow the gap between training and validation accuracy?",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 100, numEpochs: 2 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) =>
+      [1, 0.25].map((dropoutKeepProb) =>
+        fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {
+          ...s,
+          dropoutKeepProb,
+        })
+      ),
+    figures: (outcomes, s) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records, {
+          loss: false,
+          title: "Accuracy per epoch, with and without dropout",
+          legendLabel: "dropout",
+        }),
+        findings: `After the last epoch on ${s.numTrain.toLocaleString("en-US")} training ` +
+          `examples: ${records.map(gap).join("; ")}.`,
+      }];
+    },
+  });
+}
 
 /** "no dropout: train 98.0%, validation 61.0% (a gap of 37.0 points)". */
 function gap(record: RunRecord): string {
