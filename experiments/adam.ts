@@ -13,7 +13,7 @@ import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { countWord } from "../lib/plot/plural.ts";
 import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
   weightScale: 5e-2,
   numTrain: 4_000,
@@ -22,28 +22,31 @@ const settings = {
 };
 
 /** Learning rate of each update rule, as the course tunes them. */
-const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3 };
+export const learningRates = { sgd: 5e-3, sgd_momentum: 5e-3, rmsprop: 1e-4, adam: 1e-3 };
 
-await runStudy({
-  name: "adam",
-  title: "Update rules: SGD, momentum, RMSProp, Adam",
-  description: (s) =>
-    `The same ${fcNetText(s.hiddenDims)}, from the same initialization, trained by ` +
-    `${countWord(Object.keys(learningRates).length)} update rules at the course's learning ` +
-    "rates: which trains fastest?",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 200, numEpochs: 2 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) =>
-    Object.entries(learningRates).map(([rule, learningRate]) =>
-      fcRun(rule, { ...s, updateRule: rule, learningRate })
-    ),
-  figures: (outcomes) => {
-    const records = outcomes.map((o) => o.record);
-    return [{
-      ...learningCurves(records, { legendLabel: "update rule" }),
-      findings: rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" }),
-    }];
-  },
-});
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "adam",
+    title: "Update rules: SGD, momentum, RMSProp, Adam",
+    description: (s) =>
+      `The same ${fcNetText(s.hiddenDims)}, from the same initialization, trained by ` +
+      `${countWord(Object.keys(learningRates).length)} update rules at the course's learning ` +
+      "rates: which trains fastest?",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 200, numEpochs: 2 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) =>
+      Object.entries(learningRates).map(([rule, learningRate]) =>
+        fcRun(rule, { ...s, updateRule: rule, learningRate })
+      ),
+    figures: (outcomes) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records, { legendLabel: "update rule" }),
+        findings: rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy" }),
+      }];
+    },
+  });
+}

@@ -9,7 +9,7 @@
 import { normalizationBatchSizeStudy } from "../lib/study/batch_size.ts";
 import { runStudy } from "../lib/study/frame.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
   weightScale: 2e-2,
   numTrain: 1_000,
@@ -20,10 +20,13 @@ const settings = {
   batchSizes: [5, 10, 50],
 };
 
-await runStudy(normalizationBatchSizeStudy({
-  name: "batch_size",
-  normalization: "batchnorm",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 100, numEpochs: 1 },
-}));
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy(normalizationBatchSizeStudy({
+    name: "batch_size",
+    normalization: "batchnorm",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 100, numEpochs: 1 },
+  }));
+}

@@ -13,7 +13,7 @@ import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { configText } from "../lib/plot/varying.ts";
 import { fcNetText, fcRun } from "../lib/study/fc_run.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [100, 100, 100, 100, 100],
   weightScale: 2e-2,
   numTrain: 1_000,
@@ -23,29 +23,36 @@ const settings = {
   batchSize: 50,
 };
 
-await runStudy({
-  name: "batchnorm",
-  title: "Batch normalization in a deep net",
-  description: (s) =>
-    `A ${fcNetText(s.hiddenDims)} with weight scale ${configText(s.weightScale)}, trained by ` +
-    `${s.updateRule} with and without batch normalization: does batchnorm make it train faster?`,
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 200, numEpochs: 2 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) => [
-    fcRun("baseline", { ...s, normalization: null }),
-    fcRun("batchnorm", { ...s, normalization: "batchnorm" }),
-  ],
-  figures: (outcomes) => {
-    const records = outcomes.map((o) => o.record);
-    return [{
-      ...learningCurves(records),
-      findings: `${
-        rankRuns(records, { metric: "bestTrainAcc", label: "best training accuracy" })
-      } ${
-        rankRuns(records, { metric: "bestValAcc", label: "best validation accuracy", size: false })
-      }`,
-    }];
-  },
-});
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "batchnorm",
+    title: "Batch normalization in a deep net",
+    description: (s) =>
+      `A ${fcNetText(s.hiddenDims)} with weight scale ${configText(s.weightScale)}, trained by ` +
+      `${s.updateRule} with and without batch normalization: does batchnorm make it train faster?`,
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 200, numEpochs: 2 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) => [
+      fcRun("baseline", { ...s, normalization: null }),
+      fcRun("batchnorm", { ...s, normalization: "batchnorm" }),
+    ],
+    figures: (outcomes) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records),
+        findings: `${
+          rankRuns(records, { metric: "bestTrainAcc", label: "best training accuracy" })
+        } ${
+          rankRuns(records, {
+            metric: "bestValAcc",
+            label: "best validation accuracy",
+            size: false,
+          })
+        }`,
+      }];
+    },
+  });
+}

@@ -15,7 +15,7 @@ import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { plural } from "../lib/plot/plural.ts";
 import { formatCell } from "../lib/plot/table.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [500],
   weightScale: 1e-2,
   numTrain: 500,
@@ -27,37 +27,40 @@ const settings = {
   keepProbs: [1, 0.25],
 };
 
-await runStudy({
-  name: "dropout",
-  title: "Dropout as a regularizer",
-  description: (s) =>
-    `A ${fcNetText(s.hiddenDims)} trained on ${plural(s.numTrain, "training example")} ` +
-    `with keep probabilities ${s.keepProbs.join(", ")} (1 = no dropout): does dropout ` +
-    "narrow the gap between training and validation accuracy?",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 100, numEpochs: 2 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) =>
-    s.keepProbs.map((dropoutKeepProb) =>
-      fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {
-        ...s,
-        dropoutKeepProb,
-      })
-    ),
-  figures: (outcomes, s) => {
-    const records = outcomes.map((o) => o.record);
-    return [{
-      ...learningCurves(records, {
-        loss: false,
-        title: "Accuracy per epoch, with and without dropout",
-        legendLabel: "dropout",
-      }),
-      findings: `After the last epoch on ${plural(s.numTrain, "training example")}: ` +
-        `${records.map(gap).join("; ")}.`,
-    }];
-  },
-});
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "dropout",
+    title: "Dropout as a regularizer",
+    description: (s) =>
+      `A ${fcNetText(s.hiddenDims)} trained on ${plural(s.numTrain, "training example")} ` +
+      `with keep probabilities ${s.keepProbs.join(", ")} (1 = no dropout): does dropout ` +
+      "narrow the gap between training and validation accuracy?",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 100, numEpochs: 2 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) =>
+      s.keepProbs.map((dropoutKeepProb) =>
+        fcRun(dropoutKeepProb === 1 ? "no dropout" : `keep ${dropoutKeepProb}`, {
+          ...s,
+          dropoutKeepProb,
+        })
+      ),
+    figures: (outcomes, s) => {
+      const records = outcomes.map((o) => o.record);
+      return [{
+        ...learningCurves(records, {
+          loss: false,
+          title: "Accuracy per epoch, with and without dropout",
+          legendLabel: "dropout",
+        }),
+        findings: `After the last epoch on ${plural(s.numTrain, "training example")}: ` +
+          `${records.map(gap).join("; ")}.`,
+      }];
+    },
+  });
+}
 
 /** "no dropout: train 98.0%, validation 61.0% (a gap of 37.0 points)". */
 function gap(record: RunRecord): string {

@@ -15,7 +15,7 @@ import { configText } from "../lib/plot/varying.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { formatCell } from "../lib/plot/table.ts";
 
-const settings = {
+export const settings = {
   hiddenDims: [50, 50, 50, 50, 50, 50],
   numTrain: 1_000,
   updateRule: "adam",
@@ -36,55 +36,86 @@ function logspace(from: number, to: number, count: number): number[] {
 
 const normalizations = { baseline: null, batchnorm: "batchnorm" } as const;
 
-await runStudy({
-  name: "weight_scale",
-  title: "Batchnorm and weight initialization",
-  description: (s) =>
-    `A ${fcNetText(s.hiddenDims)} trained from ${plural(s.numScales, "weight scale")} ` +
-    `log-spaced between ${configText(s.smallestScale)} and ${configText(s.largestScale)}, ` +
-    "with and without batchnorm: from how wide a band of scales does each train?",
-  script: import.meta.url,
-  settings,
-  quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
-  data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
-  runs: (s) =>
-    logspace(Math.log10(s.smallestScale), Math.log10(s.largestScale), s.numScales).flatMap((
-      weightScale,
-    ) =>
-      Object.entries(normalizations).map(([series, normalization]) =>
-        fcRun(`${series} ${weightScale.toExponential(1)}`, { ...s, weightScale, normalization })
-      )
-    ),
-  figures: (outcomes) => [{
-    ...sweepFigure(
-      outcomes.map(({ record }) => ({
-        weightScale: netOf(record).weightScale,
-        normalization: netOf(record).normalization ?? "baseline",
-        ...record.metrics,
-      })),
-      {
-        x: "weightScale",
-        xLabel: "weight initialization scale",
-        series: "normalization",
-        metrics: [
-          { key: "bestValAcc", label: "best validation accuracy", percent: true },
-          { key: "bestTrainAcc", label: "best training accuracy", percent: true },
-          { key: "finalLoss", label: "final training loss", logY: true },
-        ],
-      },
-    ),
-    findings: `Best validation accuracy over the ${outcomes.length / 2} weight scales: ${
-      Object.entries(normalizations).map(([series, normalization]) =>
-        accuracyRange(
-          series,
-          outcomes.map((o) => o.record).filter((r) =>
-            (netOf(r).normalization ?? null) === normalization
-          ),
+// Runs only as a script: tests import the settings above without starting the study.
+if (import.meta.main) {
+  await runStudy({
+    name: "weight_scale",
+    title: "Batchnorm and weight initialization",
+    description: (s) =>
+      `A ${fcNetText(s.hiddenDims)} trained from ${plural(s.numScales, "weight scale")} ` +
+      `log-spaced between ${configText(s.smallestScale)} and ${configText(s.largestScale)}, ` +
+      "with and without batchnorm: from how wide a band of scales does each train?",
+    script: import.meta.url,
+    settings,
+    quick: { numTrain: 100, numEpochs: 1, numScales: 3 },
+    data: (s, dataset) => dataSpec({ dataset, numTrain: s.numTrain }),
+    runs: (s) =>
+      logspace(Math.log10(s.smallestScale), Math.log10(s.largestScale), s.numScales).flatMap((
+        weightScale,
+      ) =>
+        Object.entries(normalizations).map(([series, normalization]) =>
+          fcRun(`${series} ${weightScale.toExponential(1)}`, { ...s, weightScale, normalization })
         )
-      ).join("; ")
-    }.`,
-  }],
-});
+      ),
+    figures: (outcomes) => [{
+      ...sweepFigure(
+        outcomes.map(({ record }) => ({
+          weightScale: netOf(record).weightScale,
+          normalization: netOf(record).normalization ?? "baseline",
+          ...record.metrics,
+        })),
+        {
+          x: "weightScale",
+          xLabel: "weight initialization scale",
+          series: "normalization",
+          metrics: [
+            { key: "bestValAcc", label: "best validation accuracy", percent: true },
+            { key: "bestTrainAcc", label: "best training accuracy", percent: true },
+            { key: "finalLoss", label: "final training loss", logY: true },
+          ],
+        },
+      ),
+      findings: `Best validation accuracy over the ${outcomes.length / 2} weight scales: ${
+        Object.entries(normalizations).map(([series, normalization]) =>
+          accuracyRange(
+            series,
+            outcomes.map((o) => o.record).filter((r) =>
+              (netOf(r).normalization ?? null) === normalization
+            ),
+}
+        )
+      ),
+    figures: (outcomes) => [{
+      ...sweepFigure(
+        outcomes.map(({ record }) => ({
+          weightScale: netOf(record).weightScale,
+          normalization: netOf(record).normalization ?? "baseline",
+          ...record.metrics,
+        })),
+        {
+          x: "weightScale",
+          xLabel: "weight initialization scale",
+          series: "normalization",
+          metrics: [
+            { key: "bestValAcc", label: "best validation accuracy", percent: true },
+            { key: "bestTrainAcc", label: "best training accuracy", percent: true },
+            { key: "finalLoss", label: "final training loss", logY: true },
+          ],
+        },
+      ),
+      findings: `Best validation accuracy over the ${outcomes.length / 2} weight scales: ${
+        Object.entries(normalizations).map(([series, normalization]) =>
+          accuracyRange(
+            series,
+            outcomes.map((o) => o.record).filter((r) =>
+              (netOf(r).normalization ?? null) === normalization
+            ),
+          )
+        ).join("; ")
+      }.`,
+    }],
+  });
+}
 
 /** The net's options of a run: its weight scale and normalization. */
 function netOf(record: RunRecord) {

@@ -88,7 +88,7 @@ export {
 } from "./blocks/convnext_downsampler.ts";
 export type { LabeledImages, StudyData } from "./data/types.ts";
 export {
-  ensureMnistIdx,
+  findIdxFile,
   hasMnistIdx,
   loadIdxPair,
   loadMnistIdx,
@@ -106,7 +106,6 @@ export {
   CIFAR10_TEST_FILE,
   CIFAR10_TRAIN_FILES,
   decodeCifarRecords,
-  ensureCifar10,
   hasCifar10,
   loadCifar10,
   readCifar10Records,
@@ -247,14 +246,19 @@ export {
 } from "./train/classifier.ts";
 export {
   DATASET_NAMES,
-  type DatasetChoice,
-  type DatasetFamily,
   type DatasetName,
   type DataSpec,
   dataSpec,
-  resolveDataset,
   type ResolvedDataset,
 } from "./data/spec.ts";
+export { type DatasetChoice, type DatasetFamily, resolveDataset } from "./data/resolve.ts";
+export { datasetOnDisk, type ReadOptions, readStudyData } from "./data/read.ts";
+export {
+  ensureCifar10,
+  ensureDatasetFiles,
+  ensureMnistIdx,
+  type FetchOptions,
+} from "./data/fetch.ts";
 export { loadData } from "./data/load.ts";
 export { augmentation, type AugmentOptions } from "./data/augment.ts";
 export type {

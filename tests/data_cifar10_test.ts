@@ -4,10 +4,10 @@ import {
   checkCifarRecords,
   CIFAR10_RECORD_BYTES,
   decodeCifarRecords,
-  ensureCifar10,
   hasCifar10,
   loadCifar10,
 } from "../lib/data/cifar10.ts";
+import { ensureCifar10 } from "../lib/data/fetch.ts";
 import { loadStudyData } from "../lib/data/study.ts";
 import { readTar } from "../lib/data/tar.ts";
 

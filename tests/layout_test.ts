@@ -1,6 +1,6 @@
 /**
  * The layout a newcomer reads the architecture from: lib/ in folders by concern, a handful
- * of loose files, no import cycle, and a README tour that lists every folder.
+ * of loose files, no import cycle, and a README tour that lists exactly lib/'s folders.
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative, resolve } from "node:path";
@@ -54,14 +54,44 @@ Deno.test("lib/ has no import cycle, type-only imports included", () => {
   assert.deepEqual(cycles, []);
 });
 
-Deno.test("lib/ keeps at most 6 loose files; the README tour lists every folder", async () => {
-  const entries = [...Deno.readDirSync(LIB)];
-  const loose = entries.filter((e) => e.isFile).map((e) => e.name).sort();
+Deno.test("lib/ keeps at most 6 loose files", () => {
+  const loose = [...Deno.readDirSync(LIB)].filter((e) => e.isFile).map((e) => e.name).sort();
   assert.ok(loose.length <= 6, `loose files in lib/: ${loose.join(", ")}`);
-  const readme = await Deno.readTextFile(join(REPO_ROOT, "README.md"));
-  const tour = readme.slice(readme.indexOf("## A tour"));
-  for (const folder of entries.filter((e) => e.isDirectory).map((e) => e.name)) {
-    assert.ok(tour.includes(`\`lib/${folder}/\``), `the README tour lists lib/${folder}/`);
+});
+
+/** The paths the README's tour table lists, one per row: `experiments/`, `lib/mod.ts`, ... */
+function tourEntries(readme: string): string[] {
+  const start = readme.indexOf("\n## A tour\n");
+  assert.notEqual(start, -1, "README.md has a '## A tour' section");
+  const lines = readme.slice(start).split("\n").slice(2);
+  const first = lines.findIndex((line) => line.startsWith("|"));
+  const end = lines.findIndex((line, i) => i > first && !line.startsWith("|"));
+  // Header and separator rows first, then one row per path: | `lib/data/` | what it holds |
+  return lines.slice(first + 2, end).map((row) => {
+    const cell = row.split("|")[1].trim();
+    const path = cell.match(/^`([^`]+)`$/)?.[1];
+    assert.ok(path, `a tour row names one path in backquotes: ${row}`);
+    return path;
+  });
+}
+
+Deno.test("the README tour lists lib/'s folders exactly, and every path it lists exists", async () => {
+  const entries = tourEntries(await Deno.readTextFile(join(REPO_ROOT, "README.md")));
+  const folders = [...Deno.readDirSync(LIB)].filter((e) => e.isDirectory).map((e) => e.name);
+  const listed = entries.flatMap((path) => path.match(/^lib\/([^/*]+)\/$/)?.[1] ?? []);
+  assert.deepEqual(
+    [...listed].sort(),
+    [...folders].sort(),
+    `tour rows for lib/ folders; missing: ${
+      folders.filter((f) => !listed.includes(f)).join(", ") || "none"
+    }; not in lib/: ${listed.filter((f) => !folders.includes(f)).join(", ") || "none"}`,
+  );
+  for (const path of entries.filter((p) => !p.includes("*"))) {
+    const info = await Deno.stat(join(REPO_ROOT, path)).catch(() => null);
+    assert.ok(
+      info !== null && info.isDirectory === path.endsWith("/"),
+      `the tour lists ${path}, which is not a ${path.endsWith("/") ? "folder" : "file"} here`,
+    );
   }
 });
 

@@ -29,7 +29,7 @@ const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
  * @example
  * ```ts
  * checkScriptPath("experiments/adam.ts"); // "experiments/adam.ts"
- * checkScriptPath("node_modules/x.ts"); // throws: ... expected experiments/<name>.ts
+ * // checkScriptPath("node_modules/x.ts") throws "... expected experiments/<name>.ts ..."
  * ```
  */
 export function checkScriptPath(path: unknown): string {
@@ -162,7 +162,7 @@ function checkProvenance(provenance: unknown, problems: Problems): void {
  * @example
  * ```ts
  * const json = '{"format": "nnlab-figure-page/1", "runs": {}}';
- * checkPageData(JSON.parse(json)); // throws "malformed page data: provenance: got undefined; ..."
+ * // checkPageData(JSON.parse(json)) throws "malformed page data: provenance: got undefined; ..."
  * ```
  */
 export function checkPageData(data: unknown): PageData {

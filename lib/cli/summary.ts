@@ -41,7 +41,7 @@ export const MAX_INPUT = { pixels: 2 ** 16, channels: 16 } as const;
  * @example
  * ```ts
  * parseInput("2,32,32,3"); // [2, 32, 32, 3]
- * parseInput("100000,100000,28,1"); // throws: ... expected at most 65,536 pixels
+ * // parseInput("100000,100000,28,1") throws "... expected at most 65,536 pixels"
  * ```
  */
 export function parseInput(text: string): number[] {

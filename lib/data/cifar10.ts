@@ -9,10 +9,6 @@
  * @module
  */
 import { join } from "node:path";
-import { download, type DownloadProgress } from "./download.ts";
-import { gunzip } from "./gzip.ts";
-import { CIFAR10_TARBALL, type RemoteFile } from "./sources.ts";
-import { extractTar } from "./tar.ts";
 import type { LabeledImages } from "./types.ts";
 import { numberIn } from "../errors.ts";
 
@@ -258,49 +254,4 @@ export async function hasCifar10(dataDir: string): Promise<boolean> {
     }
   }
   return true;
-}
-
-/**
- * Makes sure `dataDir/cifar-10-batches-bin` exists: downloads the verified tarball when
- * needed (see {@linkcode download}) and unpacks it. Unpacking goes to a temporary folder
- * that is renamed at the end, so an interrupted run never leaves a half-filled folder.
- * Throws `DownloadUnreachableError` when offline.
- *
- * @returns the path of the batches folder.
- * @example
- * ```ts
- * import { ensureCifar10 } from "./cifar10.ts";
- *
- * const dir = await ensureCifar10("data"); // "data/cifar-10-batches-bin"
- * ```
- */
-export async function ensureCifar10(
-  dataDir: string,
-  options: {
-    quiet?: boolean;
-    onProgress?: (p: DownloadProgress) => void;
-    /** Where to fetch the tarball from; default the official URL (another is a mirror). */
-    source?: RemoteFile;
-  } = {},
-): Promise<string> {
-  const { source = CIFAR10_TARBALL, ...downloadOptions } = options;
-  const target = join(dataDir, CIFAR10_DIR_NAME);
-  if (await hasCifar10(dataDir)) return target;
-  const tarball = join(dataDir, source.name);
-  await download(source.url, tarball, { ...source, ...downloadOptions });
-  const staging = await Deno.makeTempDir({ dir: dataDir, prefix: ".cifar-10-extract-" });
-  try {
-    const tar = await gunzip(await Deno.readFile(tarball), tarball);
-    await extractTar(tar, staging, tarball);
-    await Deno.remove(target, { recursive: true }).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
-    await Deno.rename(join(staging, CIFAR10_DIR_NAME), target);
-  } finally {
-    await Deno.remove(staging, { recursive: true }).catch(() => {});
-  }
-  if (!(await hasCifar10(dataDir))) {
-    throw new Error(`${tarball}: unpacked, but ${target} lacks some of the six batch files`);
-  }
-  return target;
 }

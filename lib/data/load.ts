@@ -1,14 +1,28 @@
 /**
  * Loads the data a {@linkcode DataSpec} describes, once per process: the study frame (for
- * its data line) and every run of the study share one copy.
+ * its data line) and every run of the study share one copy. Files that are not on disk
+ * yet are downloaded first, quietly.
  *
  * @module
  */
 import { argumentError } from "../errors.ts";
 import { subtractMeanImage } from "./preprocess.ts";
+import { datasetOnDisk, readStudyData } from "./read.ts";
 import type { DataSpec } from "./spec.ts";
-import { loadStudyData } from "./study.ts";
 import type { LabeledImages, StudyData } from "./types.ts";
+
+/** Where the data sets are, relative to the working directory (loadStudyData's default). */
+const DATA_DIR = "data";
+
+/**
+ * The module that downloads missing files, imported by URL and only when a file is
+ * missing. Fetching is not computing (fetch.ts keeps only files whose SHA-256 matches), so
+ * a run's identity must not cover it, nor the download progress bar: the identity is the
+ * trainer's import graph (lib/runs/source_graph.ts), which follows a literal
+ * `import("./fetch.ts")` but not a URL. tests/runs_identity_test.ts lists every module a
+ * trainer reaches by URL but leaves out, so nothing else hides this way.
+ */
+const FETCH_MODULE = new URL("./fetch.ts", import.meta.url).href;
 
 const loaded = new Map<string, Promise<StudyData>>();
 
@@ -44,26 +58,31 @@ export function loadData(spec: DataSpec): Promise<StudyData> {
   return data;
 }
 
+/** Downloads the files of `spec`'s data set when they are not on disk. */
+async function ensureOnDisk(spec: DataSpec): Promise<void> {
+  if (await datasetOnDisk(spec.dataset, DATA_DIR)) return;
+  const fetching: typeof import("./fetch.ts") = await import(FETCH_MODULE);
+  await fetching.ensureDatasetFiles(spec.dataset, DATA_DIR, { quiet: true });
+}
+
 async function courseSplit(spec: DataSpec): Promise<StudyData> {
-  const data = await loadStudyData({
-    dataset: spec.dataset,
+  await ensureOnDisk(spec);
+  const data = await readStudyData(spec.dataset, {
     ...(spec.numTrain === null ? {} : { numTrain: spec.numTrain }),
     ...(spec.numVal === null ? {} : { numVal: spec.numVal }),
     ...(spec.numTest === null ? {} : { numTest: spec.numTest }),
     pixelRange: spec.pixelRange,
     subtractMean: spec.padTo === null && spec.subtractMean,
     seed: 0,
-    quiet: true,
   });
   if (spec.padTo === null) return data;
   return finish(spec, { train: data.train, val: data.val, test: data.test }, data, null);
 }
 
 async function partition(spec: DataSpec): Promise<StudyData> {
-  const whole = await loadStudyData({
-    dataset: spec.dataset,
+  await ensureOnDisk(spec);
+  const whole = await readStudyData(spec.dataset, {
     seed: 0,
-    quiet: true,
     pixelRange: spec.pixelRange,
     subtractMean: false,
   });

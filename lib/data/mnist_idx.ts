@@ -8,9 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { download, type DownloadProgress } from "./download.ts";
 import { readMaybeGzipped } from "./gzip.ts";
-import { MNIST_IDX_FILES, type RemoteFile } from "./sources.ts";
 import type { LabeledImages } from "./types.ts";
 
 /** IDX magic of unsigned-byte images: 00 00 08 03. */
@@ -143,8 +141,19 @@ export function parseIdxLabels(bytes: Uint8Array, file: string, numClasses = 10)
   return y;
 }
 
-/** Finds `name` or `name.gz` in `dir`. */
-async function findIdxFile(dir: string, name: string): Promise<string> {
+/**
+ * The path of `name` or `name.gz` in `dir`; throws, naming the four files, when neither is
+ * there.
+ *
+ * @example
+ * ```ts
+ * import { findIdxFile, MNIST_IDX_NAMES } from "./mnist_idx.ts";
+ *
+ * const path = await findIdxFile("data/mnist", MNIST_IDX_NAMES.testLabels);
+ * // "data/mnist/t10k-labels-idx1-ubyte.gz"
+ * ```
+ */
+export async function findIdxFile(dir: string, name: string): Promise<string> {
   for (const candidate of [name, name + ".gz"]) {
     const path = join(dir, candidate);
     try {
@@ -231,37 +240,4 @@ export async function loadMnistIdx(
     await path(MNIST_IDX_NAMES.testLabels),
   );
   return { train, test };
-}
-
-/**
- * Makes sure `dir` holds the four MNIST IDX files: downloads the missing ones (gzipped,
- * SHA-256 verified, see `download`). Throws `DownloadUnreachableError` when offline.
- *
- * @example
- * ```ts
- * import { ensureMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
- *
- * await ensureMnistIdx("data/mnist");
- * const { train, test } = await loadMnistIdx("data/mnist");
- * ```
- */
-export async function ensureMnistIdx(
-  dir: string,
-  options: {
-    quiet?: boolean;
-    onProgress?: (p: DownloadProgress) => void;
-    /** Where to fetch the four files from; default the table in sources.ts. */
-    files?: readonly RemoteFile[];
-  } = {},
-): Promise<string> {
-  const { files = MNIST_IDX_FILES, ...downloadOptions } = options;
-  for (const file of files) {
-    const plainName = file.name.replace(/\.gz$/, "");
-    try {
-      await findIdxFile(dir, plainName);
-    } catch {
-      await download(file.url, join(dir, file.name), { ...file, ...downloadOptions });
-    }
-  }
-  return dir;
 }

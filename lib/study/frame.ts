@@ -18,12 +18,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "../backend/init.ts";
 import { loadData } from "../data/load.ts";
-import {
-  type DatasetFamily,
-  type DataSpec,
-  resolveDataset,
-  type ResolvedDataset,
-} from "../data/spec.ts";
+import { type DatasetFamily, resolveDataset } from "../data/resolve.ts";
+import type { DataSpec, ResolvedDataset } from "../data/spec.ts";
 import { REPO_ROOT } from "../files.ts";
 import type { Figure } from "../plot/figure.ts";
 import { INDEX_MARKER, writeIndex } from "../plot/index_page.ts";

@@ -50,7 +50,11 @@ export function affectedStudies(
  *
  * @example
  * ```ts
- * const files = await studyGraph("/repo/experiments/adam.ts", "/repo");
+ * import { join } from "node:path";
+ * import { REPO_ROOT } from "../../files.ts";
+ *
+ * const files = await studyGraph(join(REPO_ROOT, "experiments/adam.ts"), REPO_ROOT);
+ * // [".../experiments/adam.ts", ..., ".../lib/models/fc_net.ts", ...]
  * ```
  */
 export function studyGraph(script: string, root: string): Promise<string[]> {

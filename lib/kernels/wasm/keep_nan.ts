@@ -47,8 +47,11 @@ function release(info: tf.TensorInfo, backend: BackendWasm): void {
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * import { stockKernel } from "./registry.ts";
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
  * const x = tf.ones([1, 3, 3, 2]), filter = tf.ones([1, 1, 2, 4]);
- * const backend = tf.backend() as BackendWasm; // with wasm active
+ * const backend = tf.backend() as BackendWasm;
  * const y = keepNaN((input) =>
  *   stockKernel("Conv2D").kernelFunc({
  *     inputs: { x: input, filter },
@@ -103,7 +106,10 @@ export type FusedActivation =
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
- * const backend = tf.backend() as BackendWasm; // with wasm active
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const backend = tf.backend() as BackendWasm;
  * const linear = backend.makeOutput([2, 3], "float32");
  * const y = applyActivation(linear, "relu", {}, backend); // linear is freed
  * ```
@@ -234,7 +240,10 @@ export const fusedDepthwiseConv2dConfig: tf.KernelConfig = {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { replaceWasmKernel } from "./registry.ts";
- * replaceWasmKernel(fusedMatMulConfig);
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(fusedMatMulConfig); // as initBackend did
  * const a = tf.tensor2d([NaN, 1], [2, 1]), b = tf.tensor2d([1], [1, 1]);
  * tf.fused.matMul({ a, b, activation: "relu" }); // [[NaN], [1]] on wasm, as on cpu
  * ```

@@ -35,10 +35,11 @@ export function allFinite(values: Float32Array): boolean {
  *
  * @example
  * ```ts
- * import type * as tf from "@tensorflow/tfjs";
- * import { markFinite } from "./known_finite.ts";
- * declare const out: tf.TensorInfo; // a kernel's output, just scanned: no NaN, no infinity
+ * import { knownFinite, markFinite } from "./known_finite.ts";
+ *
+ * const out = { dataId: {} }; // stands for a kernel's output, just scanned: all finite
  * markFinite(out.dataId);
+ * knownFinite(out.dataId); // true
  * ```
  */
 export function markFinite(dataId: object): void {

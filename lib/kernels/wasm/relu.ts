@@ -45,7 +45,10 @@ export function copyNaN(x: Float32Array, y: Float32Array): boolean {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
- * const backend = tf.backend() as BackendWasm; // with wasm active
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * const backend = tf.backend() as BackendWasm;
  * const x = tf.tensor([NaN, -1, 2]);
  * const y = reluOnHeap(x, backend, "Relu"); // [NaN, 0, 2]
  * ```
@@ -77,7 +80,10 @@ function kernel(name: "Relu" | "Relu6"): tf.KernelFunc {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { replaceWasmKernel } from "./registry.ts";
- * replaceWasmKernel(reluConfig);
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(reluConfig); // as initBackend did
  * tf.relu(tf.tensor([NaN, -1, 2])); // [NaN, 0, 2] on wasm, as on cpu
  * ```
  */
@@ -94,7 +100,10 @@ export const reluConfig: tf.KernelConfig = {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { replaceWasmKernel } from "./registry.ts";
- * replaceWasmKernel(relu6Config);
+ * import { initBackend } from "../../backend/init.ts";
+ *
+ * await initBackend({ backend: "wasm" });
+ * replaceWasmKernel(relu6Config); // as initBackend did
  * tf.relu6(tf.tensor([NaN, -1, 7])); // [NaN, 0, 6] on wasm, as on cpu
  * ```
  */
