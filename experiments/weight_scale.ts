@@ -82,34 +82,6 @@ if (import.meta.main) {
             outcomes.map((o) => o.record).filter((r) =>
               (netOf(r).normalization ?? null) === normalization
             ),
-}
-        )
-      ),
-    figures: (outcomes) => [{
-      ...sweepFigure(
-        outcomes.map(({ record }) => ({
-          weightScale: netOf(record).weightScale,
-          normalization: netOf(record).normalization ?? "baseline",
-          ...record.metrics,
-        })),
-        {
-          x: "weightScale",
-          xLabel: "weight initialization scale",
-          series: "normalization",
-          metrics: [
-            { key: "bestValAcc", label: "best validation accuracy", percent: true },
-            { key: "bestTrainAcc", label: "best training accuracy", percent: true },
-            { key: "finalLoss", label: "final training loss", logY: true },
-          ],
-        },
-      ),
-      findings: `Best validation accuracy over the ${outcomes.length / 2} weight scales: ${
-        Object.entries(normalizations).map(([series, normalization]) =>
-          accuracyRange(
-            series,
-            outcomes.map((o) => o.record).filter((r) =>
-              (netOf(r).normalization ?? null) === normalization
-            ),
           )
         ).join("; ")
       }.`,
