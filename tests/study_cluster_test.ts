@@ -188,9 +188,11 @@ Deno.test(
         };
         Deno.kill(holder.holder.pid, "SIGSTOP");
         // A local --jobs 1 run of the same study, on the core the frozen task leaves idle:
-        // its records must equal the cluster's (same keys, same results).
+        // its records must equal the cluster's (same keys, same results). One thread, as
+        // each task has one CPU: on native the thread count is part of a run's key.
         const localRuns = join(work, "local-runs");
-        const localRun = study(["--jobs", "1", "--out", join(work, "local.html")], {
+        const local = ["--jobs", "1", "--threads", "1", "--out", join(work, "local.html")];
+        const localRun = study(local, {
           NNLAB_RUNS_DIR: localRuns,
           NO_COLOR: "1",
         });
