@@ -1,16 +1,16 @@
 /**
- * The run store: records validated against their schema and their key, a result never
- * replaced by an unfinished record, per-run claims and their takeover, and the removal
- * of temporary files left by dead processes.
+ * The run store: records validated against their schema, their key and the digest of
+ * their content, a result never replaced by an unfinished record, per-run claims and
+ * their takeover, and the removal of temporary files left by dead processes.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { temporaryPath, writeFileAtomic } from "../lib/files.ts";
-import { ClaimWatcher, readClaim, takeOver, tryClaim } from "../lib/runs/claim.ts";
+import { type ClaimInfo, ClaimWatcher, readClaim, takeOver, tryClaim } from "../lib/runs/claim.ts";
 import { runKey } from "../lib/runs/identity.ts";
 import { thisProcess } from "../lib/runs/process_id.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
-import { RunStore } from "../lib/runs/store.ts";
+import { describeMiss, RunStore } from "../lib/runs/store.ts";
 import { recordProblem } from "../lib/runs/validate.ts";
 
 /** A complete, valid record with its key worked out from its contents. */
@@ -101,7 +101,9 @@ Deno.test("get: a valid record is served; torn, invalid, edited and older record
     assert.match(invalid.detail ?? "", /record.history: undefined/);
 
     // Same key, different numbers: the key no longer follows from the contents.
-    await Deno.writeTextFile(path, JSON.stringify({ ...good, config: { learningRate: 1 } }));
+    await store.put(good);
+    const stored = JSON.parse(await Deno.readTextFile(path));
+    await Deno.writeTextFile(path, JSON.stringify({ ...stored, config: { learningRate: 1 } }));
     const edited = await store.get(good.key);
     assert.ok(!edited.hit && edited.reason === "foreign", JSON.stringify(edited));
     assert.match(edited.detail ?? "", /does not give its key/);
@@ -110,6 +112,43 @@ Deno.test("get: a valid record is served; torn, invalid, edited and older record
     const older = await store.get(good.key);
     assert.ok(!older.hit && older.reason === "older-format");
     assert.deepEqual(await store.olderFormat(), [{ study: "store-test", name: "run a" }]);
+  });
+});
+
+Deno.test("get: a record edited in any field, key unchanged, is not served", async () => {
+  await withStore(async (store) => {
+    const diverged = await record({ status: "diverged", error: "loss is NaN at iteration 3" });
+    await store.put(diverged);
+    const path = store.pathOf(diverged.key);
+    const stored = JSON.parse(await Deno.readTextFile(path));
+    const edits: Record<string, unknown> = {
+      metrics: { ...stored, metrics: { bestValAcc: 0.99 } },
+      status: { ...stored, status: "finished" },
+      "loss history": { ...stored, history: { ...stored.history, lossHistory: [2.3, 0.1] } },
+    };
+    for (const [what, edited] of Object.entries(edits)) {
+      await Deno.writeTextFile(path, JSON.stringify(edited));
+      const found = await store.get(diverged.key);
+      assert.ok(!found.hit, `a record with edited ${what} is not served`);
+      assert.equal(
+        describeMiss(found, path),
+        `store: ${relative(Deno.cwd(), path)} is invalid (its content does not match its ` +
+          "digest; edited or damaged since it was written); recomputing",
+        what,
+      );
+    }
+    // The digest is of the content, not of the text: other spacing and key order still serve.
+    const reordered = Object.fromEntries(Object.entries(stored).reverse());
+    await Deno.writeTextFile(path, JSON.stringify(reordered, null, 2));
+    const same = await store.get(diverged.key);
+    assert.ok(same.hit);
+    assert.deepEqual(same.record, diverged);
+
+    const { digest: _, ...undigested } = stored;
+    await Deno.writeTextFile(path, JSON.stringify(undigested));
+    const missing = await store.get(diverged.key);
+    assert.ok(!missing.hit && missing.reason === "invalid");
+    assert.match(missing.detail ?? "", /^record.digest: undefined, not 64 lowercase hex digits$/);
   });
 });
 
