@@ -1,7 +1,8 @@
 /**
  * The run store: records validated against their schema, their key and the digest of
  * their content, a result never replaced by an unfinished record, per-run claims and
- * their takeover, and the removal of temporary files left by dead processes.
+ * their takeover (a holder judged dead writes nothing over the taker's claim or record),
+ * and the removal of temporary files left by dead processes.
  */
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
@@ -11,7 +12,9 @@ import { runKey } from "../lib/runs/identity.ts";
 import { thisProcess } from "../lib/runs/process_id.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
 import { describeMiss, RunStore } from "../lib/runs/store.ts";
+import { trainClaimed } from "../lib/runs/train_run.ts";
 import { recordProblem } from "../lib/runs/validate.ts";
+import { toFileUrl } from "./paths.ts";
 
 /** A complete, valid record with its key worked out from its contents. */
 async function record(overrides: Partial<RunRecord> = {}): Promise<RunRecord> {
@@ -241,6 +244,109 @@ Deno.test("claims: another host's claim is abandoned once its heartbeat stands s
     assert.ok(info && info !== "unreadable" && info.holder.pid === thisProcess().pid);
     await claim.release();
     assert.equal(await readClaim(path), null);
+  });
+});
+
+/** Another host's process that took the run over: its claim. */
+const TAKER: ClaimInfo = {
+  holder: { hostname: "elsewhere", pid: 1, bootId: "other-boot", startTicks: 5 },
+  run: "run a",
+  claimedAt: "2026-11-30T00:00:00.000Z",
+  beat: 3,
+  token: "taker",
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("claims: the heartbeat waits out a takeover and never refreshes the taker's claim", async () => {
+  await withStore(async (store) => {
+    await Deno.mkdir(store.dir, { recursive: true });
+    const path = join(store.dir, "x.claim");
+    const claim = await tryClaim(path, "run a", 10);
+    assert.ok(claim);
+    // A takeover under way holds the claim's lock: the holder does not write meanwhile.
+    const lock = `${path}.lock`;
+    while (
+      !(await Deno.writeTextFile(lock, "{}", { createNew: true }).then(() => true, () => false))
+    ) {
+      await sleep(1);
+    }
+    await sleep(50);
+    const before = await readClaim(path) as ClaimInfo;
+    await sleep(150);
+    assert.equal((await readClaim(path) as ClaimInfo).beat, before.beat, "no beat under the lock");
+    // The takeover writes its claim over ours and lets go of the lock.
+    await Deno.writeTextFile(path, JSON.stringify(TAKER));
+    await Deno.remove(lock);
+    await sleep(150);
+    assert.deepEqual(await readClaim(path), TAKER, "the taker's claim is not refreshed");
+    assert.equal(claim.lost, true);
+    let wrote = false;
+    assert.equal(await claim.whileHeld(() => Promise.resolve(wrote = true)), false);
+    assert.equal(wrote, false, "nothing is written under a lost claim");
+    await claim.release();
+    assert.deepEqual(await readClaim(path), TAKER, "nor removed on release");
+  });
+});
+
+const TRAINER = `
+export const trainRun = async () => {
+  await globalThis.duringTraining();
+  return {
+    status: "finished",
+    history: { lossHistory: [2.3, 2.2], trainAccHistory: [0.1, 0.2], valAccHistory: [0.1, 0.1] },
+    metrics: { bestValAcc: 0.1 },
+    timings: { perIteration: { dataMs: 1, forwardMs: 1, backwardMs: 1, updateMs: 1 }, iterations: 2 },
+  };
+};
+`;
+
+Deno.test("a holder whose run was taken over while it trained stores nothing and serves the taker's record", async () => {
+  await withStore(async (store) => {
+    await Deno.mkdir(store.dir, { recursive: true });
+    const theirs = await record({ metrics: { bestValAcc: 0.9 } });
+    const trainer = join(store.dir, "trainer.js");
+    await Deno.writeTextFile(trainer, TRAINER);
+    const hooks = globalThis as { duringTraining?: () => Promise<void> };
+    // Judged dead while training, this process has its run taken over by another host.
+    hooks.duringTraining = () =>
+      Deno.writeTextFile(store.claimPathOf(theirs.key), JSON.stringify(TAKER));
+    const lines: string[] = [];
+    let stored: Promise<boolean> | undefined;
+    const { git, ...backend } = theirs.environment;
+    try {
+      const outcome = await trainClaimed(
+        {
+          spec: { name: theirs.name, config: theirs.config, trainer: toFileUrl(trainer) },
+          identity: theirs.identity,
+          key: theirs.key,
+        },
+        store,
+        {
+          study: theirs.study,
+          backend,
+          git,
+          pollMs: 10,
+          log: (line) => {
+            lines.push(line);
+            // The taker finishes after this process noticed.
+            if (/taken over/.test(line)) stored = store.put(theirs);
+          },
+        },
+      );
+      assert.deepEqual(lines, [
+        "run a: taken over by pid 1 on elsewhere while training here (this process was judged " +
+        "dead); its result is not stored; waiting for that process's record",
+      ]);
+      assert.equal(outcome.trained, false);
+      assert.equal(outcome.record.metrics.bestValAcc, 0.9, "the taker's record is served");
+      await stored;
+      const found = await store.get(theirs.key);
+      assert.ok(found.hit && found.record.metrics.bestValAcc === 0.9, "and stays stored");
+      assert.deepEqual(await readClaim(store.claimPathOf(theirs.key)), TAKER, "claim untouched");
+    } finally {
+      delete hooks.duringTraining;
+    }
   });
 });
 
