@@ -1,6 +1,7 @@
 /**
  * The runner: serves stored runs, trains the rest, and says in one line why each run
- * that had a record before trains again.
+ * that had a record before trains again, which runs are new, and which had only a
+ * record of an older format (counting only the runs trained now).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -44,6 +45,10 @@ Deno.test("a miss trains, a hit is served, a changed setting retrains only its r
     assert.deepEqual(first.map((o) => o.cached), [false, false]);
     assert.equal(first[1].record.metrics.finalLoss, 4);
     assert.ok(lines.includes("runner-test: 0 of 2 runs cached, 2 to train"), lines.join("\n"));
+    assert.ok(
+      lines.includes("runner-test: 2 new runs (a, b): no stored run of these names"),
+      lines.join("\n"),
+    );
 
     const again = await executeRuns(
       fixture.specs([{ id: "a", value: 1 }, { id: "b", value: 2 }]),
@@ -110,16 +115,30 @@ Deno.test("a torn record or one of an older format is reported and recomputed", 
     assert.ok(lines.some((l) => /store: .* is torn \(.*\); recomputing/.test(l)), lines.join("\n"));
     assert.ok((await store.get(outcome.record.key)).hit, "the recomputed record is stored");
 
-    const old = { ...JSON.parse(await Deno.readTextFile(path)), format: "nnlab-run/1" };
-    await Deno.writeTextFile(join(store.dir, "0".repeat(64) + ".json"), JSON.stringify(old));
+    // Records of an older format: "a" under its key now, "b" under a key of the older
+    // identity, "z" of a run not trained now; "c" has none.
+    const older = { ...JSON.parse(await Deno.readTextFile(path)), format: "nnlab-run/2" };
+    await Deno.writeTextFile(path, JSON.stringify(older));
+    const elsewhere = (digit: string) => join(store.dir, `${digit.repeat(64)}.json`);
+    await Deno.writeTextFile(elsewhere("0"), JSON.stringify({ ...older, name: "b" }));
+    await Deno.writeTextFile(elsewhere("1"), JSON.stringify({ ...older, name: "z" }));
+    lines.length = 0;
+    await executeRuns(
+      fixture.specs([{ id: "a", value: 7 }, { id: "b", value: 7 }, { id: "c", value: 7 }]),
+      options,
+    );
+    assert.deepEqual(lines.slice(0, 2), [
+      'runner-test: new run "c": no stored run of this name',
+      "runner-test: retraining 2 runs (a, b): stored in an older nnlab record format " +
+      "(recomputed once under the current run identity)",
+    ]);
+    // Retrained once: the older records are not counted again on later misses.
     lines.length = 0;
     await executeRuns(fixture.specs([{ id: "a", value: 8 }]), options);
-    assert.ok(
-      lines.some((l) =>
-        /runner-test: 1 record\(s\) of an older nnlab format are not reused/.test(l)
-      ),
-      lines.join("\n"),
-    );
+    assert.deepEqual(lines.slice(0, 2), [
+      'runner-test: retraining "a": new settings (value)',
+      "runner-test: 0 of 1 runs cached, 1 to train",
+    ]);
   });
 });
 

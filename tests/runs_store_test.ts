@@ -1,17 +1,20 @@
 /**
- * The run store: records validated against their schema and their key, a result never
- * replaced by an unfinished record, per-run claims and their takeover, and the removal
- * of temporary files left by dead processes.
+ * The run store: records validated against their schema, their key and the digest of
+ * their content, a result never replaced by an unfinished record, per-run claims and
+ * their takeover (a holder judged dead writes nothing over the taker's claim or record),
+ * and the removal of temporary files left by dead processes.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { temporaryPath, writeFileAtomic } from "../lib/files.ts";
-import { ClaimWatcher, readClaim, takeOver, tryClaim } from "../lib/runs/claim.ts";
+import { type ClaimInfo, ClaimWatcher, readClaim, takeOver, tryClaim } from "../lib/runs/claim.ts";
 import { runKey } from "../lib/runs/identity.ts";
 import { thisProcess } from "../lib/runs/process_id.ts";
 import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
-import { RunStore } from "../lib/runs/store.ts";
+import { describeMiss, RunStore } from "../lib/runs/store.ts";
+import { trainClaimed } from "../lib/runs/train_run.ts";
 import { recordProblem } from "../lib/runs/validate.ts";
+import { toFileUrl } from "./paths.ts";
 
 /** A complete, valid record with its key worked out from its contents. */
 async function record(overrides: Partial<RunRecord> = {}): Promise<RunRecord> {
@@ -101,7 +104,9 @@ Deno.test("get: a valid record is served; torn, invalid, edited and older record
     assert.match(invalid.detail ?? "", /record.history: undefined/);
 
     // Same key, different numbers: the key no longer follows from the contents.
-    await Deno.writeTextFile(path, JSON.stringify({ ...good, config: { learningRate: 1 } }));
+    await store.put(good);
+    const stored = JSON.parse(await Deno.readTextFile(path));
+    await Deno.writeTextFile(path, JSON.stringify({ ...stored, config: { learningRate: 1 } }));
     const edited = await store.get(good.key);
     assert.ok(!edited.hit && edited.reason === "foreign", JSON.stringify(edited));
     assert.match(edited.detail ?? "", /does not give its key/);
@@ -110,6 +115,43 @@ Deno.test("get: a valid record is served; torn, invalid, edited and older record
     const older = await store.get(good.key);
     assert.ok(!older.hit && older.reason === "older-format");
     assert.deepEqual(await store.olderFormat(), [{ study: "store-test", name: "run a" }]);
+  });
+});
+
+Deno.test("get: a record edited in any field, key unchanged, is not served", async () => {
+  await withStore(async (store) => {
+    const diverged = await record({ status: "diverged", error: "loss is NaN at iteration 3" });
+    await store.put(diverged);
+    const path = store.pathOf(diverged.key);
+    const stored = JSON.parse(await Deno.readTextFile(path));
+    const edits: Record<string, unknown> = {
+      metrics: { ...stored, metrics: { bestValAcc: 0.99 } },
+      status: { ...stored, status: "finished" },
+      "loss history": { ...stored, history: { ...stored.history, lossHistory: [2.3, 0.1] } },
+    };
+    for (const [what, edited] of Object.entries(edits)) {
+      await Deno.writeTextFile(path, JSON.stringify(edited));
+      const found = await store.get(diverged.key);
+      assert.ok(!found.hit, `a record with edited ${what} is not served`);
+      assert.equal(
+        describeMiss(found, path),
+        `store: ${relative(Deno.cwd(), path)} is invalid (its content does not match its ` +
+          "digest; edited or damaged since it was written); recomputing",
+        what,
+      );
+    }
+    // The digest is of the content, not of the text: other spacing and key order still serve.
+    const reordered = Object.fromEntries(Object.entries(stored).reverse());
+    await Deno.writeTextFile(path, JSON.stringify(reordered, null, 2));
+    const same = await store.get(diverged.key);
+    assert.ok(same.hit);
+    assert.deepEqual(same.record, diverged);
+
+    const { digest: _, ...undigested } = stored;
+    await Deno.writeTextFile(path, JSON.stringify(undigested));
+    const missing = await store.get(diverged.key);
+    assert.ok(!missing.hit && missing.reason === "invalid");
+    assert.match(missing.detail ?? "", /^record.digest: undefined, not 64 lowercase hex digits$/);
   });
 });
 
@@ -202,6 +244,109 @@ Deno.test("claims: another host's claim is abandoned once its heartbeat stands s
     assert.ok(info && info !== "unreadable" && info.holder.pid === thisProcess().pid);
     await claim.release();
     assert.equal(await readClaim(path), null);
+  });
+});
+
+/** Another host's process that took the run over: its claim. */
+const TAKER: ClaimInfo = {
+  holder: { hostname: "elsewhere", pid: 1, bootId: "other-boot", startTicks: 5 },
+  run: "run a",
+  claimedAt: "2026-11-30T00:00:00.000Z",
+  beat: 3,
+  token: "taker",
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("claims: the heartbeat waits out a takeover and never refreshes the taker's claim", async () => {
+  await withStore(async (store) => {
+    await Deno.mkdir(store.dir, { recursive: true });
+    const path = join(store.dir, "x.claim");
+    const claim = await tryClaim(path, "run a", 10);
+    assert.ok(claim);
+    // A takeover under way holds the claim's lock: the holder does not write meanwhile.
+    const lock = `${path}.lock`;
+    while (
+      !(await Deno.writeTextFile(lock, "{}", { createNew: true }).then(() => true, () => false))
+    ) {
+      await sleep(1);
+    }
+    await sleep(50);
+    const before = await readClaim(path) as ClaimInfo;
+    await sleep(150);
+    assert.equal((await readClaim(path) as ClaimInfo).beat, before.beat, "no beat under the lock");
+    // The takeover writes its claim over ours and lets go of the lock.
+    await Deno.writeTextFile(path, JSON.stringify(TAKER));
+    await Deno.remove(lock);
+    await sleep(150);
+    assert.deepEqual(await readClaim(path), TAKER, "the taker's claim is not refreshed");
+    assert.equal(claim.lost, true);
+    let wrote = false;
+    assert.equal(await claim.whileHeld(() => Promise.resolve(wrote = true)), false);
+    assert.equal(wrote, false, "nothing is written under a lost claim");
+    await claim.release();
+    assert.deepEqual(await readClaim(path), TAKER, "nor removed on release");
+  });
+});
+
+const TRAINER = `
+export const trainRun = async () => {
+  await globalThis.duringTraining();
+  return {
+    status: "finished",
+    history: { lossHistory: [2.3, 2.2], trainAccHistory: [0.1, 0.2], valAccHistory: [0.1, 0.1] },
+    metrics: { bestValAcc: 0.1 },
+    timings: { perIteration: { dataMs: 1, forwardMs: 1, backwardMs: 1, updateMs: 1 }, iterations: 2 },
+  };
+};
+`;
+
+Deno.test("a holder whose run was taken over while it trained stores nothing and serves the taker's record", async () => {
+  await withStore(async (store) => {
+    await Deno.mkdir(store.dir, { recursive: true });
+    const theirs = await record({ metrics: { bestValAcc: 0.9 } });
+    const trainer = join(store.dir, "trainer.js");
+    await Deno.writeTextFile(trainer, TRAINER);
+    const hooks = globalThis as { duringTraining?: () => Promise<void> };
+    // Judged dead while training, this process has its run taken over by another host.
+    hooks.duringTraining = () =>
+      Deno.writeTextFile(store.claimPathOf(theirs.key), JSON.stringify(TAKER));
+    const lines: string[] = [];
+    let stored: Promise<boolean> | undefined;
+    const { git, ...backend } = theirs.environment;
+    try {
+      const outcome = await trainClaimed(
+        {
+          spec: { name: theirs.name, config: theirs.config, trainer: toFileUrl(trainer) },
+          identity: theirs.identity,
+          key: theirs.key,
+        },
+        store,
+        {
+          study: theirs.study,
+          backend,
+          git,
+          pollMs: 10,
+          log: (line) => {
+            lines.push(line);
+            // The taker finishes after this process noticed.
+            if (/taken over/.test(line)) stored = store.put(theirs);
+          },
+        },
+      );
+      assert.deepEqual(lines, [
+        "run a: taken over by pid 1 on elsewhere while training here (this process was judged " +
+        "dead); its result is not stored; waiting for that process's record",
+      ]);
+      assert.equal(outcome.trained, false);
+      assert.equal(outcome.record.metrics.bestValAcc, 0.9, "the taker's record is served");
+      await stored;
+      const found = await store.get(theirs.key);
+      assert.ok(found.hit && found.record.metrics.bestValAcc === 0.9, "and stays stored");
+      assert.deepEqual(await readClaim(store.claimPathOf(theirs.key)), TAKER, "claim untouched");
+    } finally {
+      delete hooks.duringTraining;
+    }
   });
 });
 

@@ -157,7 +157,10 @@ export interface RunIdentity {
   backend: BackendIdentity;
 }
 
-/** One training job's stored record: `data/runs/<key>.json`. */
+/**
+ * One training job's record, stored as `data/runs/<key>.json` with one more field,
+ * `digest`: the SHA-256 of the rest, written and checked by the run store (store.ts).
+ */
 export interface RunRecord {
   /** Record format tag; records of another format are recomputed. */
   format: typeof RUN_FORMAT;
@@ -188,5 +191,8 @@ export interface RunRecord {
   extra?: RunExtras;
 }
 
-/** The current record format; nnlab-run/1 keys covered different code (see lib/runs/identity.ts). */
-export const RUN_FORMAT = "nnlab-run/2";
+/**
+ * The current record format. nnlab-run/1 keys covered different code (see
+ * lib/runs/identity.ts); nnlab-run/2 records carry no digest of their content.
+ */
+export const RUN_FORMAT = "nnlab-run/3";

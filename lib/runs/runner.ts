@@ -12,7 +12,7 @@ import { backendIdentity, canonicalJson, missCause, runIdentity, runKey } from "
 import type { GitInfo, ProgressPlan, RunRecord, RunSpec } from "./record.ts";
 import { liveEventSink, liveProgress } from "./live_events.ts";
 import { gitInfo } from "./source_graph.ts";
-import { describeMiss, RunStore } from "./store.ts";
+import { describeMiss, RunStore, type StoreLookup } from "./store.ts";
 import { SweepProgress } from "./sweep_progress.ts";
 import { type PlannedRun, trainClaimed } from "./train_run.ts";
 
@@ -94,7 +94,7 @@ export async function executeRuns(
   const planned = await planRuns(specs, options.backend);
   const outcomes: (RunOutcome | undefined)[] = new Array(specs.length);
   const pending: number[] = [];
-  const misses: { index: number; lookup: Awaited<ReturnType<RunStore["get"]>> }[] = [];
+  const misses: Miss[] = [];
   for (let i = 0; i < specs.length; i++) {
     const lookup = options.fresh
       ? { hit: false as const, reason: "absent" as const }
@@ -218,50 +218,90 @@ function sweepProgress(options: ExecuteOptions, total: number, lanes: number): S
   return new SweepProgress({ study: options.study, total, lanes, output, log, columns });
 }
 
+/** A run that missed the store, and the look-up that missed. */
+type Miss = { index: number; lookup: StoreLookup };
+
 /**
  * One line per cause of a miss: a record that could not be used (torn, invalid,
- * foreign), or what changed since the newest record of the same study and run name
- * (settings, code files, backend). Runs stored by an older record format are counted
- * once.
+ * foreign), what changed since the closest record of the same study and run name
+ * (settings, code files, backend), runs with no record of their name (new), and runs
+ * whose only record is of an older record format. Each line names the runs training now,
+ * never the rest of the store.
  */
 async function explainMisses(
-  misses: { index: number; lookup: Awaited<ReturnType<RunStore["get"]>> }[],
+  misses: Miss[],
   planned: PlannedRun[],
   store: RunStore,
   study: string,
   log: (line: string) => void,
 ): Promise<void> {
   if (misses.length === 0) return;
-  const byCause = new Map<string, string[]>();
-  let stored: RunRecord[] | undefined;
-  for (const { index, lookup } of misses) {
-    const run = planned[index];
-    const unusable = describeMiss(lookup, store.pathOf(run.key));
-    if (unusable) {
-      log(unusable);
-      continue;
-    }
-    if (!lookup.hit && lookup.reason === "running") continue; // waited for, not retrained
-    stored ??= (await store.list()).filter((r) => r.study === study);
-    const cause = missCause(closestRecord(stored, run.spec), {
-      config: run.spec.config,
-      identity: run.identity,
-    });
-    if (cause) byCause.set(cause, [...(byCause.get(cause) ?? []), run.spec.name]);
-  }
-  for (const [cause, names] of byCause) {
-    const which = names.length === 1
-      ? `"${names[0]}"`
-      : `${names.length} runs (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", ..." : ""})`;
-    log(`${study}: retraining ${which}: ${cause}`);
-  }
-  const older = (await store.olderFormat()).filter((entry) => entry.study === study);
-  if (older.length > 0) {
+  const { unusable, byCause, newRuns, olderFormat } = await groupMisses(
+    misses,
+    planned,
+    store,
+    study,
+  );
+  unusable.forEach((line) => log(line));
+  for (const [cause, names] of byCause) log(`${study}: retraining ${runList(names)}: ${cause}`);
+  if (newRuns.length > 0) {
     log(
-      `${study}: ${older.length} record(s) of an older nnlab format are not reused; their ` +
-        `runs train once under the current run identity`,
+      newRuns.length === 1
+        ? `${study}: new run "${newRuns[0]}": no stored run of this name`
+        : `${study}: ${runList(newRuns, "new runs")}: no stored run of these names`,
     );
   }
+  if (olderFormat.length > 0) {
+    log(
+      `${study}: retraining ${runList(olderFormat)}: stored in an older nnlab record format ` +
+        `(recomputed once under the current run identity)`,
+    );
+  }
+}
+
+/** The misses sorted by cause: lines for unusable records, and run names per cause. */
+async function groupMisses(
+  misses: Miss[],
+  planned: PlannedRun[],
+  store: RunStore,
+  study: string,
+) {
+  const groups = {
+    unusable: [] as string[],
+    byCause: new Map<string, string[]>(),
+    newRuns: [] as string[],
+    olderFormat: [] as string[],
+  };
+  let stored: RunRecord[] | undefined;
+  let olderNames: Set<string> | undefined;
+  for (const { index, lookup } of misses) {
+    const { spec, identity, key } = planned[index];
+    if (!lookup.hit && lookup.reason === "older-format") {
+      groups.olderFormat.push(spec.name);
+      continue;
+    }
+    const unusable = describeMiss(lookup, store.pathOf(key));
+    if (unusable) groups.unusable.push(unusable);
+    if (unusable || (!lookup.hit && lookup.reason === "running")) continue; // running: waited for
+    stored ??= (await store.list()).filter((r) => r.study === study);
+    const previous = closestRecord(stored, spec);
+    if (previous) {
+      const cause = missCause(previous, { config: spec.config, identity });
+      if (cause) groups.byCause.set(cause, [...(groups.byCause.get(cause) ?? []), spec.name]);
+      continue;
+    }
+    olderNames ??= new Set(
+      (await store.olderFormat()).filter((e) => e.study === study).map((e) => e.name),
+    );
+    (olderNames.has(spec.name) ? groups.olderFormat : groups.newRuns).push(spec.name);
+  }
+  return groups;
+}
+
+/** `"sgd"`, or `4 runs (sgd, adam, rmsprop, ...)`: a list of runs in a line. */
+function runList(names: string[], noun = "runs"): string {
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ", ..." : "");
+  return names.length === 1 ? `"${names[0]}"` : `${names.length} ${noun} (${shown})`;
 }
 
 /**

@@ -3,8 +3,10 @@
  * `$NNLAB_RUNS_DIR`), shared by every process and host that sees the folder.
  *
  * - Reads validate: a record is served only when it parses, matches the whole schema
- *   (validate.ts), and the key recomputed from its own config and identity equals its
- *   file name; anything else is reported in one line and recomputed, never trusted.
+ *   (validate.ts), the key recomputed from its own config and identity equals its file
+ *   name, and the digest written with it matches its whole content (metrics, status,
+ *   histories: any field); anything else is reported in one line and recomputed, never
+ *   trusted.
  * - Writes are atomic (temporary file, then rename), and a record holding a result
  *   (finished or diverged) is never replaced by an unfinished one.
  * - Who trains a run is decided by per-run claims (claim.ts); a running record whose
@@ -16,10 +18,11 @@
 import { join, relative } from "node:path";
 import { REPO_ROOT, temporaryWriter, writeFileAtomic } from "../files.ts";
 import { ClaimWatcher, type RunClaim, takeOver, tryClaim } from "./claim.ts";
-import { runKey } from "./identity.ts";
+import { canonicalJson, runKey } from "./identity.ts";
 import { processAlive, thisProcess } from "./process_id.ts";
 import { RESULT_STATUSES, RUN_FORMAT, type RunRecord } from "./record.ts";
-import { recordProblem } from "./validate.ts";
+import { sha256Hex } from "./source_graph.ts";
+import { storedRecordProblem } from "./validate.ts";
 
 /** Default location of the run store: `$NNLAB_RUNS_DIR`, else data/runs in the repo. */
 export const RUNS_DIR: string = Deno.env.get("NNLAB_RUNS_DIR") ||
@@ -101,9 +104,9 @@ export class RunStore {
     if (typeof format === "string" && format.startsWith("nnlab-run/") && format !== RUN_FORMAT) {
       return { hit: false, reason: "older-format", detail: `format ${format}` };
     }
-    const problem = recordProblem(value);
+    const problem = storedRecordProblem(value);
     if (problem) return { hit: false, reason: "invalid", detail: problem };
-    const record = value as RunRecord;
+    const { digest, ...record } = value as RunRecord & { digest: string };
     if (record.key !== key) {
       return { hit: false, reason: "foreign", detail: `the file holds key ${record.key}` };
     }
@@ -120,6 +123,13 @@ export class RunStore {
         detail: "its config or identity does not give its key (edited after it was written?)",
       };
     }
+    if (await contentDigest(record) !== digest) {
+      return {
+        hit: false,
+        reason: "invalid",
+        detail: "its content does not match its digest; edited or damaged since it was written",
+      };
+    }
     if (record.status === "running") return { hit: false, reason: "running", record };
     if (record.status === "failed") {
       return { hit: false, reason: "failed", detail: record.error?.split("\n")[0], record };
@@ -128,8 +138,9 @@ export class RunStore {
   }
 
   /**
-   * Writes a record atomically: a reader sees the old file or the new one, never half.
-   * An unfinished record (running, failed) never replaces a result; returns false then.
+   * Writes a record atomically, with the digest of its content: a reader sees the old
+   * file or the new one, never half. An unfinished record (running, failed) never
+   * replaces a result; returns false then.
    */
   async put(record: RunRecord): Promise<boolean> {
     const path = this.pathOf(record.key);
@@ -137,7 +148,13 @@ export class RunStore {
       const existing = await this.get(record.key);
       if (existing.hit) return false;
     }
-    await writeFileAtomic(path, JSON.stringify(record));
+    // Digest what a reader will parse (JSON drops undefined members), not the object; a
+    // record read raw from a file brings its old digest, which is no part of the content.
+    const { digest: _, ...content } = JSON.parse(JSON.stringify(record)) as RunRecord & {
+      digest?: string;
+    };
+    const digest = await contentDigest(content);
+    await writeFileAtomic(path, JSON.stringify({ ...content, digest }));
     return true;
   }
 
@@ -233,6 +250,14 @@ export class RunStore {
     }
     return names.sort();
   }
+}
+
+/**
+ * SHA-256 of a record's canonical JSON: every field, so an edit of any of them (metrics,
+ * status, a history) shows.
+ */
+function contentDigest(record: RunRecord): Promise<string> {
+  return sha256Hex(canonicalJson(record));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Trains one run into the store under its claim, in whatever process this runs in (the
  * study's, a worker's, a cluster array task's): exactly one process trains a run; the
- * others wait for it and serve its record.
+ * others wait for it and serve its record. A holder whose claim was taken over (it was
+ * judged dead) stores nothing and serves the record of the process that took the run over.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   type Trainer,
   TRAINER_EXPORT,
 } from "./record.ts";
+import type { RunClaim } from "./claim.ts";
 import type { RunStore } from "./store.ts";
 
 /** A run with its identity and key worked out. */
@@ -82,10 +84,17 @@ export async function trainClaimed(
           const again = await store.get(run.key);
           if (again.hit) return { record: again.record, trained: false };
         }
-        return { record: await trainHere(run, store, options), trained: true };
+        const record = await trainHere(run, store, claim, options);
+        if (record) return { record, trained: true };
       } finally {
         await claim.release();
       }
+      const holder = await store.claimHolder(run.key) ?? "another process";
+      options.log?.(
+        `${run.spec.name}: taken over by ${holder} while training here (this process was ` +
+          `judged dead); its result is not stored; waiting for that process's record`,
+      );
+      waiting = true;
     }
     if (!waiting) {
       const holder = await store.claimHolder(run.key) ?? "another process";
@@ -100,13 +109,16 @@ export async function trainClaimed(
 
 /**
  * Trains `run` in this process and stores its record: first as `running` (so a crash is
- * visible and recomputed), then finished, diverged or failed. The caller holds the claim.
+ * visible and recomputed), then finished, diverged or failed. Every write is made only
+ * while `claim` is still this process's; null when it was taken over (nothing stored).
  */
 async function trainHere(
   run: PlannedRun,
   store: RunStore,
+  claim: RunClaim,
   options: TrainRunOptions,
-): Promise<RunRecord> {
+): Promise<RunRecord | null> {
+  const put = (record: RunRecord) => claim.whileHeld(() => store.put(record));
   const { spec } = run;
   const record: RunRecord = {
     format: RUN_FORMAT,
@@ -127,7 +139,7 @@ async function trainHere(
     startedAt: new Date().toISOString(),
     endedAt: null,
   };
-  await store.put(record);
+  if (!(await put(record))) return null;
   const start = performance.now();
   try {
     const module = await import(spec.trainer);
@@ -149,12 +161,11 @@ async function trainHere(
     record.error = (error as Error).stack ?? String(error);
     record.timings.totalMs = performance.now() - start;
     record.endedAt = new Date().toISOString();
-    await store.put(record);
+    await put(record);
     throw new Error(`run "${spec.name}" failed: ${(error as Error).message}`, { cause: error });
   }
   record.endedAt = new Date().toISOString();
-  await store.put(record);
-  return record;
+  return await put(record) ? record : null;
 }
 
 /** JSON has no NaN or Infinity: such metrics are dropped rather than written as null. */

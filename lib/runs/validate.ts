@@ -94,7 +94,7 @@ const extras = object({
   }))),
 });
 
-const RECORD: Check = object({
+const RECORD_FIELDS: Record<keyof RunRecord, Check> = {
   format: literal(RUN_FORMAT),
   key: string,
   study: string,
@@ -133,7 +133,17 @@ const RECORD: Check = object({
   startedAt: string,
   endedAt: nullable(string),
   extra: optional(extras),
-});
+};
+
+const RECORD = object(RECORD_FIELDS);
+
+const sha256 = (v: unknown, p: string) =>
+  typeof v === "string" && /^[0-9a-f]{64}$/.test(v)
+    ? null
+    : `${p}: ${JSON.stringify(v) ?? "undefined"}, not 64 lowercase hex digits`;
+
+/** A record as stored: the record and the digest of its content. */
+const STORED_RECORD = object({ ...RECORD_FIELDS, digest: sha256 });
 
 /**
  * What is wrong with `value` as a run record, or null when it matches the schema.
@@ -142,11 +152,27 @@ const RECORD: Check = object({
  * ```ts
  * import { recordProblem } from "./validate.ts";
  *
- * recordProblem({ format: "nnlab-run/2" }); // "record.key: undefined, not a string"
+ * recordProblem({ format: "nnlab-run/3" }); // "record.key: undefined, not a string"
  * ```
  */
 export function recordProblem(value: unknown): string | null {
   return RECORD(value, "record");
+}
+
+/**
+ * What is wrong with `value` as the content of a record file (a record and its `digest`),
+ * or null when it matches the schema. Whether the digest is right is the store's check.
+ *
+ * @example
+ * ```ts
+ * import { storedRecordProblem } from "./validate.ts";
+ *
+ * const text = await Deno.readTextFile("data/runs/3f1c.json");
+ * storedRecordProblem(JSON.parse(text)); // e.g. "record.digest: undefined, not 64 lowercase hex digits"
+ * ```
+ */
+export function storedRecordProblem(value: unknown): string | null {
+  return STORED_RECORD(value, "record");
 }
 
 /**
