@@ -191,8 +191,8 @@ Deno.test(
         // its records must equal the cluster's (same keys, same results). One thread, as
         // each task has one CPU: on native the thread count is part of a run's key.
         const localRuns = join(work, "local-runs");
-        const local = ["--jobs", "1", "--threads", "1", "--out", join(work, "local.html")];
-        const localRun = study(local, {
+        const localFlags = ["--jobs", "1", "--threads", "1", "--out", join(work, "local.html")];
+        const localRun = study(localFlags, {
           NNLAB_RUNS_DIR: localRuns,
           NO_COLOR: "1",
         });
