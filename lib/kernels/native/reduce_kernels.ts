@@ -109,7 +109,14 @@ function reduceByProduct(
   }
   if (shapes === undefined) return false;
   const { a, b, c, xIsA, R } = shapes;
-  const primitive = primitives.get(`reduce-matmul ${a} ${b}`, () => {
+  const vector = constantVector(R, mean ? 1 / R : 1);
+  productPrimitive(a, b, c).run(xIsA ? [x, vector, out] : [vector, x, out]);
+  return true;
+}
+
+/** The matmul primitive (a) @ (b) -> (c) of plain row-major operands, made once per shapes. */
+function productPrimitive(a: number[], b: number[], c: number[]): Primitive {
+  return primitives.get(`reduce-matmul ${a} ${b}`, () => {
     const [ma, mb, mc] = [a, b, c].map((dims) => memoryDesc(plain(dims)));
     return new Primitive(matmulDesc(ma, mb, null, mc), {
       operands: [
@@ -119,9 +126,6 @@ function reduceByProduct(
       ],
     });
   });
-  const vector = constantVector(R, mean ? 1 / R : 1);
-  primitive.run(xIsA ? [x, vector, out] : [vector, x, out]);
-  return true;
 }
 
 /** Columns of the matrix a whole-tensor sum views its input as. */
@@ -132,8 +136,8 @@ const columnSums = new Float32Array(VECTOR_COLUMNS);
  * Sum (or mean) of all `R` values of `x` into `out[0]`: the first rows x 128 values as
  * column sums, ones (1, rows) @ x (rows, 128), then the 128 column sums and the last
  * R mod 128 values added here. oneDNN's matmul runs the plain (1, R) @ (R, 1) product
- * about ten times slower (R = 307,200, one thread: 0.40 ms against 0.04 ms), and every
- * training step sums each gradient whole for its finiteness flag (lib/train/loss_log.ts).
+ * about ten times slower (R = 307,200, one thread: 0.40 ms against 0.04 ms); whole-tensor
+ * sums are common (an L2 penalty's sum of squared weights, a loss's mean).
  */
 function reduceVector(
   R: number,
@@ -145,17 +149,11 @@ function reduceVector(
   const scale = mean ? 1 / R : 1;
   let total = 0;
   if (rows > 0) {
-    const a = [1, 1, rows], b = [1, rows, VECTOR_COLUMNS], c = [1, 1, VECTOR_COLUMNS];
-    const primitive = primitives.get(`reduce-vector ${rows}`, () => {
-      const [ma, mb, mc] = [a, b, c].map((dims) => memoryDesc(plain(dims)));
-      return new Primitive(matmulDesc(ma, mb, null, mc), {
-        operands: [
-          { arg: ARG.src, desc: ma },
-          { arg: ARG.weights, desc: mb },
-          { arg: ARG.dst, desc: mc, output: true },
-        ],
-      });
-    });
+    const primitive = productPrimitive(
+      [1, 1, rows],
+      [1, rows, VECTOR_COLUMNS],
+      [1, 1, VECTOR_COLUMNS],
+    );
     primitive.run([constantVector(rows, scale), x, columnSums]);
     for (let j = 0; j < VECTOR_COLUMNS; j++) total += columnSums[j];
   }
