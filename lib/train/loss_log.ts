@@ -109,10 +109,12 @@ export class DeviceLossLog {
   }
 
   #recordOnHost(loss: tf.Scalar, grads: Record<string, tf.Tensor>): void {
-    const value = loss.dataSync()[0];
-    const bad = this.parameters.findIndex((name) =>
-      !finiteValues(grads[name].dataSync() as Float32Array)
-    );
+    // The native backend copies what dataSync hands out; its values in place serve a scan.
+    const backend = tf.backend() as { valuesInPlace?: (dataId: object) => unknown };
+    const values = (t: tf.Tensor) =>
+      (backend.valuesInPlace ? backend.valuesInPlace(t.dataId) : t.dataSync()) as Float32Array;
+    const value = values(loss)[0];
+    const bad = this.parameters.findIndex((name) => !finiteValues(values(grads[name])));
     this.#hostRows.push({
       loss: value,
       ...(bad >= 0 ? { nonFiniteGradient: this.parameters[bad] } : {}),
