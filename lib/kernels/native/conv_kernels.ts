@@ -23,7 +23,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { ALG, ARG, PROP, QUERY } from "./abi.ts";
+import { ARG, PROP, QUERY } from "./abi.ts";
 import {
   convolutionBackwardDataDesc,
   convolutionBackwardWeightsDesc,
@@ -39,7 +39,7 @@ import {
   primitives,
 } from "./kernel_util.ts";
 import { anyDesc, depthwiseHwcm, hwio, memoryDesc, nhwc, plain } from "./memory_desc.ts";
-import { type EltwisePostOp, Primitive } from "./primitive.ts";
+import { activationPostOps, type EltwisePostOp, Primitive } from "./primitive.ts";
 import { windowArrays, windowGeometry } from "./window_geometry.ts";
 
 /** A convolution: its tfjs geometry and whether it is depthwise. */
@@ -48,25 +48,6 @@ interface ConvSpec {
   depthwise: boolean;
   /** The tfjs filter shape: (kh, kw, C, F) or depthwise (kh, kw, C, M). */
   filterShape: number[];
-}
-
-/** Fused activations oneDNN runs as a post-op; others take the cpu kernel. */
-function activationPostOps(
-  activation: unknown,
-  leakyreluAlpha: unknown,
-): EltwisePostOp[] | undefined {
-  switch (activation ?? "linear") {
-    case "linear":
-      return [];
-    case "relu":
-      return [{ alg: ALG.eltwiseRelu }];
-    case "relu6":
-      return [{ alg: ALG.eltwiseClipV2, alpha: 0, beta: 6 }];
-    case "leakyrelu":
-      return [{ alg: ALG.eltwiseRelu, alpha: (leakyreluAlpha as number) ?? 0.2 }];
-    default:
-      return undefined;
-  }
 }
 
 /** The memory descriptors of a convolution, in tfjs's layouts, plus the `any` filter. */

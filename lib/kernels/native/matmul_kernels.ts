@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { ALG, ARG } from "./abi.ts";
+import { ARG } from "./abi.ts";
 import { matmulDesc } from "./descriptors.ts";
 import {
   allFloat32,
@@ -22,23 +22,7 @@ import {
   primitives,
 } from "./kernel_util.ts";
 import { memoryDesc } from "./memory_desc.ts";
-import { type EltwisePostOp, Primitive } from "./primitive.ts";
-
-/** Post-ops for a fused activation, or undefined when oneDNN has none for it. */
-function activationPostOps(activation: unknown, alpha: unknown): EltwisePostOp[] | undefined {
-  switch (activation ?? "linear") {
-    case "linear":
-      return [];
-    case "relu":
-      return [{ alg: ALG.eltwiseRelu }];
-    case "relu6":
-      return [{ alg: ALG.eltwiseClipV2, alpha: 0, beta: 6 }];
-    case "leakyrelu":
-      return [{ alg: ALG.eltwiseRelu, alpha: (alpha as number) ?? 0.2 }];
-    default:
-      return undefined;
-  }
-}
+import { activationPostOps, type EltwisePostOp, Primitive } from "./primitive.ts";
 
 /** A product's geometry: batches of each side (1 = broadcast), M, K, N, transposes. */
 interface Product {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { ARG, ENUM, EXEC_ARG, QUERY, SIZEOF } from "./abi.ts";
+import { ALG, ARG, ENUM, EXEC_ARG, QUERY, SIZEOF } from "./abi.ts";
 import type { MemoryDesc } from "./memory_desc.ts";
 import { check, oneDnn, outHandle } from "./runtime.ts";
 import { threadsFor, useThreads } from "./threads.ts";
@@ -46,6 +46,35 @@ export interface EltwisePostOp {
   alg: number;
   alpha?: number;
   beta?: number;
+}
+
+/**
+ * The post-ops for a fused kernel's activation (tfjs's `activation` attribute of fused
+ * conv2d and matmul), or undefined when oneDNN has none for it and the cpu kernel runs.
+ *
+ * @example
+ * ```ts
+ * import { ALG } from "./abi.ts";
+ * activationPostOps("relu", undefined); // [{ alg: ALG.eltwiseRelu }]
+ * activationPostOps("sigmoid", undefined); // undefined
+ * ```
+ */
+export function activationPostOps(
+  activation: unknown,
+  leakyreluAlpha: unknown,
+): EltwisePostOp[] | undefined {
+  switch (activation ?? "linear") {
+    case "linear":
+      return [];
+    case "relu":
+      return [{ alg: ALG.eltwiseRelu }];
+    case "relu6":
+      return [{ alg: ALG.eltwiseClipV2, alpha: 0, beta: 6 }];
+    case "leakyrelu":
+      return [{ alg: ALG.eltwiseRelu, alpha: (leakyreluAlpha as number) ?? 0.2 }];
+    default:
+      return undefined;
+  }
 }
 
 /**
