@@ -63,7 +63,7 @@ export function randomInput(random: () => number, shape: number[]): HostTensor {
  * `backend`, read back to the host.
  */
 export async function gradientsOn(
-  backend: "wasm" | "cpu",
+  backend: "wasm" | "cpu" | "native",
   f: (...inputs: tf.Tensor[]) => tf.Tensor,
   inputs: HostTensor[],
   random: () => number,

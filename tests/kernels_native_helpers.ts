@@ -13,7 +13,11 @@ import assert from "node:assert/strict";
 import { openOneDnn } from "../lib/kernels/native/library.ts";
 import { loadNativeBackend } from "../lib/kernels/native/mod.ts";
 import { useTestBackend } from "./helpers.ts";
-import { type HostTensor, randomValues } from "./kernels_helpers.ts";
+import {
+  gradientsOn as gradientsOnBackend,
+  type HostTensor,
+  seededRandom,
+} from "./kernels_helpers.ts";
 
 export { type HostTensor, randomInput, seededRandom } from "./kernels_helpers.ts";
 
@@ -69,27 +73,13 @@ export async function outputsOn(
  * Gradients of sum(f(...inputs) * dout) with respect to every input, on `backend`; dout
  * comes from `seed`, the same on both backends.
  */
-export async function gradientsOn(
+export function gradientsOn(
   backend: "native" | "cpu",
   f: (...inputs: tf.Tensor[]) => tf.Tensor,
   inputs: HostTensor[],
   seed: number,
 ): Promise<Float32Array[]> {
-  const previous = tf.getBackend();
-  await tf.setBackend(backend);
-  try {
-    return tf.tidy(() => {
-      const tensors = inputs.map((h) => tf.tensor(h.values, h.shape));
-      const out = f(...tensors);
-      let state = seed >>> 0;
-      const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
-      const dout = tf.tensor(randomValues(random, out.size), out.shape);
-      const grads = tf.grads((...xs: tf.Tensor[]) => f(...xs))(tensors, dout);
-      return grads.map((g) => Float32Array.from(g.dataSync()));
-    });
-  } finally {
-    await tf.setBackend(previous);
-  }
+  return gradientsOnBackend(backend, f, inputs, seededRandom(seed));
 }
 
 /**
