@@ -18,7 +18,8 @@ import { SERIES_COLORS } from "../lib/plot/figure.ts";
 import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { writeFigurePage } from "../lib/plot/page.ts";
 import type { LiveEvent } from "../lib/runs/live_events.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { fakeRecord } from "./fake_record.ts";
 import { type BrowserTab, browserTest, launchBrowser } from "./chromium.ts";
 import { toFileUrl } from "./paths.ts";
 
@@ -198,19 +199,9 @@ Deno.test("dev server: live events go to the page's own streams, are replayed to
 /** A finished record of `name` for a page's figure. */
 function record(name: string): RunRecord {
   const lossHistory = Array.from({ length: 40 }, (_, i) => 2.3 * Math.exp(-i / 30));
-  return {
-    format: RUN_FORMAT,
-    key: `key-${name}`,
+  return fakeRecord(name, {
     study: "adam",
-    name,
     config: { updateRule: name },
-    identity: {
-      trainer: "lib/train/classifier.ts",
-      modules: [],
-      code: { digest: "digest", files: {} },
-      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
-    },
-    status: "finished",
     history: { lossHistory, trainAccHistory: [0.1, 0.4, 0.6], valAccHistory: [0.1, 0.35, 0.5] },
     metrics: { bestValAcc: 0.5 },
     timings: {
@@ -218,10 +209,7 @@ function record(name: string): RunRecord {
       perIteration: { dataMs: 1, forwardMs: 2, backwardMs: 3, updateMs: 1 },
       iterations: 40,
     },
-    environment: {} as RunRecord["environment"],
-    startedAt: "2025-01-01T00:00:00.000Z",
-    endedAt: "2025-01-01T00:00:01.000Z",
-  };
+  });
 }
 
 async function writePage(path: string, names: string[]) {

@@ -16,7 +16,8 @@ import {
   savedPageDisplay,
   writeFigurePage,
 } from "../lib/plot/page.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { fakeRecord } from "./fake_record.ts";
 import {
   type BrowserTab,
   browserTest,
@@ -38,19 +39,8 @@ function record(
   );
   const accuracy = (gap: number) =>
     Array.from({ length: epochs + 1 }, (_, e) => 0.1 + (0.8 - gap) * (1 - Math.exp(-speed * e)));
-  return {
-    format: RUN_FORMAT,
-    key: `key-${name}`,
-    study: "test",
-    name,
+  return fakeRecord(name, {
     config: { updateRule: name, learningRate, numEpochs: epochs, numTrain: 400 },
-    identity: {
-      trainer: "lib/train/classifier.ts",
-      modules: [],
-      code: { digest: "digest", files: {} },
-      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
-    },
-    status: "finished",
     history: { lossHistory, trainAccHistory: accuracy(0), valAccHistory: accuracy(0.1) },
     metrics: {
       bestValAcc: accuracy(0.1).at(-1)!,
@@ -62,10 +52,7 @@ function record(
       perIteration: { dataMs: 1, forwardMs: 2, backwardMs: 3, updateMs: 1 },
       iterations,
     },
-    environment: {} as RunRecord["environment"],
-    startedAt: "2025-01-01T00:00:00.000Z",
-    endedAt: "2025-01-01T00:00:01.000Z",
-  };
+  });
 }
 
 const provenance: Provenance = {

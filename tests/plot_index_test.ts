@@ -11,7 +11,8 @@ import { learningCurves } from "../lib/plot/learning_curves.ts";
 import { networkReferences } from "../lib/plot/offline_check.ts";
 import { type PageRun, writeFigurePage } from "../lib/plot/page.ts";
 import { sanitizeSvg } from "../lib/plot/sanitize_svg.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { fakeRecord } from "./fake_record.ts";
 
 interface Node {
   textContent: string;
@@ -23,30 +24,15 @@ const parse = (html: string) => (parseHTML(html) as unknown as { document: Node 
 const all = (root: Node, selector: string) => [...root.querySelectorAll(selector)];
 
 function record(name: string, config: Record<string, unknown>, bestValAcc: number): RunRecord {
-  return {
-    format: RUN_FORMAT,
-    key: `key-${name}`,
-    study: "test",
-    name,
+  return fakeRecord(name, {
     config: { numEpochs: 2, numTrain: 200, ...config },
-    identity: {
-      trainer: "lib/train/classifier.ts",
-      modules: [],
-      code: { digest: "digest", files: {} },
-      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
-    },
-    status: "finished",
-    history: { lossHistory: [2.3, 2.1], trainAccHistory: [0.1, 0.3], valAccHistory: [0.1, 0.2] },
     metrics: { bestValAcc, finalTrainAcc: 0.3, finalLoss: 2.1 },
     timings: {
       totalMs: 1200,
       perIteration: { dataMs: 1, forwardMs: 1, backwardMs: 1, updateMs: 1 },
       iterations: 2,
     },
-    environment: {} as RunRecord["environment"],
-    startedAt: "2025-01-01T00:00:00.000Z",
-    endedAt: "2025-01-01T00:00:01.000Z",
-  };
+  });
 }
 
 async function page(

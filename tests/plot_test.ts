@@ -30,7 +30,8 @@ import { sweepFigure } from "../lib/plot/sweep.ts";
 import { PAGE_STYLE } from "../lib/plot/style.ts";
 import { formatCell, table } from "../lib/plot/table.ts";
 import { timeSplit } from "../lib/plot/time_split.ts";
-import { RUN_FORMAT, type RunRecord } from "../lib/runs/record.ts";
+import type { RunRecord } from "../lib/runs/record.ts";
+import { fakeRecord } from "./fake_record.ts";
 import { decodePng } from "./chromium.ts";
 import { useTestBackend } from "./helpers.ts";
 
@@ -67,19 +68,8 @@ function fakeRun(name: string, { iterations = 20, epochs = 4, speed = 1 } = {}):
   );
   const accuracy = (gap: number) =>
     Array.from({ length: epochs + 1 }, (_, e) => 0.1 + (0.8 - gap) * (1 - Math.exp(-speed * e)));
-  return {
-    format: RUN_FORMAT,
-    key: `key-${name}`,
-    study: "test",
-    name,
+  return fakeRecord(name, {
     config: { updateRule: name, learningRate: 1e-3 },
-    identity: {
-      trainer: "lib/train/classifier.ts",
-      modules: [],
-      code: { digest: "digest", files: {} },
-      backend: { name: "cpu", library: "@tensorflow/tfjs-backend-cpu@4.22.0", kernels: null },
-    },
-    status: "finished",
     history: { lossHistory, trainAccHistory: accuracy(0), valAccHistory: accuracy(0.1) },
     metrics: { bestValAcc: 0.5 * speed, finalLoss: lossHistory[iterations - 1] },
     timings: {
@@ -87,10 +77,7 @@ function fakeRun(name: string, { iterations = 20, epochs = 4, speed = 1 } = {}):
       perIteration: { dataMs: 1, forwardMs: 2 * speed, backwardMs: 4, updateMs: 0.5 },
       iterations,
     },
-    environment: {} as RunRecord["environment"],
-    startedAt: "2025-01-01T00:00:00.000Z",
-    endedAt: "2025-01-01T00:00:01.000Z",
-  };
+  });
 }
 
 function provenance(overrides: Partial<Provenance> = {}): Provenance {
