@@ -21,6 +21,7 @@ import { backendIdentity } from "../runs/identity.ts";
 import { shellQuote } from "../runs/launchers/job_script.ts";
 import { cacheMisses, launchRuns } from "../runs/launchers/launch.ts";
 import { figureCommandArgs } from "../runs/launchers/options.ts";
+import { packedLanes } from "../runs/launchers/packing.ts";
 import type { RunSpec } from "../runs/record.ts";
 import type { RunStore } from "../runs/store.ts";
 import type { StudyFlags } from "./flags.ts";
@@ -73,8 +74,7 @@ export async function submittingBackend(
  * ```
  */
 export function taskThreads(launch: { cpusPerTask?: number; runsPerTask: number }): number {
-  const cpus = launch.cpusPerTask ?? 1;
-  return Math.max(1, Math.floor(cpus / Math.min(launch.runsPerTask, cpus)));
+  return packedLanes(launch.cpusPerTask ?? 1, launch.runsPerTask).threads;
 }
 
 /** What {@linkcode launchStudy} needs. */

@@ -45,7 +45,7 @@ import {
   type LaunchManifest,
   readManifest,
 } from "./manifest.ts";
-import { packedEntries } from "./packing.ts";
+import { packedEntries, packedLanes } from "./packing.ts";
 import {
   type EntryState,
   type EntryStatus,
@@ -320,8 +320,7 @@ async function runPacked(
 ): Promise<TaskExitCode> {
   const cpus = manifest.cpusPerTask ?? positive(readEnv("NCPUS")) ??
     navigator.hardwareConcurrency ?? 1;
-  const lanes = Math.min(indices.length, cpus);
-  const threads = Math.max(1, Math.floor(cpus / lanes));
+  const { lanes, threads } = packedLanes(cpus, indices.length);
   const script = fileURLToPath(import.meta.url);
   const queue = [...indices];
   const running = new Set<Deno.ChildProcess>();

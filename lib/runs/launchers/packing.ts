@@ -22,6 +22,21 @@ export function taskCount(runs: number, runsPerTask: number): number {
 }
 
 /**
+ * How a task's `cpus` are shared among the `runs` it trains: at most one run per CPU at a
+ * time (lanes), the CPUs split evenly among them as each run's threads.
+ *
+ * @example
+ * ```ts
+ * packedLanes(8, 3); // { lanes: 3, threads: 2 }
+ * packedLanes(2, 5); // { lanes: 2, threads: 1 }
+ * ```
+ */
+export function packedLanes(cpus: number, runs: number): { lanes: number; threads: number } {
+  const lanes = Math.min(runs, cpus);
+  return { lanes, threads: Math.max(1, Math.floor(cpus / lanes)) };
+}
+
+/**
  * The entry indices that array task `task` trains.
  *
  * @example
