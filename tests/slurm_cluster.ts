@@ -54,7 +54,8 @@ export const slurmSkip: string | undefined = await (async () => {
   if (Deno.env.get("NNLAB_REQUIRE_SLURM") === "1") {
     throw new Error(`NNLAB_REQUIRE_SLURM=1 but ${reason}`);
   }
-  console.log(`live Slurm tests ignored: ${reason}`);
+  // Not on the command line, whose output a shell evaluates (`eval "$(... start)"`).
+  if (!import.meta.main) console.log(`live Slurm tests ignored: ${reason}`);
   return reason;
 })();
 
@@ -180,11 +181,7 @@ async function shutDown(dir: string, daemons: Daemon[]): Promise<void> {
  * ```
  */
 export async function startSlurmCluster(): Promise<SlurmCluster> {
-  const missing = [];
-  for (const name of BINARIES) if (!(await which(name))) missing.push(name);
-  if (missing.length > 0) {
-    throw new Error(`slurm test cluster: ${missing.join(", ")} not found; ${INSTALL_HINT}`);
-  }
+  if (slurmSkip) throw new Error(`slurm test cluster: ${slurmSkip}`);
   const begin = performance.now();
   const dir = await Deno.makeTempDir({ prefix: "nnlab-slurm-" });
   // munged refuses a socket in a folder that others cannot traverse.
@@ -345,7 +342,10 @@ if (import.meta.main) {
   const [command, dir, ...rest] = Deno.args;
   const usage = "usage: slurm_cluster.ts start | stop <folder printed by start>";
   if (command === "start" && dir === undefined) {
-    const cluster = await startSlurmCluster();
+    const cluster = await startSlurmCluster().catch((error) => {
+      console.error(`error: ${(error as Error).message}`);
+      Deno.exit(1);
+    });
     console.error(
       `slurm: a single-node cluster is idle after ${Math.round(cluster.startupMs)} ms ` +
         `(folder ${cluster.dir}); stop it with: deno run -A tests/slurm_cluster.ts stop ${cluster.dir}`,
