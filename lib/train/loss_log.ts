@@ -55,7 +55,6 @@ export class DeviceLossLog {
   #pending: tf.Tensor1D[] = [];
   /** Iterations recorded on the host (where reads are free), not yet flushed. */
   #hostRows: Omit<LoggedIteration, "iteration">[] = [];
-  #hostAllFinite = true;
   #flushed = 0;
   /** bool scalar: every recorded loss and gradient was finite. */
   #allFinite: tf.Scalar = tf.scalar(true, "bool");
@@ -72,12 +71,11 @@ export class DeviceLossLog {
   }
 
   /**
-   * Whether every recorded loss and gradient was finite, read on the host: free where the
-   * log records on the host, a readback of {@linkcode allFinite} elsewhere.
+   * Whether every recorded loss and gradient was finite, read on the host: a synchronous
+   * read of {@linkcode allFinite}, for backends that compute on the host.
    */
   allFiniteNow(): boolean {
-    if (this.#pending.length === 0) return this.#hostAllFinite;
-    return this.#hostAllFinite && this.#allFinite.dataSync()[0] === 1;
+    return this.#allFinite.dataSync()[0] === 1;
   }
 
   /**
@@ -120,7 +118,6 @@ export class DeviceLossLog {
       ...(bad >= 0 ? { nonFiniteGradient: this.parameters[bad] } : {}),
     });
     if (!Number.isFinite(value) || bad >= 0) {
-      this.#hostAllFinite = false;
       const previous = this.#allFinite;
       this.#allFinite = tf.scalar(false, "bool");
       previous.dispose();
