@@ -309,7 +309,7 @@ Deno.test("runKey changes with the config, the code and the backend, not with ke
   assert.notEqual(key, await runKey({ lr: 1e-3, reg: 0 }, kernels), "our kernels' code counts");
 });
 
-Deno.test("missCause names the settings, the files or the backend that changed", () => {
+Deno.test("missCause names the settings, the files, the modules or the backend that changed", () => {
   const identity: RunIdentity = {
     trainer: "lib/train/classifier.ts",
     modules: [],
@@ -335,5 +335,10 @@ Deno.test("missCause names the settings, the files or the backend that changed",
   assert.equal(
     missCause({ config, identity }, { config, identity: cpu }),
     "backend changed (wasm -> cpu)",
+  );
+  const otherModel = { ...identity, modules: ["lib/models/mnist_nets.ts"] };
+  assert.equal(
+    missCause({ config, identity }, { config, identity: otherModel }),
+    "modules none -> lib/models/mnist_nets.ts",
   );
 });

@@ -223,6 +223,9 @@ export function missCause(
   if (previous.identity.trainer !== current.identity.trainer) {
     causes.push(`trainer ${previous.identity.trainer} -> ${current.identity.trainer}`);
   }
+  const modulesBefore = previous.identity.modules.join(", ") || "none";
+  const modulesNow = current.identity.modules.join(", ") || "none";
+  if (modulesBefore !== modulesNow) causes.push(`modules ${modulesBefore} -> ${modulesNow}`);
   return causes.length > 0 ? causes.join("; ") : null;
 }
 
