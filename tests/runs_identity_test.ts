@@ -10,9 +10,11 @@ import { REPO_ROOT } from "../lib/files.ts";
 import { MODEL_IDS, type ModelId, MODELS } from "../lib/models/table.ts";
 import { canonicalJson, missCause, repoPath, runIdentity, runKey } from "../lib/runs/identity.ts";
 import type { RunIdentity, RunSpec } from "../lib/runs/record.ts";
+import { closestRecord } from "../lib/runs/runner.ts";
 import { codeIdentity, moduleGraph } from "../lib/runs/source_graph.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
+import { fakeRecord } from "./fake_record.ts";
 
 const WASM: BackendIdentity = {
   name: "wasm",
@@ -341,4 +343,40 @@ Deno.test("missCause names the settings, the files, the modules or the backend t
     missCause({ config, identity }, { config, identity: otherModel }),
     "modules none -> lib/models/mnist_nets.ts",
   );
+});
+
+Deno.test("a run that misses is explained against its closest record, not the newest", () => {
+  const files = { "lib/train/optim.ts": "1", "lib/train/solver.ts": "2" };
+  const native: RunIdentity = {
+    trainer: "lib/train/classifier.ts",
+    modules: [],
+    code: { digest: "a", files },
+    backend: { name: "native", library: "oneDNN@2.6.3", kernels: "k", threads: 1 },
+  };
+  const config = { learningRate: 1e-3 };
+  const record = (endedAt: string, identity: RunIdentity, fields = {}) =>
+    fakeRecord("sgd", { study: "adam", config, identity, endedAt, ...fields });
+  // The newest native record was trained with an edit of optim.ts since reverted.
+  const reverted = {
+    ...native,
+    code: { digest: "b", files: { ...files, "lib/train/optim.ts": "9" } },
+  };
+  const records = [
+    record("2026-01-01T00:00:00Z", native),
+    record("2026-01-02T00:00:00Z", reverted),
+    record("2026-01-03T00:00:00Z", native, { config: { learningRate: 1 } }),
+    record("2026-01-04T00:00:00Z", native, { study: "other" }),
+  ];
+  const wasm = { ...native, backend: WASM };
+  const run = { study: "adam", name: "sgd", config, identity: wasm };
+  const closest = closestRecord(records, run)!;
+  assert.equal(closest.endedAt, "2026-01-01T00:00:00Z");
+  assert.equal(missCause(closest, run), "backend changed (native -> wasm)");
+  // Among equal records the newest is chosen.
+  const twin = record("2026-01-05T00:00:00Z", native);
+  assert.equal(closestRecord([...records, twin], run), twin);
+  // Settings count first: a --quick run is compared with the last --quick run.
+  const quick = { ...run, config: { learningRate: 1 } };
+  assert.equal(closestRecord(records, quick)?.endedAt, "2026-01-03T00:00:00Z");
+  assert.equal(closestRecord(records, { ...run, name: "adam" }), undefined);
 });

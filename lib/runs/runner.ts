@@ -9,7 +9,7 @@
 import type { BackendInfo } from "../backend/info.ts";
 import { Progress, stdoutOutput } from "../train/progress.ts";
 import { backendIdentity, canonicalJson, missCause, runIdentity, runKey } from "./identity.ts";
-import type { GitInfo, ProgressPlan, RunRecord, RunSpec } from "./record.ts";
+import type { GitInfo, ProgressPlan, RunIdentity, RunRecord, RunSpec } from "./record.ts";
 import { liveEventSink, liveProgress } from "./live_events.ts";
 import { gitInfo } from "./source_graph.ts";
 import { describeMiss, RunStore, type StoreLookup } from "./store.ts";
@@ -283,8 +283,13 @@ async function groupMisses(
     const unusable = describeMiss(lookup, store.pathOf(key));
     if (unusable) groups.unusable.push(unusable);
     if (unusable || (!lookup.hit && lookup.reason === "running")) continue; // running: waited for
-    stored ??= (await store.list()).filter((r) => r.study === study);
-    const previous = closestRecord(stored, spec);
+    stored ??= await store.list();
+    const previous = closestRecord(stored, {
+      study,
+      name: spec.name,
+      config: spec.config,
+      identity,
+    });
     if (previous) {
       const cause = missCause(previous, { config: spec.config, identity });
       if (cause) groups.byCause.set(cause, [...(groups.byCause.get(cause) ?? []), spec.name]);
@@ -305,61 +310,53 @@ function runList(names: string[], noun = "runs"): string {
 }
 
 /**
- * The newest result record of each run name of `study`: what a run that misses the store
- * is compared with to say what changed.
- *
- * @example
- * ```ts
- * import { RunStore } from "./store.ts";
- * const newest = newestByName(await new RunStore().list(), "adam");
- * newest.get("sgd")?.config;
- * ```
- */
-export function newestByName(records: RunRecord[], study: string): Map<string, RunRecord> {
-  const newest = new Map<string, RunRecord>();
-  for (const record of records) {
-    if (record.study !== study || record.status === "running") continue;
-    const seen = newest.get(record.name);
-    if (!seen || (record.endedAt ?? "") > (seen.endedAt ?? "")) newest.set(record.name, record);
-  }
-  return newest;
-}
-
-/**
- * The stored record a new run is best explained against: of the records with its name,
- * the one whose settings differ in the fewest keys (a --quick run against the last
- * --quick run, not the last full one), the newest among equals.
+ * The stored record a run that misses the store is best explained against: of the result
+ * records of its study and name, the one that differs from it least, counting first the
+ * settings (a --quick run is compared with the last --quick run, not the last full one),
+ * then the backend, then the code files; the newest among equals. Then the cause printed
+ * is the one difference that matters, not an older edit since reverted.
  *
  * @example
  * ```ts
  * import { closestRecord } from "./runner.ts";
- * import type { RunRecord, RunSpec } from "./record.ts";
+ * import type { RunIdentity, RunRecord } from "./record.ts";
  * declare const records: RunRecord[];
- * declare const spec: RunSpec;
- * closestRecord(records, spec)?.config; // the settings the run is compared with
+ * declare const identity: RunIdentity;
+ * const run = { study: "adam", name: "sgd", config: { learningRate: 1e-2 }, identity };
+ * closestRecord(records, run)?.config; // the settings the run is compared with
  * ```
  */
-export function closestRecord(records: RunRecord[], spec: RunSpec): RunRecord | undefined {
-  const differences = (record: RunRecord) => {
-    const keys = new Set([...Object.keys(record.config), ...Object.keys(spec.config)]);
-    return [...keys].filter((key) =>
-      canonicalJson(record.config[key] ?? null) !== canonicalJson(spec.config[key] ?? null)
-    ).length;
-  };
+export function closestRecord(
+  records: RunRecord[],
+  run: { study: string; name: string; config: Record<string, unknown>; identity: RunIdentity },
+): RunRecord | undefined {
+  const differing = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((key) => canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null)).length;
+  const distance = (record: RunRecord) => [
+    differing(record.config, run.config),
+    canonicalJson(record.identity.backend) === canonicalJson(run.identity.backend) ? 0 : 1,
+    differing(record.identity.code.files, run.identity.code.files),
+  ];
   let best: RunRecord | undefined;
-  let bestDifferences = Infinity;
+  let bestDistance: number[] = [];
   for (const record of records) {
-    if (record.name !== spec.name || record.status === "running") continue;
-    const d = differences(record);
-    if (
-      d < bestDifferences ||
-      (d === bestDifferences && (record.endedAt ?? "") > (best?.endedAt ?? ""))
-    ) {
+    if (record.study !== run.study || record.name !== run.name) continue;
+    if (record.status === "running") continue;
+    const d = distance(record);
+    const order = best === undefined ? -1 : compareDistances(d, bestDistance);
+    if (order < 0 || (order === 0 && (record.endedAt ?? "") > (best?.endedAt ?? ""))) {
       best = record;
-      bestDifferences = d;
+      bestDistance = d;
     }
   }
   return best;
+}
+
+/** Lexicographic order of two distances of the same length. */
+function compareDistances(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
 }
 
 /**

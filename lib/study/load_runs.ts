@@ -15,7 +15,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { REPO_ROOT } from "../files.ts";
 import { missCause } from "../runs/identity.ts";
-import { newestByName } from "../runs/runner.ts";
+import { closestRecord } from "../runs/runner.ts";
 import type { RunRecord } from "../runs/record.ts";
 import { RunStore } from "../runs/store.ts";
 import { plainText } from "../runs/worker_protocol.ts";
@@ -70,7 +70,7 @@ export async function loadRuns(study: string, options: LoadRunsOptions = {}): Pr
   /** Why runs have no current record -> those runs. */
   const missing = new Map<string, string[]>();
   const miss = (why: string, name: string) => missing.set(why, [...missing.get(why) ?? [], name]);
-  let previous: Map<string, RunRecord> | undefined;
+  let stored: RunRecord[] | undefined;
   for (const run of plan.runs) {
     const found = await store.get(run.key);
     if (found.hit) {
@@ -81,8 +81,14 @@ export async function loadRuns(study: string, options: LoadRunsOptions = {}): Pr
       miss("training now", run.spec.name);
       continue;
     }
-    previous ??= newestByName(await store.list(), plan.study);
-    const before = previous.get(run.spec.name);
+    stored ??= await store.list();
+    const { name, config } = run.spec;
+    const before = closestRecord(stored, {
+      study: plan.study,
+      name,
+      config,
+      identity: run.identity,
+    });
     const cause = before
       ? missCause(before, { config: run.spec.config, identity: run.identity })
       : null;
