@@ -266,7 +266,7 @@ export async function screenshot(
     return await decodePng(bytes);
   } finally {
     clearTimeout(timer);
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await removeProfile(profile);
   }
 }
 
@@ -492,16 +492,30 @@ export class Browser {
     });
   }
 
-  /** Ends the browser and removes its profile. */
+  /**
+   * Ends the browser and removes its profile. The browser is asked to close first: killed
+   * at once, its helper processes outlive it for a moment and write into the profile
+   * after it was removed, which left a profile behind in /tmp now and then.
+   */
   async close(): Promise<void> {
+    const exited = this.child.status;
+    const graceful = this.socket.readyState === WebSocket.OPEN
+      ? this.send("Browser.close").then(() => true, () => false)
+      : Promise.resolve(false);
+    const closed = await Promise.race([
+      graceful.then((sent) => sent && exited.then(() => true)),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000)),
+    ]);
+    if (!closed) {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await exited;
     try {
       this.socket.close();
     } catch { /* already closed */ }
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await this.child.status;
-    await Deno.remove(this.profile, { recursive: true }).catch(() => {});
+    await removeProfile(this.profile);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -567,5 +581,14 @@ export class BrowserTab {
     const bytes = Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0));
     if (keepPng) await Deno.writeFile(keepPng, bytes);
     return await decodePng(bytes);
+  }
+}
+
+/** Removes a browser profile folder, again while a late write of a helper process recreates it. */
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!(await Deno.stat(profile).then(() => true, () => false))) return;
   }
 }
