@@ -10,6 +10,7 @@ import type { BackendInfo } from "../lib/backend/info.ts";
 import { describeUnstartedBackend, initBackend } from "../lib/backend/init.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import { backendIdentity } from "../lib/runs/identity.ts";
+import { repoScratchDir } from "./paths.ts";
 
 /** What a run's key sees of a backend, and the fields it is computed from. */
 async function keyed(info: BackendInfo) {
@@ -48,8 +49,8 @@ console.log(JSON.stringify({ described: describedKey, started: startedKey }));
 `;
 
 Deno.test("an unstarted webgpu description keys runs as the started webgpu backend does", async () => {
-  const script = join(REPO_ROOT, "data", "tmp", `webgpu-probe-${crypto.randomUUID()}.ts`);
-  await Deno.mkdir(join(REPO_ROOT, "data", "tmp"), { recursive: true });
+  const dir = await repoScratchDir("webgpu_probe_");
+  const script = join(dir, "probe.ts");
   await Deno.writeTextFile(script, WEBGPU_PROBE);
   try {
     const output = await new Deno.Command(Deno.execPath(), {
@@ -70,6 +71,6 @@ Deno.test("an unstarted webgpu description keys runs as the started webgpu backe
     assert.deepEqual(result.described, result.started);
     assert.equal(result.described.identity.name, "webgpu");
   } finally {
-    await Deno.remove(script).catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

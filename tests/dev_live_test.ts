@@ -21,7 +21,7 @@ import type { LiveEvent } from "../lib/runs/live_events.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import { fakeRecord } from "./fake_record.ts";
 import { type BrowserTab, browserTest, launchBrowser } from "./chromium.ts";
-import { toFileUrl } from "./paths.ts";
+import { repoScratchDir, toFileUrl } from "./paths.ts";
 
 /** A trainer that reports 2 epochs of 4 iterations through its progress display. */
 const TRAINER = `
@@ -68,10 +68,7 @@ console.log("mini: done");
 }
 
 Deno.test("a study re-run by dev reports its runs live, in workers and in process; its output shows none of it", async () => {
-  // The trainer lives inside the repository: run keys name trainers by their path there.
-  const scratch = join(REPO_ROOT, "data", "tmp");
-  await Deno.mkdir(scratch, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: scratch, prefix: "dev_live_" });
+  const dir = await repoScratchDir("dev_live_");
   try {
     await Deno.writeTextFile(join(dir, "trainer.ts"), TRAINER);
     for (const jobs of [1, 2]) {

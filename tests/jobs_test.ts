@@ -11,7 +11,7 @@ import type { RunRecord } from "../lib/runs/record.ts";
 import type { RunSpec } from "../lib/runs/record.ts";
 import { executeRuns } from "../lib/runs/runner.ts";
 import { useTestBackend } from "./helpers.ts";
-import { toFileUrl } from "./paths.ts";
+import { repoScratchDir, toFileUrl } from "./paths.ts";
 
 const backend = await useTestBackend();
 const work = await Deno.makeTempDir({ prefix: "nnlab-jobs-" });
@@ -116,10 +116,7 @@ export const trainRun = (config) => {
 `;
 
 Deno.test("a crashed worker loses only its run; the next invocation trains only that one", async () => {
-  // The trainer must live inside the repo: keys name it by its path there.
-  const scratch = join(REPO_ROOT, "data", "tmp");
-  await Deno.mkdir(scratch, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: scratch, prefix: "jobs_test_" });
+  const dir = await repoScratchDir("jobs_test_");
   try {
     await Deno.writeTextFile(join(dir, "trainer.ts"), CRASHING_TRAINER);
     const trainer = toFileUrl(join(dir, "trainer.ts"));

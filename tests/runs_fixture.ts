@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/files.ts";
 import type { RunSpec } from "../lib/runs/record.ts";
-import { toFileUrl } from "./paths.ts";
+import { repoScratchDir, toFileUrl } from "./paths.ts";
 
 const TRAINER = `
 import { scale } from "./helper.ts";
@@ -70,9 +70,7 @@ export interface Fixture {
  * ```
  */
 export async function makeFixture(): Promise<Fixture> {
-  const scratch = join(REPO_ROOT, "data", "tmp");
-  await Deno.mkdir(scratch, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: scratch, prefix: "runs_fixture_" });
+  const dir = await repoScratchDir("runs_fixture_");
   await Deno.writeTextFile(join(dir, "helper.ts"), "export const scale = (x) => x * 2;\n");
   await Deno.writeTextFile(join(dir, "trainer.ts"), TRAINER);
   await Deno.writeTextFile(join(dir, "driver.ts"), DRIVER);

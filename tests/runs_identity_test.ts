@@ -15,6 +15,7 @@ import { codeIdentity, moduleGraph } from "../lib/runs/source_graph.ts";
 import { fcRun } from "../lib/study/fc_run.ts";
 import { classifierRun } from "../lib/train/classifier.ts";
 import { fakeRecord } from "./fake_record.ts";
+import { repoScratchDir } from "./paths.ts";
 
 const WASM: BackendIdentity = {
   name: "wasm",
@@ -24,11 +25,7 @@ const WASM: BackendIdentity = {
 const data = dataSpec({ dataset: "synthetic", numTrain: 10 });
 
 /** A scratch folder inside the repository, so module graphs follow it. */
-async function scratch(): Promise<string> {
-  const dir = join(REPO_ROOT, "data", "tmp");
-  await Deno.mkdir(dir, { recursive: true });
-  return Deno.makeTempDir({ dir, prefix: "identity_test_" });
-}
+const scratch = () => repoScratchDir("identity_test_");
 
 Deno.test("canonicalJson sorts keys at every depth and rejects non-finite numbers", () => {
   assert.equal(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }), '{"a":[2,{"c":4,"d":3}],"b":1}');

@@ -13,7 +13,7 @@ import { FIGURE_STYLE, PAGE_SECTIONS_STYLE } from "../lib/plot/style.ts";
 import { RunStore } from "../lib/runs/store.ts";
 import { loadRuns } from "../lib/study/load_runs.ts";
 import { studyPage } from "../lib/study/study_page.ts";
-import { toFileUrl } from "./paths.ts";
+import { repoScratchDir, toFileUrl } from "./paths.ts";
 
 const TRAINER = `
 export const trainRun = (config) => Promise.resolve({
@@ -50,10 +50,7 @@ await runStudy({
 }
 
 Deno.test("loadRuns returns the records of the runs a study serves now, never a stale one", async () => {
-  // Inside the repository: run keys name a trainer by its path there.
-  const scratch = join(REPO_ROOT, "data", "tmp");
-  await Deno.mkdir(scratch, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: scratch, prefix: "load_runs_" });
+  const dir = await repoScratchDir("load_runs_");
   const trainer = join(dir, "trainer.ts");
   const script = join(dir, "mini.ts");
   const store = new RunStore(join(dir, "runs"));

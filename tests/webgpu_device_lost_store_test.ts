@@ -10,7 +10,7 @@ import type { RunSpec } from "../lib/runs/record.ts";
 import { executeRuns, planRuns } from "../lib/runs/runner.ts";
 import { RunStore } from "../lib/runs/store.ts";
 import { initBackend } from "../lib/backend/init.ts";
-import { toFileUrl } from "./paths.ts";
+import { repoScratchDir, toFileUrl } from "./paths.ts";
 import { webgpuSuite } from "./webgpu_helpers.ts";
 
 /** Trains a small FC net with the Solver; `lose` destroys the device at iteration 2. */
@@ -40,9 +40,7 @@ export const trainRun = async (config, context) => {
 
 webgpuSuite("webgpu device lost in a sweep", () => {
   Deno.test("webgpu device lost in a sweep: that run fails, the finished run stays stored", async () => {
-    const scratch = join(REPO_ROOT, "data", "tmp");
-    await Deno.mkdir(scratch, { recursive: true });
-    const dir = await Deno.makeTempDir({ dir: scratch, prefix: "device_lost_" });
+    const dir = await repoScratchDir("device_lost_");
     try {
       await Deno.writeTextFile(join(dir, "trainer.ts"), TRAINER);
       const trainer = toFileUrl(join(dir, "trainer.ts"));
