@@ -200,10 +200,7 @@ export function missCause(
   const causes: string[] = [];
   const changed = changedKeys(previous.config, current.config);
   if (changed.length > 0) causes.push(`new settings (${changed.join(", ")})`);
-  const before = previous.identity.code.files;
-  const now = current.identity.code.files;
-  const files = [...new Set([...Object.keys(before), ...Object.keys(now)])].sort()
-    .filter((file) => before[file] !== now[file]);
+  const files = changedKeys(previous.identity.code.files, current.identity.code.files);
   if (files.length > 0) {
     const shown = files.slice(0, 4).join(", ") + (files.length > 4 ? `, +${files.length - 4}` : "");
     causes.push(`code changed: ${shown}`);
@@ -229,8 +226,18 @@ export function missCause(
   return causes.length > 0 ? causes.join("; ") : null;
 }
 
-/** Top-level config keys whose values differ, e.g. ["learningRate"]. */
-function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+/**
+ * The top-level keys of two objects whose values differ (a missing key counts as null),
+ * sorted.
+ *
+ * @example
+ * ```ts
+ * import { changedKeys } from "./identity.ts";
+ *
+ * changedKeys({ learningRate: 1e-3, batchSize: 50 }, { learningRate: 1e-2 }); // ["batchSize", "learningRate"]
+ * ```
+ */
+export function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
     .filter((key) => canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null));
 }

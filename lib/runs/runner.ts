@@ -8,7 +8,14 @@
  */
 import type { BackendInfo } from "../backend/info.ts";
 import { Progress, stdoutOutput } from "../train/progress.ts";
-import { backendIdentity, canonicalJson, missCause, runIdentity, runKey } from "./identity.ts";
+import {
+  backendIdentity,
+  canonicalJson,
+  changedKeys,
+  missCause,
+  runIdentity,
+  runKey,
+} from "./identity.ts";
 import type { GitInfo, ProgressPlan, RunIdentity, RunRecord, RunSpec } from "./record.ts";
 import { liveEventSink, liveProgress } from "./live_events.ts";
 import { gitInfo } from "./source_graph.ts";
@@ -330,13 +337,10 @@ export function closestRecord(
   records: RunRecord[],
   run: { study: string; name: string; config: Record<string, unknown>; identity: RunIdentity },
 ): RunRecord | undefined {
-  const differing = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-    [...new Set([...Object.keys(a), ...Object.keys(b)])]
-      .filter((key) => canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null)).length;
   const distance = (record: RunRecord) => [
-    differing(record.config, run.config),
+    changedKeys(record.config, run.config).length,
     canonicalJson(record.identity.backend) === canonicalJson(run.identity.backend) ? 0 : 1,
-    differing(record.identity.code.files, run.identity.code.files),
+    changedKeys(record.identity.code.files, run.identity.code.files).length,
   ];
   let best: RunRecord | undefined;
   let bestDistance: number[] = [];
