@@ -204,10 +204,10 @@ async function runWithFlags<S extends Record<string, unknown>>(
   const spec = definition.data(base, choice.dataset);
   const settings = { ...base, data: spec, seed: flags.seed } as ResolvedSettings<S>;
   const specs = definition.runs(settings);
-  const split = await localSplit(flags, specs.length);
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const split = await localSplit(flags, cores, specs.length);
   // Here every run trains on `split.threads`, in a worker or in this process alike (every
   // core: the backend's default, which caps wasm at its threaded build's most).
-  const cores = navigator.hardwareConcurrency ?? 1;
   const backend = submitting?.info ?? await initBackend({
     backend: flags.backend,
     threads: flags.threads ?? (split.threads < cores ? split.threads : undefined),
@@ -299,9 +299,9 @@ async function runWithFlags<S extends Record<string, unknown>>(
  */
 async function localSplit(
   flags: StudyFlags,
+  cores: number,
   runs: number,
 ): Promise<CoreSplit & { note?: string }> {
-  const cores = navigator.hardwareConcurrency ?? 1;
   const split = splitCores(flags, cores, runs);
   if (split.jobs > 1 && (await Deno.permissions.query({ name: "run" })).state !== "granted") {
     return {

@@ -89,9 +89,7 @@ export async function loadRuns(study: string, options: LoadRunsOptions = {}): Pr
       config,
       identity: run.identity,
     });
-    const cause = before
-      ? missCause(before, { config: run.spec.config, identity: run.identity })
-      : null;
+    const cause = before ? missCause(before, { config, identity: run.identity }) : null;
     const why = !before
       ? "never trained"
       : cause
