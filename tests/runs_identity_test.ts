@@ -103,6 +103,7 @@ const CLASSIFIER_FILES = [
   "lib/data/synthetic.ts",
   "lib/errors.ts",
   "lib/kernels/native/fused_kernel_names.ts",
+  "lib/kernels/wasm/known_finite.ts",
   "lib/kernels/webgpu/device_lost.ts",
   "lib/layers/check.ts",
   "lib/layers/losses.ts",

@@ -25,6 +25,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { allFinite as allValuesFinite } from "../kernels/wasm/known_finite.ts";
 
 /** One iteration as a flush reads it back. */
 export interface LoggedIteration {
@@ -112,7 +113,7 @@ export class DeviceLossLog {
     const values = (t: tf.Tensor) =>
       (backend.valuesInPlace ? backend.valuesInPlace(t.dataId) : t.dataSync()) as Float32Array;
     const value = values(loss)[0];
-    const bad = this.parameters.findIndex((name) => !finiteValues(values(grads[name])));
+    const bad = this.parameters.findIndex((name) => !allValuesFinite(values(grads[name])));
     this.#hostRows.push({
       loss: value,
       ...(bad >= 0 ? { nonFiniteGradient: this.parameters[bad] } : {}),
@@ -169,20 +170,3 @@ export class DeviceLossLog {
 
 /** Backends whose reads hand back the tensor's own host array, with no copy or wait. */
 const READS_IN_PLACE = ["cpu", "native"];
-
-/**
- * Whether every value is finite: `v * 0` is 0 for a number and NaN for an infinity or a
- * NaN, and a NaN stays in a sum; four sums let the additions overlap.
- */
-function finiteValues(values: Float32Array): boolean {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  const whole = values.length - (values.length % 4);
-  for (let i = 0; i < whole; i += 4) {
-    s0 += values[i] * 0;
-    s1 += values[i + 1] * 0;
-    s2 += values[i + 2] * 0;
-    s3 += values[i + 3] * 0;
-  }
-  for (let i = whole; i < values.length; i++) s0 += values[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
-}
