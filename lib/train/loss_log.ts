@@ -25,7 +25,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { allFinite as allValuesFinite } from "../kernels/wasm/known_finite.ts";
+import { allFinite as allValuesFinite } from "../kernels/finite.ts";
 
 /** One iteration as a flush reads it back. */
 export interface LoggedIteration {

@@ -21,7 +21,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { ConvAttrs } from "./conv_geometry.ts";
 import { asTensor, stockKernel, wrapOutput } from "./registry.ts";
 import { keepNaN } from "./keep_nan.ts";
-import { allFinite } from "./known_finite.ts";
+import { allFinite } from "../finite.ts";
 
 /** The filter side XNNPACK runs in one pass; larger filters are cut into these. */
 const PIECE = 5;

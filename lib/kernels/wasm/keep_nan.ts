@@ -25,7 +25,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { asTensor, stockKernel } from "./registry.ts";
 import { reluOnHeap } from "./relu.ts";
-import { allFinite, markFinite } from "./known_finite.ts";
+import { allFinite } from "../finite.ts";
+import { markFinite } from "./known_finite.ts";
 
 /** Frees a kernel output: a raw TensorInfo of the backend, or a tensor made inside a kernel. */
 function release(info: tf.TensorInfo, backend: BackendWasm): void {

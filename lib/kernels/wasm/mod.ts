@@ -50,7 +50,8 @@ export {
 } from "./depthwise_conv2d_backprop_input.ts";
 export { depthwiseByPieces, depthwiseConv2dNativeConfig } from "./depthwise_conv2d_native.ts";
 export { identityConfig } from "./identity.ts";
-export { allFinite, knownFinite, markFinite } from "./known_finite.ts";
+export { allFinite } from "../finite.ts";
+export { knownFinite, markFinite } from "./known_finite.ts";
 export {
   applyActivation,
   conv2dConfig,
