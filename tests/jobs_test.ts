@@ -9,6 +9,8 @@ import { RunStore } from "../lib/runs/store.ts";
 import { REPO_ROOT } from "../lib/files.ts";
 import type { RunRecord } from "../lib/runs/record.ts";
 import type { RunSpec } from "../lib/runs/record.ts";
+import type { WorkerJob } from "../lib/runs/worker_protocol.ts";
+import { sendJob } from "../lib/runs/pool.ts";
 import { executeRuns } from "../lib/runs/runner.ts";
 import { useTestBackend } from "./helpers.ts";
 import { repoScratchDir, toFileUrl } from "./paths.ts";
@@ -151,6 +153,23 @@ Deno.test("a crashed worker loses only its run; the next invocation trains only 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a job sent to a worker already gone is left to the worker's exit status; other write errors throw", async () => {
+  // A worker killed with the process group (Ctrl-C) right after it was spawned: the write
+  // of its job hits a closed pipe, which must not crash the parent before its handler runs.
+  const gone = new Deno.Command(Deno.execPath(), { args: ["eval", ""], stdin: "piped" }).spawn();
+  assert.equal((await gone.status).code, 0);
+  const job = { study: "jobs-test" } as unknown as WorkerJob;
+  const writer = gone.stdin.getWriter();
+  await sendJob(writer, job); // a broken pipe: dropped
+  await writer.close().catch(() => {});
+  // A write the pool got wrong (here, to a pipe it closed itself) still fails.
+  const live = new Deno.Command(Deno.execPath(), { args: ["eval", ""], stdin: "piped" }).spawn();
+  const closed = live.stdin.getWriter();
+  await closed.close();
+  await assert.rejects(sendJob(closed, job), TypeError);
+  await live.status;
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));

@@ -88,8 +88,7 @@ export async function trainInWorkers(
         signal: options.signal,
       }).spawn();
       const writer = child.stdin.getWriter();
-      // The job, then the pipe stays open: its closing is how the worker learns we died.
-      await writer.write(new TextEncoder().encode(JSON.stringify(job) + "\n"));
+      await sendJob(writer, job);
       let error: string | undefined;
       let done: { trained: boolean } | undefined;
       const index = item.index;
@@ -124,6 +123,35 @@ export async function trainInWorkers(
       `${failures.length} run(s) failed in workers (every other run is stored; running the ` +
         `same command again retrains only these):\n  ${failures.join("\n  ")}`,
     );
+  }
+}
+
+/**
+ * Writes a worker its job, one line; the pipe then stays open, as its closing is how the
+ * worker learns that the parent died. A worker already gone (killed with the process group
+ * by a Ctrl-C, or dead at start-up) makes the write fail with a broken pipe: that is the
+ * worker's failure, which its exit status and stderr report like any other, so that error
+ * is dropped here rather than crashing the parent before its Ctrl-C handler has run. Any
+ * other error is thrown.
+ *
+ * @example
+ * ```ts
+ * import { sendJob } from "./pool.ts";
+ * import type { WorkerJob } from "./worker_protocol.ts";
+ *
+ * declare const child: Deno.ChildProcess; // a worker spawned with stdin: "piped"
+ * declare const job: WorkerJob;
+ * await sendJob(child.stdin.getWriter(), job);
+ * ```
+ */
+export async function sendJob(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  job: WorkerJob,
+): Promise<void> {
+  try {
+    await writer.write(new TextEncoder().encode(JSON.stringify(job) + "\n"));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
   }
 }
 
